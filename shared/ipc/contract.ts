@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** Machine configuration the renderer may know about (never secrets). */
+export const RendererConfig = z.object({
+  serverUrl: z.string().url(),
+  locale: z.enum(['en', 'zh-CN']).nullable(),
+});
+export type RendererConfig = z.infer<typeof RendererConfig>;
+
+/** Keys under which the secret store keeps values; one refresh token per user. */
+export const SecretKey = z.string().regex(/^refresh:[A-Za-z0-9._-]{1,64}$/);
+
+/**
+ * The IPC contract: channel → payload schema and result type. Main parses every payload with
+ * the schema; the preload exposes exactly these calls and nothing else.
+ */
+export const IPC = {
+  'config:get': { payload: z.undefined(), result: RendererConfig },
+  'secret:get': { payload: z.object({ key: SecretKey }).strict(), result: z.string().nullable() },
+  'secret:set': {
+    payload: z.object({ key: SecretKey, value: z.string().min(1).max(4096) }).strict(),
+    result: z.void(),
+  },
+  'secret:delete': { payload: z.object({ key: SecretKey }).strict(), result: z.void() },
+  'app:info': {
+    payload: z.undefined(),
+    result: z.object({ version: z.string(), platform: z.string() }),
+  },
+} as const;
+
+/** Every IPC channel name. */
+export type IpcChannel = keyof typeof IPC;
+/** Payload type of a channel. */
+export type IpcPayload<C extends IpcChannel> = z.infer<(typeof IPC)[C]['payload']>;
+/** Result type of a channel. */
+export type IpcResult<C extends IpcChannel> = z.infer<(typeof IPC)[C]['result']>;
+
+/** The single object the preload exposes on `window.bulkhead`. */
+export type BulkheadBridge = {
+  readonly getConfig: () => Promise<IpcResult<'config:get'>>;
+  readonly getSecret: (key: string) => Promise<string | null>;
+  readonly setSecret: (key: string, value: string) => Promise<void>;
+  readonly deleteSecret: (key: string) => Promise<void>;
+  readonly appInfo: () => Promise<IpcResult<'app:info'>>;
+};
+
+/** Name of the global the preload defines. */
+export const BRIDGE_GLOBAL = 'bulkhead';

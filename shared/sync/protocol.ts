@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { BalanceDoc, ItemDoc, MovementDoc } from '../domain/schemas.js';
+
+/** Collections that replicate in the walking skeleton, by their local (and URL) names. */
+export const SyncCollection = z.enum(['items', 'movements', 'balances']);
+export type SyncCollection = z.infer<typeof SyncCollection>;
+
+/** Collections the client may push to; balances are derived on the server. */
+export const PUSHABLE: readonly SyncCollection[] = ['items', 'movements'];
+
+/** Replication checkpoint: the tenant's server sequence, never a client clock. */
+export const Checkpoint = z.object({ seq: z.number().int().nonnegative() }).strict();
+export type Checkpoint = z.infer<typeof Checkpoint>;
+
+/** Query string of `GET …/pull`. `checkpoint` is the last seq seen (absent on the first pull). */
+export const PullQuery = z
+  .object({
+    checkpoint: z.coerce.number().int().nonnegative().optional(),
+    limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  })
+  .strict();
+export type PullQuery = z.infer<typeof PullQuery>;
+
+/** Answer of `GET …/pull`; `total` (documents still to come, this page included) only on the first page. */
+export type PullResponse<D = Record<string, unknown>> = {
+  documents: D[];
+  checkpoint: Checkpoint | null;
+  total?: number;
+};
+
+/** Documents as they travel, by collection (projected: hidden fields may be absent). */
+export const DOC_SCHEMAS = {
+  items: ItemDoc,
+  movements: MovementDoc,
+  balances: BalanceDoc,
+} as const;
+
+/** One row of a push: what the client believed the master was, and what it wants now. */
+export const PushRow = z
+  .object({
+    assumedMasterState: z.record(z.string(), z.unknown()).nullable().optional(),
+    newDocumentState: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type PushRow = z.infer<typeof PushRow>;
+
+/** Body of `POST …/push`. Audit entries arrive with issue 4; the field is accepted now. */
+export const PushRequest = z
+  .object({
+    changes: z.array(PushRow).min(1).max(500),
+    audit: z.array(z.record(z.string(), z.unknown())).max(500).optional(),
+  })
+  .strict();
+export type PushRequest = z.infer<typeof PushRequest>;
+
+/** Why the server refused one change. */
+export const RejectionCode = z.enum(['forbidden', 'invalid', 'wrong-tenant', 'immutable', 'conflict']);
+export type RejectionCode = z.infer<typeof RejectionCode>;
+
+/** A refused change: reported so the client can file it in Needs attention (I6). */
+export type Rejection = { id: string; code: RejectionCode; reason: string };
+
+/**
+ * Answer of `POST …/push`. `conflicts` are current master documents (projected for the caller),
+ * as RxDB expects; every rejected change also appears there so the client returns to the
+ * server state, and in `rejections` with the reason.
+ */
+export type PushResponse<D = Record<string, unknown>> = {
+  conflicts: D[];
+  rejections: Rejection[];
+};
+
+/** Events on `GET /api/t/:tenant/sync/stream` (server-sent events; `event:` is the type). */
+export type StreamEvent =
+  | { type: 'hello'; tenantId: string; seq: number }
+  | { type: 'change'; tenantId: string; seq: number; collections: SyncCollection[] }
+  | { type: 'membership-revoked'; tenantId: string }
+  | { type: 'policy-changed'; tenantId: string; policyVersion: number }
+  | { type: 'session-ended' };
+
+/** The error body of every 4xx/5xx answer. */
+export type ErrorBody = { error: { code: string; message: string; details?: unknown } };
