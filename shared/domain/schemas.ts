@@ -27,15 +27,7 @@ export const ItemDoc = z
 export type ItemDoc = z.infer<typeof ItemDoc>;
 
 /** The kinds of stock movement in the append-only ledger. */
-export const MovementType = z.enum([
-  'receipt',
-  'putaway',
-  'transfer',
-  'pick',
-  'ship',
-  'adjustment',
-  'count',
-]);
+export const MovementType = z.enum(['receipt', 'putaway', 'transfer', 'pick', 'ship', 'adjustment', 'count']);
 export type MovementType = z.infer<typeof MovementType>;
 
 /**
@@ -88,7 +80,10 @@ export function balanceId(itemId: string, locationId: string, batch: string | nu
 }
 
 /** Signed effect of a movement on one location's balance. */
-export function movementDelta(m: Pick<MovementDoc, 'quantity' | 'fromLocationId' | 'toLocationId'>, locationId: string): number {
+export function movementDelta(
+  m: Pick<MovementDoc, 'quantity' | 'fromLocationId' | 'toLocationId'>,
+  locationId: string,
+): number {
   let d = 0;
   if (m.toLocationId === locationId) d += m.quantity;
   if (m.fromLocationId === locationId) d -= m.quantity;

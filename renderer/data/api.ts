@@ -1,0 +1,182 @@
+import type { LoginResponse, MeResponse } from '../../shared/api/auth.js';
+import { LoginResponse as LoginResponseSchema } from '../../shared/api/auth.js';
+import type {
+  PullResponse,
+  PushResponse,
+  PushRow,
+  StreamEvent,
+  SyncCollection,
+} from '../../shared/sync/protocol.js';
+
+/** An HTTP error answer of the server, with its stable code. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The network could not be reached (offline, server down, request aborted). */
+export class NetworkError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+type TokenSource = {
+  /** Current access token, or null when signed out. */
+  accessToken(): string | null;
+  /** Obtain a fresh access token (rotating the refresh token); null when the session is over. */
+  refresh(): Promise<string | null>;
+};
+
+async function parseError(res: Response): Promise<ApiError> {
+  try {
+    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    return new ApiError(
+      res.status,
+      body.error?.code ?? `http-${res.status}`,
+      body.error?.message ?? res.statusText,
+    );
+  } catch {
+    return new ApiError(res.status, `http-${res.status}`, res.statusText);
+  }
+}
+
+async function send(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    throw new NetworkError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** Typed client of the Bulkhead HTTP API (the contract in ACCESS-AND-SYNC.md). */
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly tokens: TokenSource,
+  ) {}
+
+  async login(username: string, password: string, deviceId: string): Promise<LoginResponse> {
+    const res = await send(`${this.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password, deviceId }),
+    });
+    if (!res.ok) throw await parseError(res);
+    return LoginResponseSchema.parse(await res.json());
+  }
+
+  async refresh(refreshToken: string): Promise<LoginResponse> {
+    const res = await send(`${this.baseUrl}/api/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    });
+    if (!res.ok) throw await parseError(res);
+    return LoginResponseSchema.parse(await res.json());
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    await send(`${this.baseUrl}/api/auth/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    }).catch(() => undefined);
+  }
+
+  /** Authenticated request; on 401 refreshes the access token once and retries. */
+  private async authed(path: string, init: RequestInit = {}): Promise<Response> {
+    const attempt = (token: string | null) =>
+      send(`${this.baseUrl}${path}`, {
+        ...init,
+        headers: { ...(init.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      });
+    let res = await attempt(this.tokens.accessToken());
+    if (res.status === 401) {
+      const fresh = await this.tokens.refresh();
+      if (fresh) res = await attempt(fresh);
+    }
+    if (!res.ok) throw await parseError(res);
+    return res;
+  }
+
+  async me(): Promise<MeResponse> {
+    return (await (await this.authed('/api/me')).json()) as MeResponse;
+  }
+
+  async pull(
+    tenant: string,
+    collection: SyncCollection,
+    checkpoint: number | undefined,
+    limit: number,
+  ): Promise<PullResponse> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (checkpoint !== undefined) q.set('checkpoint', String(checkpoint));
+    const res = await this.authed(
+      `/api/t/${encodeURIComponent(tenant)}/sync/${collection}/pull?${q.toString()}`,
+    );
+    return (await res.json()) as PullResponse;
+  }
+
+  async push(tenant: string, collection: SyncCollection, changes: PushRow[]): Promise<PushResponse> {
+    const res = await this.authed(`/api/t/${encodeURIComponent(tenant)}/sync/${collection}/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ changes }),
+    });
+    return (await res.json()) as PushResponse;
+  }
+
+  /**
+   * Reads the tenant's server-sent event stream until `signal` aborts or the connection ends.
+   * fetch instead of EventSource so the access token travels in a header, never in a URL.
+   */
+  async stream(tenant: string, signal: AbortSignal, onEvent: (e: StreamEvent) => void): Promise<void> {
+    const res = await this.authed(`/api/t/${encodeURIComponent(tenant)}/sync/stream`, {
+      headers: { accept: 'text/event-stream' },
+      signal,
+    });
+    if (!res.body) throw new NetworkError('stream has no body');
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read().catch((e: unknown) => {
+        throw new NetworkError(e instanceof Error ? e.message : String(e));
+      });
+      if (done) return;
+      buffer += value;
+      let sep: number;
+      while ((sep = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, sep);
+        buffer = buffer.slice(sep + 2);
+        const event = parseSseFrame(frame);
+        if (event) onEvent(event);
+      }
+    }
+  }
+}
+
+/** Parse one SSE frame (`event:` + `data:` lines); comments and unknown frames give null. */
+export function parseSseFrame(frame: string): StreamEvent | null {
+  let type: string | null = null;
+  const data: string[] = [];
+  for (const line of frame.split('\n')) {
+    if (line.startsWith(':')) continue;
+    if (line.startsWith('event:')) type = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+  }
+  if (data.length === 0) return null;
+  try {
+    const parsed = JSON.parse(data.join('\n')) as Record<string, unknown>;
+    return { ...parsed, type: type ?? parsed['type'] } as StreamEvent;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,76 @@
+import type { RxJsonSchema } from 'rxdb';
+import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
+
+// Local collection schemas. Index fields are required and bounded (RxDB needs that to build
+// sortable index strings); `seq` is the server's tenant sequence, 0 for unsynced local docs.
+const seq = { type: 'number', minimum: 0, maximum: 1e15, multipleOf: 1 } as const;
+const time = { type: 'string', maxLength: 40 } as const;
+
+/** A document as stored locally: RxDB keeps `_deleted` itself. */
+export type Local<T> = Omit<T, '_deleted'>;
+
+/** Local schema of items; `purchasePrice` only exists for roles that may read it. */
+export const itemSchema: RxJsonSchema<Local<ItemDoc>> = {
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 36 },
+    tenantId: { type: 'string', maxLength: 32 },
+    sku: { type: 'string', maxLength: 64 },
+    name: { type: 'string', maxLength: 200 },
+    barcode: { type: ['string', 'null'], maxLength: 64 },
+    uom: { type: 'string', maxLength: 16 },
+    purchasePrice: { type: ['number', 'null'] },
+    updatedAt: time,
+    seq,
+  },
+  required: ['id', 'tenantId', 'sku', 'name', 'uom', 'updatedAt', 'seq'],
+  indexes: ['sku', 'seq'],
+  additionalProperties: false,
+};
+
+/** Local schema of the movement ledger. */
+export const movementSchema: RxJsonSchema<Local<MovementDoc>> = {
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 36 },
+    tenantId: { type: 'string', maxLength: 32 },
+    itemId: { type: 'string', maxLength: 36 },
+    type: { type: 'string', maxLength: 16 },
+    quantity: { type: 'number' },
+    fromLocationId: { type: ['string', 'null'], maxLength: 64 },
+    toLocationId: { type: ['string', 'null'], maxLength: 64 },
+    batch: { type: ['string', 'null'], maxLength: 64 },
+    note: { type: ['string', 'null'], maxLength: 500 },
+    createdAt: time,
+    createdBy: { type: 'string', maxLength: 64 },
+    deviceId: { type: 'string', maxLength: 64 },
+    seq,
+  },
+  required: ['id', 'tenantId', 'itemId', 'type', 'quantity', 'createdAt', 'createdBy', 'deviceId', 'seq'],
+  indexes: ['seq', 'itemId'],
+  additionalProperties: false,
+};
+
+/** Local schema of server-derived balances (read-only on the client). */
+export const balanceSchema: RxJsonSchema<Local<BalanceDoc>> = {
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 200 },
+    tenantId: { type: 'string', maxLength: 32 },
+    itemId: { type: 'string', maxLength: 36 },
+    locationId: { type: 'string', maxLength: 64 },
+    batch: { type: ['string', 'null'], maxLength: 64 },
+    quantity: { type: 'number' },
+    updatedAt: time,
+    seq,
+  },
+  required: ['id', 'tenantId', 'itemId', 'locationId', 'quantity', 'updatedAt', 'seq'],
+  indexes: ['seq', 'itemId'],
+  additionalProperties: false,
+};

@@ -1,0 +1,201 @@
+import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
+import type { RxReplicationPullStreamItem, WithDeleted } from 'rxdb';
+import { Subject } from 'rxjs';
+import type { Checkpoint, SyncCollection } from '../../shared/sync/protocol.js';
+import { PUSHABLE } from '../../shared/sync/protocol.js';
+import { ApiError, NetworkError, type ApiClient } from './api.js';
+import type { TenantDatabase } from './database.js';
+
+/** Where replication reports what the status control shows. */
+export type SyncStatusSink = {
+  setOnline(online: boolean): void;
+  setActive(active: boolean): void;
+  markSynced(at: string): void;
+  setError(error: string | null): void;
+  setProgress(p: { done: number; total: number } | null): void;
+};
+
+export type TenantSyncOptions = {
+  db: TenantDatabase;
+  api: ApiClient;
+  serverUrl: string;
+  userId: string;
+  tenantId: string;
+  policyVersion: number;
+  status: SyncStatusSink;
+  /** The server refused this tenant (403): access is gone. */
+  onForbidden(): void;
+  /** Changes the server rejected, with its reasons (Needs attention arrives with issue 4). */
+  onRejected?(collection: SyncCollection, rejections: { id: string; code: string; reason: string }[]): void;
+};
+
+/** A running replication of one tenant partition. */
+export type TenantSync = {
+  stop(): Promise<void>;
+  reSync(): void;
+  /** Resolves once every collection finished its first download. */
+  initialSync: Promise<void>;
+};
+
+const COLLECTIONS: readonly SyncCollection[] = ['items', 'balances', 'movements'];
+const BATCH = 1000;
+
+/**
+ * Replicate items, balances and movements of one tenant with the server: pull by the tenant's
+ * sequence checkpoint, push local changes, and resync whenever the server's stream says something
+ * changed. The replication identifier includes server, user, tenant and policy version, so a role
+ * or field-policy change starts a clean pull.
+ */
+export function startTenantSync(o: TenantSyncOptions): TenantSync {
+  const streams = new Map<
+    SyncCollection,
+    Subject<RxReplicationPullStreamItem<Record<string, unknown>, Checkpoint>>
+  >();
+  const states: RxReplicationState<Record<string, unknown>, Checkpoint>[] = [];
+  const progress = new Map<SyncCollection, { done: number; total: number }>();
+  const abort = new AbortController();
+  let stopped = false;
+  let forbidden = false;
+
+  const fail = (e: unknown): never => {
+    if (e instanceof NetworkError) o.status.setOnline(false);
+    else if (e instanceof ApiError && e.status === 403 && !forbidden) {
+      forbidden = true;
+      o.onForbidden();
+    } else o.status.setError(e instanceof Error ? e.message : String(e));
+    throw e;
+  };
+
+  const reportProgress = () => {
+    let done = 0;
+    let total = 0;
+    for (const p of progress.values()) {
+      done += Math.min(p.done, p.total);
+      total += p.total;
+    }
+    o.status.setProgress(total > 0 && done < total ? { done, total } : null);
+  };
+
+  for (const name of COLLECTIONS) {
+    const stream$ = new Subject<RxReplicationPullStreamItem<Record<string, unknown>, Checkpoint>>();
+    streams.set(name, stream$);
+    const collection = o.db.collections[name];
+    const state = replicateRxCollection<Record<string, unknown>, Checkpoint>({
+      // Cast: the three collections differ in document type; replication treats them alike.
+      collection: collection as never,
+      replicationIdentifier: `${o.serverUrl}|${o.userId}|${o.tenantId}|v${o.policyVersion}|${name}`,
+      live: true,
+      retryTime: 2000,
+      waitForLeadership: false,
+      autoStart: true,
+      pull: {
+        batchSize: BATCH,
+        stream$: stream$.asObservable(),
+        handler: async (checkpoint, batchSize) => {
+          const res = await o.api.pull(o.tenantId, name, checkpoint?.seq, batchSize).catch(fail);
+          if (res.total !== undefined) progress.set(name, { done: 0, total: res.total });
+          const p = progress.get(name);
+          if (p) {
+            p.done += res.documents.length;
+            reportProgress();
+          }
+          o.status.markSynced(new Date().toISOString());
+          return {
+            documents: res.documents as WithDeleted<Record<string, unknown>>[],
+            checkpoint: res.checkpoint ?? checkpoint,
+          };
+        },
+      },
+      push: PUSHABLE.includes(name)
+        ? {
+            batchSize: 100,
+            handler: async (rows) => {
+              const res = await o.api
+                .push(
+                  o.tenantId,
+                  name,
+                  rows.map((r) => ({
+                    assumedMasterState: (r.assumedMasterState as Record<string, unknown> | undefined) ?? null,
+                    newDocumentState: r.newDocumentState as Record<string, unknown>,
+                  })),
+                )
+                .catch(fail);
+              if (res.rejections.length > 0) o.onRejected?.(name, res.rejections);
+              o.status.markSynced(new Date().toISOString());
+              return res.conflicts as WithDeleted<Record<string, unknown>>[];
+            },
+          }
+        : undefined,
+    });
+    state.active$.subscribe((active) => o.status.setActive(active));
+    states.push(state);
+  }
+
+  const reSync = () => {
+    for (const s of states) s.reSync();
+  };
+
+  // The live stream: every `change` (and every reconnect) makes the affected collections pull.
+  const streamLoop = async () => {
+    while (!stopped && !forbidden) {
+      try {
+        await o.api.stream(o.tenantId, abort.signal, (e) => {
+          if (e.type === 'hello') for (const s of streams.values()) s.next('RESYNC');
+          else if (e.type === 'change') for (const c of e.collections) streams.get(c)?.next('RESYNC');
+          else if (e.type === 'membership-revoked' && !forbidden) {
+            forbidden = true;
+            o.onForbidden();
+          }
+        });
+      } catch (e) {
+        if (stopped) return;
+        if (e instanceof ApiError && e.status === 403) {
+          if (!forbidden) {
+            forbidden = true;
+            o.onForbidden();
+          }
+          return;
+        }
+        if (e instanceof NetworkError) o.status.setOnline(false);
+      }
+      if (stopped) return;
+      // Reconnect when the OS says we are back online, or after a short back-off.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, 3000);
+        function done() {
+          clearTimeout(t);
+          window.removeEventListener('online', done);
+          resolve();
+        }
+        window.addEventListener('online', done);
+      });
+    }
+  };
+  void streamLoop();
+
+  const onOnline = () => {
+    o.status.setOnline(true);
+    reSync();
+  };
+  const onOffline = () => o.status.setOnline(false);
+  window.addEventListener('online', onOnline);
+  window.addEventListener('offline', onOffline);
+
+  const initialSync = Promise.all(states.map((s) => s.awaitInitialReplication())).then(() => {
+    progress.clear();
+    o.status.setProgress(null);
+  });
+
+  return {
+    reSync,
+    initialSync,
+    stop: async () => {
+      stopped = true;
+      abort.abort();
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
+      for (const s of streams.values()) s.complete();
+      await Promise.all(states.map((s) => s.cancel()));
+    },
+  };
+}

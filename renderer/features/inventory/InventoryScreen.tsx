@@ -1,0 +1,128 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useDeferredValue, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { canRead } from '../../../shared/access/policy.js';
+import { useWorkspace } from '../../data/workspace.js';
+import { useSession } from '../../state/session.js';
+import { filterRows } from './model.js';
+import { useInventory } from './use-inventory.js';
+
+const ROW_HEIGHT = 36;
+
+/** Items with on-hand stock: virtualized grid, search by SKU, name or barcode. */
+export function InventoryScreen() {
+  const { t, i18n } = useTranslation();
+  const db = useWorkspace((s) => s.db);
+  const tenantId = useWorkspace((s) => s.tenantId);
+  const user = useSession((s) => s.user);
+  const memberships = useSession((s) => s.memberships);
+  const { rows } = useInventory(db);
+  const [query, setQuery] = useState('');
+  const deferred = useDeferredValue(query);
+  const shown = useMemo(() => (rows ? filterRows(rows, deferred) : []), [rows, deferred]);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual is the grid library we chose
+  const virtualizer = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+
+  // The UI mirrors the policy; the server already removed what this role may not read.
+  const showPrice =
+    user !== null &&
+    tenantId !== null &&
+    canRead({ userId: user.id, memberships, now: new Date() }, tenantId, 'items', 'purchasePrice');
+  const money = new Intl.NumberFormat(i18n.language, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const cols = showPrice ? 'inv-grid with-price' : 'inv-grid';
+
+  return (
+    <section className="inventory card" aria-labelledby="inv-title">
+      <div className="section-head">
+        <h2 id="inv-title">{t('inventory.title')}</h2>
+        <input
+          type="search"
+          className="search"
+          aria-label={t('inventory.search')}
+          placeholder={t('inventory.search')}
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+        />
+        {rows && (
+          <span className="count" data-testid="inventory-count">
+            {t('inventory.count', { shown: shown.length, total: rows.length })}
+          </span>
+        )}
+      </div>
+      <div role="table" aria-label={t('inventory.title')} aria-rowcount={shown.length + 1} className="table">
+        <div role="row" className={`${cols} header`}>
+          <span role="columnheader">{t('inventory.sku')}</span>
+          <span role="columnheader">{t('inventory.name')}</span>
+          <span role="columnheader">{t('inventory.barcode')}</span>
+          <span role="columnheader">{t('inventory.uom')}</span>
+          <span role="columnheader" className="num">
+            {t('inventory.onHand')}
+          </span>
+          {showPrice && (
+            <span role="columnheader" className="num" data-testid="price-header">
+              {t('inventory.purchasePrice')}
+            </span>
+          )}
+        </div>
+        {rows === null ? (
+          <p className="state">{t('app.loading')}</p>
+        ) : rows.length === 0 ? (
+          <p className="state">{t('inventory.empty')}</p>
+        ) : shown.length === 0 ? (
+          <p className="state">{t('inventory.noMatch', { query })}</p>
+        ) : (
+          <div ref={scrollRef} className="scroller" data-testid="inventory-scroller">
+            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+              {virtualizer.getVirtualItems().map((v) => {
+                const r = shown[v.index];
+                if (!r) return null;
+                return (
+                  <div
+                    key={r.id}
+                    role="row"
+                    aria-rowindex={v.index + 2}
+                    className={cols}
+                    data-sku={r.sku}
+                    style={{
+                      position: 'absolute',
+                      top: 0,
+                      left: 0,
+                      right: 0,
+                      height: ROW_HEIGHT,
+                      transform: `translateY(${v.start}px)`,
+                    }}
+                  >
+                    <span role="cell">{r.sku}</span>
+                    <span role="cell">{r.name}</span>
+                    <span role="cell">{r.barcode ?? ''}</span>
+                    <span role="cell">{r.uom}</span>
+                    <span
+                      role="cell"
+                      className="num on-hand"
+                      data-testid="on-hand"
+                      title={r.includesPending ? t('inventory.pendingMark') : undefined}
+                    >
+                      {r.onHand}
+                      {r.includesPending ? ' *' : ''}
+                    </span>
+                    {showPrice && (
+                      <span role="cell" className="num price">
+                        {typeof r.purchasePrice === 'number' ? money.format(r.purchasePrice) : ''}
+                      </span>
+                    )}
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

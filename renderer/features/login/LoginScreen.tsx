@@ -1,0 +1,68 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, NetworkError } from '../../data/api.js';
+import { signIn } from '../../data/workspace.js';
+
+/** Online sign-in (offline sign-in with a signed ticket arrives with the access issue). */
+export function LoginScreen() {
+  const { t } = useTranslation();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(username.trim(), password);
+    } catch (err) {
+      if (err instanceof NetworkError) setError(t('login.unreachable'));
+      else if (err instanceof ApiError) setError(t('login.failed', { message: err.message }));
+      else setError(t('login.failed', { message: err instanceof Error ? err.message : String(err) }));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="login">
+      <form className="card login-card" onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
+        <h1 id="login-title">
+          {t('app.title')} — {t('login.title')}
+        </h1>
+        <label>
+          {t('login.username')}
+          <input
+            name="username"
+            autoComplete="username"
+            autoFocus
+            required
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
+        </label>
+        <label>
+          {t('login.password')}
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? t('login.submitting') : t('login.submit')}
+        </button>
+        <p className="hint">{t('login.demoHint')}</p>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,69 @@
+/** English strings. Every key here must exist in zh-CN.ts too (a unit test checks). */
+export const en = {
+  app: { title: 'Bulkhead', loading: 'Loading…', signOut: 'Sign out' },
+  login: {
+    title: 'Sign in',
+    username: 'Username',
+    password: 'Password',
+    submit: 'Sign in',
+    submitting: 'Signing in…',
+    failed: 'Sign-in failed: {{message}}',
+    unreachable: 'The server cannot be reached. Check the network and try again.',
+    demoHint: 'Demo users: op.acme, fin.acme, mgr … password demo1234',
+  },
+  tenants: {
+    label: 'Client',
+    none: 'You have no client companies assigned right now.',
+    switchHint: 'Ctrl+{{n}}',
+    opening: 'Opening {{tenant}}…',
+  },
+  inventory: {
+    title: 'Inventory',
+    search: 'Search SKU, name or barcode',
+    sku: 'SKU',
+    name: 'Name',
+    barcode: 'Barcode',
+    uom: 'Unit',
+    onHand: 'On hand',
+    purchasePrice: 'Purchase price',
+    empty: 'No items yet. They appear here after the first sync.',
+    noMatch: 'No item matches “{{query}}”.',
+    count: '{{shown}} of {{total}} items',
+    pendingMark: 'includes changes not yet synced',
+  },
+  receive: {
+    title: 'Receive stock',
+    item: 'Item (scan or type SKU / barcode)',
+    quantity: 'Quantity',
+    location: 'Location',
+    batch: 'Batch / lot (optional)',
+    submit: 'Receive',
+    saved: 'Received {{quantity}} × {{sku}} into {{location}}.',
+    savedOffline:
+      'Received {{quantity}} × {{sku}} into {{location}} — saved on this PC, will sync when online.',
+    unknownItem: 'No item with SKU or barcode “{{code}}”.',
+    badQuantity: 'Quantity must be a positive number.',
+    badLocation: 'Location is required.',
+    notAllowed: 'Your role cannot record stock movements in this client.',
+    failed: 'Could not save: {{message}}',
+  },
+  sync: {
+    online: 'Online',
+    offline: 'Offline',
+    syncing: 'Syncing…',
+    pending_one: '{{count}} change waiting to sync',
+    pending_other: '{{count}} changes waiting to sync',
+    allSynced: 'All changes synced',
+    lastSync: 'Last sync {{time}}',
+    never: 'Not synced yet',
+    firstSync: 'Downloading {{tenant}}: {{done}} of {{total}}',
+    error: 'Sync problem: {{message}}',
+  },
+  errors: {
+    generic: 'Something went wrong: {{message}}',
+    forbidden: 'You no longer have access to this client.',
+  },
+} as const;
+
+/** The shape every locale must have. */
+export type Strings = typeof en;

@@ -1,0 +1,12 @@
+import type { RendererConfig } from '../../shared/ipc/contract.js';
+
+/** What the renderer needs from its host (Electron bridge, plain browser, or tests). */
+export type Platform = {
+  readonly kind: 'electron' | 'web' | 'testing';
+  /** Machine configuration: server URL and default locale. */
+  getConfig(): Promise<RendererConfig>;
+  /** Secret storage (refresh tokens). Electron keeps it in the OS keychain via safeStorage. */
+  getSecret(key: string): Promise<string | null>;
+  setSecret(key: string, value: string): Promise<void>;
+  deleteSecret(key: string): Promise<void>;
+};
