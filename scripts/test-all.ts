@@ -1,0 +1,89 @@
+/**
+ * `npm test`: every gate in order — format, lint, type-check of every process, unit,
+ * integration (PGlite, and PostgreSQL when DATABASE_URL is set), end-to-end in Chromium.
+ * Prints a summary and exits non-zero if any step failed.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+
+type Step = { name: string; cmd: string[]; counts?: () => { passed: number; failed: number } | null };
+
+const vitestCounts = (file: string) => () => {
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number };
+    return { passed: r.numPassedTests, failed: r.numFailedTests };
+  } catch {
+    return null;
+  }
+};
+const playwrightCounts = (file: string) => () => {
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number } };
+    return { passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected };
+  } catch {
+    return null;
+  }
+};
+
+const out = '.tsbuild/test-results';
+rmSync(out, { recursive: true, force: true });
+
+const steps: Step[] = [
+  { name: 'format', cmd: ['npx', 'prettier', '--check', '--log-level', 'warn', '.'] },
+  { name: 'lint', cmd: ['npx', 'eslint', '--max-warnings', '0', '.'] },
+  { name: 'typecheck', cmd: ['npx', 'tsc', '-b'] },
+  {
+    name: 'unit',
+    cmd: ['npx', 'vitest', 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${out}/unit.json`],
+    counts: vitestCounts(`${out}/unit.json`),
+  },
+  {
+    name: 'integration',
+    cmd: [
+      'npx',
+      'vitest',
+      'run',
+      '--project',
+      'integration',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${out}/integration.json`,
+    ],
+    counts: vitestCounts(`${out}/integration.json`),
+  },
+  {
+    name: 'e2e (chromium)',
+    cmd: ['npx', 'playwright', 'test', '--project', 'chromium', '--reporter=list,json'],
+    counts: playwrightCounts(`${out}/e2e.json`),
+  },
+];
+
+const only = process.argv.slice(2);
+const results: { name: string; ok: boolean; seconds: number; counts: { passed: number; failed: number } | null }[] = [];
+for (const step of steps) {
+  if (only.length > 0 && !only.some((o) => step.name.startsWith(o))) continue;
+  const t0 = Date.now();
+  console.log(`\n━━ ${step.name}: ${step.cmd.join(' ')}`);
+  const r = spawnSync(step.cmd[0] ?? 'npx', step.cmd.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: `${out}/e2e.json`, FORCE_COLOR: '0' },
+  });
+  results.push({ name: step.name, ok: r.status === 0, seconds: (Date.now() - t0) / 1000, counts: step.counts?.() ?? null });
+}
+
+console.log('\n━━ summary');
+let passed = 0;
+let failed = 0;
+for (const r of results) {
+  const c = r.counts ? ` (${r.counts.passed} passed, ${r.counts.failed} failed)` : '';
+  console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(16)} ${r.seconds.toFixed(1).padStart(6)} s${c}`);
+  if (r.counts) {
+    passed += r.counts.passed;
+    failed += r.counts.failed;
+  } else if (r.ok) passed += 1;
+  else failed += 1;
+}
+const stepsFailed = results.filter((r) => !r.ok).length;
+if (stepsFailed > 0 && failed === 0) failed = stepsFailed;
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exit(stepsFailed === 0 ? 0 : 1);

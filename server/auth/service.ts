@@ -1,0 +1,284 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { jwtVerify, SignJWT } from 'jose';
+import { sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { Membership } from '../../shared/access/policy.js';
+import type { LoginResponse, OfflineTicketClaims, PublicUser } from '../../shared/api/auth.js';
+import { membershipValidNow, withAppTransaction } from '../db/scope.js';
+import type { Database, DB, MembershipsTable, UsersTable } from '../db/types.js';
+import { HttpError } from '../http/errors.js';
+import { toIso } from '../sync/mapping.js';
+import type { ServerKeys } from './keys.js';
+
+export const ACCESS_TTL_MS = 15 * 60_000;
+export const REFRESH_TTL_MS = 30 * 24 * 3600_000;
+export const OFFLINE_TTL_MS = 7 * 24 * 3600_000;
+
+export type AuthContext = { userId: string; sessionId: string; deviceId: string };
+
+export type AuthDeps = { db: Database; now: () => Date; keys: () => Promise<ServerKeys> };
+
+export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+const newRefreshToken = (): string => randomBytes(32).toString('base64url');
+
+// Verifying against a fixed hash when the user does not exist keeps response times similar, so
+// timing does not reveal which usernames exist.
+let dummyHash: Promise<string> | null = null;
+const getDummyHash = (): Promise<string> => (dummyHash ??= hash('not-a-real-password-' + randomUUID()));
+
+export const hashPassword = (password: string): Promise<string> => hash(password);
+
+function toMembership(m: Selectable<MembershipsTable>): Membership {
+  return {
+    tenantId: m.tenant_id,
+    role: m.role as Membership['role'],
+    validFrom: m.valid_from === null ? null : toIso(m.valid_from),
+    validUntil: m.valid_until === null ? null : toIso(m.valid_until),
+    policyVersion: Number(m.policy_version),
+  };
+}
+
+const publicUser = (u: Pick<Selectable<UsersTable>, 'id' | 'username' | 'display_name'>): PublicUser => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.display_name,
+});
+
+/** Memberships valid at the DB's now (`current`), or not yet expired (`unexpired`, for offline tickets). */
+export async function loadMemberships(
+  tx: Kysely<DB>,
+  userId: string,
+  which: 'current' | 'unexpired',
+): Promise<Membership[]> {
+  const rows = await tx
+    .selectFrom('memberships')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where(
+      which === 'current' ? membershipValidNow : sql<boolean>`(valid_until IS NULL OR valid_until > now())`,
+    )
+    .orderBy('tenant_id')
+    .execute();
+  return rows.map(toMembership);
+}
+
+async function issueTokens(
+  deps: AuthDeps,
+  tx: Kysely<DB>,
+  user: Pick<Selectable<UsersTable>, 'id' | 'username' | 'display_name'>,
+  sessionId: string,
+  deviceId: string,
+  refreshToken: string,
+): Promise<LoginResponse> {
+  const keys = await deps.keys();
+  const now = deps.now();
+  const nowSec = Math.floor(now.getTime() / 1000);
+  const exp = new Date(now.getTime() + ACCESS_TTL_MS);
+  const accessToken = await new SignJWT({ sid: sessionId, device: deviceId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(user.id)
+    .setIssuedAt(nowSec)
+    .setExpirationTime(Math.floor(exp.getTime() / 1000))
+    .sign(keys.jwtSecret);
+  const memberships = await loadMemberships(tx, user.id, 'current');
+  const claims: OfflineTicketClaims = {
+    sub: user.id,
+    username: user.username,
+    memberships: await loadMemberships(tx, user.id, 'unexpired'),
+    offlineUntil: new Date(now.getTime() + OFFLINE_TTL_MS).toISOString(),
+  };
+  const offlineTicket = await new SignJWT(claims)
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'bulkhead-offline+jwt' })
+    .setIssuedAt(nowSec)
+    .setExpirationTime(Math.floor((now.getTime() + OFFLINE_TTL_MS) / 1000))
+    .sign(keys.ticketPrivateKey);
+  return {
+    accessToken,
+    accessTokenExpiresAt: exp.toISOString(),
+    refreshToken,
+    offlineTicket,
+    user: publicUser(user),
+    memberships,
+  };
+}
+
+const invalidCredentials = (): HttpError =>
+  new HttpError(401, 'invalid_credentials', 'username or password is wrong');
+
+/** Checks the password and opens a session; throws 401 on any mismatch (never says which). */
+export async function login(
+  deps: AuthDeps,
+  body: { username: string; password: string; deviceId: string },
+): Promise<LoginResponse> {
+  const user = await withAppTransaction(deps.db, (tx) =>
+    tx.selectFrom('users').selectAll().where('username', '=', body.username).executeTakeFirst(),
+  );
+  const ok = user
+    ? await verify(user.password_hash, body.password).catch(() => false)
+    : await verify(await getDummyHash(), body.password).then(() => false);
+  if (!user || !ok || user.disabled) throw invalidCredentials();
+  return withAppTransaction(deps.db, async (tx) => {
+    const sessionId = randomUUID();
+    const refreshToken = newRefreshToken();
+    const now = deps.now();
+    await tx
+      .insertInto('sessions')
+      .values({
+        id: sessionId,
+        user_id: user.id,
+        device_id: body.deviceId,
+        refresh_hash: sha256(refreshToken),
+        expires_at: new Date(now.getTime() + REFRESH_TTL_MS),
+        revoked_at: null,
+        created_at: now,
+      })
+      .execute();
+    return issueTokens(deps, tx, user, sessionId, body.deviceId, refreshToken);
+  });
+}
+
+/**
+ * Rotates a refresh token. A token that was already rotated out is evidence of theft: the whole
+ * session is revoked (committed before the 401 is thrown) so neither holder can continue.
+ */
+export async function refresh(deps: AuthDeps, refreshToken: string): Promise<LoginResponse> {
+  const h = sha256(refreshToken);
+  type Outcome = { error: HttpError } | { ok: LoginResponse };
+  const result = await withAppTransaction(deps.db, async (tx): Promise<Outcome> => {
+    const now = deps.now();
+    const session = await tx
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select([
+        'sessions.id as sid',
+        'sessions.device_id',
+        'sessions.expires_at',
+        'sessions.revoked_at',
+        'users.id',
+        'users.username',
+        'users.display_name',
+        'users.disabled',
+      ])
+      .where('sessions.refresh_hash', '=', h)
+      // Lock only the session row (the app role has no UPDATE on users, which FOR UPDATE would need).
+      .forUpdate('sessions')
+      .executeTakeFirst();
+    if (!session) {
+      const old = await tx
+        .selectFrom('session_refresh_history')
+        .select('session_id')
+        .where('refresh_hash', '=', h)
+        .executeTakeFirst();
+      if (old) {
+        await tx
+          .updateTable('sessions')
+          .set({ revoked_at: now })
+          .where('id', '=', old.session_id)
+          .where('revoked_at', 'is', null)
+          .execute();
+        return {
+          error: new HttpError(401, 'refresh_reused', 'refresh token was already used; session revoked'),
+        };
+      }
+      return { error: new HttpError(401, 'invalid_refresh', 'refresh token is not valid') };
+    }
+    if (
+      session.revoked_at !== null ||
+      new Date(session.expires_at).getTime() <= now.getTime() ||
+      session.disabled
+    ) {
+      return { error: new HttpError(401, 'invalid_refresh', 'session has ended') };
+    }
+    const next = newRefreshToken();
+    await tx
+      .insertInto('session_refresh_history')
+      .values({ refresh_hash: h, session_id: session.sid })
+      .execute();
+    await tx
+      .updateTable('sessions')
+      .set({ refresh_hash: sha256(next) })
+      .where('id', '=', session.sid)
+      .execute();
+    return { ok: await issueTokens(deps, tx, session, session.sid, session.device_id, next) };
+  });
+  if ('error' in result) throw result.error;
+  return result.ok;
+}
+
+/** Revokes the session of a refresh token; unknown tokens are ignored (logout is idempotent). */
+export async function logout(deps: AuthDeps, refreshToken: string): Promise<void> {
+  const h = sha256(refreshToken);
+  await withAppTransaction(deps.db, async (tx) => {
+    await tx
+      .updateTable('sessions')
+      .set({ revoked_at: deps.now() })
+      .where('refresh_hash', '=', h)
+      .where('revoked_at', 'is', null)
+      .execute();
+  });
+}
+
+const unauthenticated = (message = 'sign in first'): HttpError =>
+  new HttpError(401, 'unauthenticated', message);
+
+/** Verifies a Bearer access token and that its session is still live. */
+export async function authenticate(deps: AuthDeps, header: string | undefined): Promise<AuthContext> {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (!m?.[1]) throw unauthenticated();
+  const keys = await deps.keys();
+  let sub: string;
+  let sid: string;
+  let device: string;
+  try {
+    const { payload } = await jwtVerify(m[1], keys.jwtSecret, {
+      algorithms: ['HS256'],
+      currentDate: deps.now(),
+    });
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload.sid !== 'string' ||
+      typeof payload.device !== 'string'
+    ) {
+      throw new Error('claims');
+    }
+    sub = payload.sub;
+    sid = payload.sid;
+    device = payload.device;
+  } catch {
+    throw unauthenticated('access token is invalid or expired');
+  }
+  if (!(await isSessionLive(deps, sid, sub))) throw unauthenticated('session has ended');
+  return { userId: sub, sessionId: sid, deviceId: device };
+}
+
+/** True while the session is neither revoked nor expired and its user is enabled. */
+export async function isSessionLive(deps: AuthDeps, sessionId: string, userId: string): Promise<boolean> {
+  const row = await withAppTransaction(deps.db, (tx) =>
+    tx
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['sessions.id'])
+      .where('sessions.id', '=', sessionId)
+      .where('sessions.user_id', '=', userId)
+      .where('sessions.revoked_at', 'is', null)
+      .where('sessions.expires_at', '>', deps.now())
+      .where('users.disabled', '=', false)
+      .executeTakeFirst(),
+  );
+  return row !== undefined;
+}
+
+export async function me(
+  deps: AuthDeps,
+  userId: string,
+): Promise<{ user: PublicUser; memberships: Membership[] }> {
+  return withAppTransaction(deps.db, async (tx) => {
+    const user = await tx
+      .selectFrom('users')
+      .select(['id', 'username', 'display_name'])
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    return { user: publicUser(user), memberships: await loadMemberships(tx, userId, 'current') };
+  });
+}

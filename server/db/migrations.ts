@@ -1,0 +1,141 @@
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { DB } from './types.js';
+
+/**
+ * Migrations are an ordered list of statements, one statement per entry because PGlite's
+ * `query()` accepts exactly one. Never edit an applied migration; append a new one.
+ */
+export type Migration = { name: string; statements: string[] };
+
+const TENANT_TABLES = ['tenant_seq', 'items', 'movements', 'balances'] as const;
+
+function rls(table: string): string[] {
+  return [
+    `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
+    // FORCE so that even the table owner is filtered; only superusers/BYPASSRLS escape it.
+    `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`,
+    `CREATE POLICY tenant_scope ON ${table} USING (tenant_id = ANY(app_tenant_ids())) WITH CHECK (tenant_id = ANY(app_tenant_ids()))`,
+  ];
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    name: '0001_initial',
+    statements: [
+      // The role is cluster-wide: parallel test databases race to create it, so both
+      // "already exists" (42710) and the catalog unique index (23505) count as success.
+      `DO $$ BEGIN
+         CREATE ROLE bulkhead_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;
+       EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+       END $$`,
+      // STABLE and unwrapped in the policy: the planner evaluates it once per statement.
+      `CREATE OR REPLACE FUNCTION app_tenant_ids() RETURNS text[] LANGUAGE sql STABLE AS $$
+         SELECT coalesce(string_to_array(nullif(current_setting('app.tenant_ids', true), ''), ','), '{}'::text[])
+       $$`,
+      `CREATE TABLE tenants (id text PRIMARY KEY, name text NOT NULL)`,
+      `CREATE TABLE users (
+         id text PRIMARY KEY,
+         username text NOT NULL UNIQUE,
+         display_name text NOT NULL,
+         password_hash text NOT NULL,
+         disabled boolean NOT NULL DEFAULT false)`,
+      `CREATE TABLE memberships (
+         user_id text NOT NULL REFERENCES users(id),
+         tenant_id text NOT NULL REFERENCES tenants(id),
+         role text NOT NULL CHECK (role IN ('admin','manager','operator','finance','auditor')),
+         valid_from timestamptz NULL,
+         valid_until timestamptz NULL,
+         policy_version int NOT NULL DEFAULT 1,
+         PRIMARY KEY (user_id, tenant_id))`,
+      `CREATE TABLE sessions (
+         id text PRIMARY KEY,
+         user_id text NOT NULL REFERENCES users(id),
+         device_id text NOT NULL,
+         refresh_hash text NOT NULL UNIQUE,
+         expires_at timestamptz NOT NULL,
+         revoked_at timestamptz NULL,
+         created_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE session_refresh_history (
+         refresh_hash text PRIMARY KEY,
+         session_id text NOT NULL REFERENCES sessions(id))`,
+      `CREATE TABLE server_keys (id text PRIMARY KEY, value text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE tenant_seq (tenant_id text PRIMARY KEY REFERENCES tenants(id), last_seq bigint NOT NULL DEFAULT 0)`,
+      `CREATE TABLE items (
+         tenant_id text NOT NULL REFERENCES tenants(id),
+         id uuid NOT NULL,
+         sku text NOT NULL,
+         name text NOT NULL,
+         barcode text NULL,
+         uom text NOT NULL,
+         purchase_price numeric NULL,
+         updated_at timestamptz NOT NULL,
+         seq bigint NOT NULL,
+         deleted boolean NOT NULL DEFAULT false,
+         PRIMARY KEY (tenant_id, id))`,
+      `CREATE INDEX items_seq ON items (tenant_id, seq)`,
+      `CREATE INDEX items_sku ON items (tenant_id, sku)`,
+      `CREATE TABLE movements (
+         tenant_id text NOT NULL REFERENCES tenants(id),
+         id uuid NOT NULL,
+         item_id uuid NOT NULL,
+         type text NOT NULL,
+         quantity numeric NOT NULL CHECK (quantity > 0),
+         from_location_id text NULL,
+         to_location_id text NULL,
+         batch text NULL,
+         note text NULL,
+         created_at timestamptz NOT NULL,
+         created_by text NOT NULL,
+         device_id text NOT NULL,
+         received_at timestamptz NOT NULL,
+         seq bigint NOT NULL,
+         PRIMARY KEY (tenant_id, id))`,
+      `CREATE INDEX movements_seq ON movements (tenant_id, seq)`,
+      `CREATE INDEX movements_item ON movements (tenant_id, item_id)`,
+      `CREATE TABLE balances (
+         tenant_id text NOT NULL REFERENCES tenants(id),
+         id text NOT NULL,
+         item_id uuid NOT NULL,
+         location_id text NOT NULL,
+         batch text NULL,
+         quantity numeric NOT NULL,
+         updated_at timestamptz NOT NULL,
+         seq bigint NOT NULL,
+         PRIMARY KEY (tenant_id, id))`,
+      `CREATE INDEX balances_seq ON balances (tenant_id, seq)`,
+      ...TENANT_TABLES.flatMap(rls),
+      // Least privilege: no DELETE anywhere, no access to keys or migrations, movements append-only.
+      `GRANT SELECT ON tenants, users, memberships TO bulkhead_app`,
+      `GRANT SELECT, INSERT, UPDATE ON sessions TO bulkhead_app`,
+      `GRANT SELECT, INSERT ON session_refresh_history TO bulkhead_app`,
+      `GRANT SELECT, INSERT, UPDATE ON tenant_seq, items, balances TO bulkhead_app`,
+      `GRANT SELECT, INSERT ON movements TO bulkhead_app`,
+    ],
+  },
+];
+
+/** Applies pending migrations, each in its own transaction; running it again is a no-op. */
+export async function migrate(owner: Kysely<DB>, migrations: Migration[] = MIGRATIONS): Promise<string[]> {
+  await sql`CREATE TABLE IF NOT EXISTS migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`.execute(
+    owner,
+  );
+  const applied: string[] = [];
+  for (const m of migrations) {
+    const done = await owner.transaction().execute(async (tx) => {
+      // Serializes concurrent servers migrating the same database.
+      await sql`SELECT pg_advisory_xact_lock(8787001)`.execute(tx);
+      const row = await tx
+        .selectFrom('migrations')
+        .select('name')
+        .where('name', '=', m.name)
+        .executeTakeFirst();
+      if (row) return false;
+      for (const s of m.statements) await sql.raw(s).execute(tx);
+      await tx.insertInto('migrations').values({ name: m.name, applied_at: new Date() }).execute();
+      return true;
+    });
+    if (done) applied.push(m.name);
+  }
+  return applied;
+}

@@ -1,0 +1,107 @@
+import type { ColumnType, Generated, Kysely } from 'kysely';
+
+/** Timestamps: written as Date or ISO string, read as Date (pg) or Date (PGlite). */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
+/** int8 / numeric come back as string from pg and as number from PGlite; normalize on read. */
+type Num = ColumnType<string | number, number | string, number | string>;
+type NullableNum = ColumnType<string | number | null, number | string | null, number | string | null>;
+
+export type TenantsTable = { id: string; name: string };
+export type UsersTable = {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  disabled: Generated<boolean>;
+};
+export type MembershipsTable = {
+  user_id: string;
+  tenant_id: string;
+  role: string;
+  valid_from: NullableTimestamp;
+  valid_until: NullableTimestamp;
+  policy_version: Generated<number>;
+};
+export type SessionsTable = {
+  id: string;
+  user_id: string;
+  device_id: string;
+  refresh_hash: string;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  created_at: Timestamp;
+};
+/** Refresh-token hashes that were rotated out; presenting one again means the token leaked. */
+export type SessionRefreshHistoryTable = { refresh_hash: string; session_id: string };
+export type ServerKeysTable = { id: string; value: string; created_at: Timestamp };
+export type TenantSeqTable = { tenant_id: string; last_seq: Num };
+export type ItemsTable = {
+  tenant_id: string;
+  id: string;
+  sku: string;
+  name: string;
+  barcode: string | null;
+  uom: string;
+  purchase_price: NullableNum;
+  updated_at: Timestamp;
+  seq: Num;
+  deleted: boolean;
+};
+export type MovementsTable = {
+  tenant_id: string;
+  id: string;
+  item_id: string;
+  type: string;
+  quantity: Num;
+  from_location_id: string | null;
+  to_location_id: string | null;
+  batch: string | null;
+  note: string | null;
+  created_at: Timestamp;
+  created_by: string;
+  device_id: string;
+  received_at: Timestamp;
+  seq: Num;
+};
+export type BalancesTable = {
+  tenant_id: string;
+  id: string;
+  item_id: string;
+  location_id: string;
+  batch: string | null;
+  quantity: Num;
+  updated_at: Timestamp;
+  seq: Num;
+};
+export type MigrationsTable = { name: string; applied_at: Timestamp };
+
+export type DB = {
+  tenants: TenantsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  session_refresh_history: SessionRefreshHistoryTable;
+  server_keys: ServerKeysTable;
+  tenant_seq: TenantSeqTable;
+  items: ItemsTable;
+  movements: MovementsTable;
+  balances: BalancesTable;
+  migrations: MigrationsTable;
+};
+
+export type DbKind = 'postgres' | 'pglite';
+
+/**
+ * The server's database handle. `owner` runs migrations, seed and key bootstrap; `app` serves
+ * requests. On PostgreSQL `app` is a separate pool logged in as `bulkhead_app`; on PGlite there is
+ * one connection, so `app === owner` and every app transaction drops to the role with SET LOCAL ROLE.
+ */
+export type Database = {
+  kind: DbKind;
+  owner: Kysely<DB>;
+  app: Kysely<DB>;
+  /** Subscribe to committed change notifications (NOTIFY bulkhead_changes). */
+  onNotify(listener: (payload: string) => void): Promise<() => void>;
+  close(): Promise<void>;
+};

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from './app.js';
+import { createPgliteDatabase, createPostgresDatabase } from './db/connect.js';
+import { migrate } from './db/migrations.js';
+import { seed } from './db/seed.js';
+import type { Database } from './db/types.js';
+
+export type StartOptions = {
+  /** PostgreSQL owner URL; without it, embedded PGlite. */
+  databaseUrl?: string;
+  /** URL the app connects with (as bulkhead_app); derived from databaseUrl by default. */
+  appDatabaseUrl?: string;
+  /** PGlite data directory; `null` keeps the database in memory. */
+  dataDir?: string | null;
+  port?: number;
+  host?: string;
+  /** Seed demo data on an empty database; `false` never. */
+  seed?: boolean | { itemsPerTenant: number };
+  staticDir?: string;
+  logger?: boolean | object;
+  now?: () => Date;
+  jwtSecret?: Uint8Array;
+  corsOrigins?: string[];
+  heartbeatMs?: number;
+  /** Print the "ready" line to stdout (the CLI does; tests do not). */
+  announce?: boolean;
+};
+
+export type StartedServer = { url: string; db: Database; app: FastifyInstance; close(): Promise<void> };
+
+/** Opens the database, migrates, seeds if asked, and listens. */
+export async function startServer(opts: StartOptions = {}): Promise<StartedServer> {
+  const db: Database = opts.databaseUrl
+    ? createPostgresDatabase({ url: opts.databaseUrl, appUrl: opts.appDatabaseUrl })
+    : await createPgliteDatabase(opts.dataDir === null ? undefined : (opts.dataDir ?? './.data/pglite'));
+  let app: FastifyInstance | undefined;
+  try {
+    await migrate(db.owner);
+    if (opts.seed !== false && opts.seed !== undefined) {
+      await seed(db.owner, typeof opts.seed === 'object' ? { itemsPerTenant: opts.seed.itemsPerTenant } : {});
+    }
+    app = buildServer({
+      db,
+      logger: opts.logger,
+      now: opts.now,
+      jwtSecret: opts.jwtSecret,
+      staticDir: opts.staticDir,
+      corsOrigins: opts.corsOrigins,
+      heartbeatMs: opts.heartbeatMs,
+    });
+    const host = opts.host ?? '127.0.0.1';
+    await app.listen({ port: opts.port ?? 8787, host });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 8787);
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (opts.announce) process.stdout.write(`Bulkhead server ready at ${url}\n`);
+    const started = app;
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      db,
+      app: started,
+      close: () =>
+        (closing ??= (async () => {
+          await started.close();
+          await db.close();
+        })()),
+    };
+  } catch (e) {
+    await app?.close().catch(() => {});
+    await db.close().catch(() => {});
+    throw e;
+  }
+}
+
+/** Settings from the environment, as documented for `npm run server`. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): StartOptions {
+  const production = env.NODE_ENV === 'production';
+  const staticDir = path.resolve(env.STATIC_DIR ?? 'dist/renderer');
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    appDatabaseUrl: env.APP_DATABASE_URL || undefined,
+    dataDir: env.DATA_DIR ?? './.data/pglite',
+    port: env.PORT ? Number(env.PORT) : 8787,
+    host: env.HOST ?? '127.0.0.1',
+    seed: !(production || env.BULKHEAD_NO_SEED === '1'),
+    staticDir,
+    logger: { level: env.LOG_LEVEL ?? 'warn' },
+    corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((s) => s.trim()) : undefined,
+    announce: true,
+  };
+}

@@ -1,0 +1,376 @@
+import { sql } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { project, roleCanRead, roleCanWrite } from '../../shared/access/policy.js';
+import { balanceId, ItemDoc, MovementDoc, movementDelta } from '../../shared/domain/schemas.js';
+import type {
+  PullResponse,
+  PushRequest,
+  PushResponse,
+  Rejection,
+  SyncCollection,
+} from '../../shared/sync/protocol.js';
+import { CHANGES_CHANNEL } from '../db/connect.js';
+import type { TenantScope } from '../db/scope.js';
+import type { DB } from '../db/types.js';
+import {
+  balanceRowToDoc,
+  deepEqual,
+  itemRowToDoc,
+  movementContent,
+  movementRowToDoc,
+  sameDoc,
+  stripInternal,
+} from './mapping.js';
+
+type Doc = Record<string, unknown>;
+
+/** Reads one page of a collection above the checkpoint, projected for the caller's role. */
+export async function pull(
+  tx: Kysely<DB>,
+  scope: TenantScope,
+  collection: SyncCollection,
+  checkpoint: number | undefined,
+  limit: number,
+): Promise<PullResponse> {
+  const t = scope.tenantId;
+  const after = checkpoint ?? 0;
+  let docs: Doc[];
+  // Each branch carries the explicit tenant filter as well as RLS (defence in depth, I1).
+  switch (collection) {
+    case 'items':
+      docs = (
+        await tx
+          .selectFrom('items')
+          .selectAll()
+          .where('tenant_id', '=', t)
+          .where('seq', '>', after)
+          .orderBy('seq')
+          .limit(limit)
+          .execute()
+      ).map(itemRowToDoc);
+      break;
+    case 'movements':
+      docs = (
+        await tx
+          .selectFrom('movements')
+          .selectAll()
+          .where('tenant_id', '=', t)
+          .where('seq', '>', after)
+          .orderBy('seq')
+          .limit(limit)
+          .execute()
+      ).map(movementRowToDoc);
+      break;
+    case 'balances':
+      docs = (
+        await tx
+          .selectFrom('balances')
+          .selectAll()
+          .where('tenant_id', '=', t)
+          .where('seq', '>', after)
+          .orderBy('seq')
+          .limit(limit)
+          .execute()
+      ).map(balanceRowToDoc);
+      break;
+  }
+  const documents = docs.map((d) => project(scope.role, collection, d));
+  const last = documents[documents.length - 1];
+  const res: PullResponse = {
+    documents,
+    checkpoint: last ? { seq: Number(last.seq) } : checkpoint === undefined ? null : { seq: checkpoint },
+  };
+  if (checkpoint === undefined) {
+    const row = await tx
+      .selectFrom(collection)
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('tenant_id', '=', t)
+      .executeTakeFirstOrThrow();
+    res.total = Number(row.n);
+  }
+  return res;
+}
+
+async function loadItem(tx: Kysely<DB>, tenantId: string, id: string): Promise<ItemDoc | undefined> {
+  const r = await tx
+    .selectFrom('items')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return r ? itemRowToDoc(r) : undefined;
+}
+
+async function loadMovement(tx: Kysely<DB>, tenantId: string, id: string): Promise<MovementDoc | undefined> {
+  const r = await tx
+    .selectFrom('movements')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return r ? movementRowToDoc(r) : undefined;
+}
+
+async function loadBalance(tx: Kysely<DB>, tenantId: string, id: string): Promise<Doc | undefined> {
+  const r = await tx
+    .selectFrom('balances')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return r ? balanceRowToDoc(r) : undefined;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Fields that the server owns: a client's value for them is never compared or applied. */
+const SERVER_FIELDS = new Set(['seq', 'updatedAt', 'id', 'tenantId']);
+
+export type PushOutcome = { response: PushResponse; seq: number; changed: SyncCollection[] };
+
+/**
+ * Applies one push in the caller's scope transaction. Rows are judged one by one; a refused row
+ * becomes a rejection plus a conflict carrying the server state, never an HTTP error.
+ */
+export async function push(
+  tx: Transaction<DB>,
+  scope: TenantScope,
+  collection: SyncCollection,
+  body: PushRequest,
+  now: Date,
+): Promise<PushOutcome> {
+  const { tenantId, role, userId } = scope;
+  const conflicts: Doc[] = [];
+  const rejections: Rejection[] = [];
+  const view = (d: Doc): Doc => project(role, collection, d);
+
+  // Lock the tenant's counter first: pushes in one tenant serialize here, and the lock is held to
+  // commit, so a reader can never see seq N+1 committed before a still-running N.
+  await tx
+    .insertInto('tenant_seq')
+    .values({ tenant_id: tenantId, last_seq: 0 })
+    .onConflict((oc) => oc.column('tenant_id').doNothing())
+    .execute();
+  const locked = await tx
+    .selectFrom('tenant_seq')
+    .select('last_seq')
+    .where('tenant_id', '=', tenantId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const startSeq = Number(locked.last_seq);
+  let seq = startSeq;
+  const changed = new Set<SyncCollection>();
+
+  for (const change of body.changes) {
+    const raw = stripInternal(change.newDocumentState);
+    const id = typeof raw.id === 'string' ? raw.id : '';
+    const validId = UUID_RE.test(id) || (collection === 'balances' && id.length > 0 && id.length <= 200);
+    const master = async (): Promise<Doc | undefined> => {
+      if (!validId) return undefined;
+      if (collection === 'items') return loadItem(tx, tenantId, id);
+      if (collection === 'movements') return loadMovement(tx, tenantId, id);
+      return loadBalance(tx, tenantId, id);
+    };
+    const reject = async (code: Rejection['code'], reason: string, known?: Doc): Promise<void> => {
+      rejections.push({ id, code, reason });
+      const m = known ?? (await master());
+      // No master: tell the client to drop its local version so it returns to the server state.
+      conflicts.push(view(m ?? { ...raw, _deleted: true }));
+    };
+
+    if (collection === 'balances') {
+      await reject('forbidden', 'balances are derived from movements and cannot be written');
+      continue;
+    }
+
+    if (collection === 'movements') {
+      const parsed = MovementDoc.safeParse(raw);
+      if (!parsed.success) {
+        await reject(
+          'invalid',
+          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        );
+        continue;
+      }
+      const m = parsed.data;
+      if (m.tenantId !== tenantId) {
+        await reject('wrong-tenant', 'document belongs to another tenant');
+        continue;
+      }
+      if (!roleCanWrite(role, 'movements', 'id')) {
+        await reject('forbidden', `role ${role} may not record movements`);
+        continue;
+      }
+      const existing = await loadMovement(tx, tenantId, m.id);
+      if (existing) {
+        if (m._deleted === true)
+          await reject('immutable', 'movements cannot be deleted; record a correcting movement', existing);
+        else if (!deepEqual(movementContent(existing), movementContent(m))) {
+          await reject('immutable', 'a movement with this id exists with different content', existing);
+        }
+        // Same content: a retried push, already applied once — nothing to do.
+        continue;
+      }
+      if (m._deleted === true) {
+        await reject('immutable', 'movements cannot be deleted');
+        continue;
+      }
+      seq += 1;
+      await tx
+        .insertInto('movements')
+        .values({
+          tenant_id: tenantId,
+          id: m.id,
+          item_id: m.itemId,
+          type: m.type,
+          quantity: m.quantity,
+          from_location_id: m.fromLocationId,
+          to_location_id: m.toLocationId,
+          batch: m.batch,
+          note: m.note,
+          created_at: m.createdAt,
+          // The actor is who authenticated, whatever the document claims (I4).
+          created_by: userId,
+          device_id: m.deviceId,
+          received_at: now,
+          seq,
+        })
+        .execute();
+      const locations = [
+        ...new Set([m.toLocationId, m.fromLocationId].filter((x): x is string => x !== null)),
+      ];
+      for (const loc of locations) {
+        const delta = movementDelta(m, loc);
+        await tx
+          .insertInto('balances')
+          .values({
+            tenant_id: tenantId,
+            id: balanceId(m.itemId, loc, m.batch),
+            item_id: m.itemId,
+            location_id: loc,
+            batch: m.batch,
+            quantity: delta,
+            updated_at: now,
+            seq,
+          })
+          .onConflict((oc) =>
+            oc.columns(['tenant_id', 'id']).doUpdateSet({
+              quantity: sql`balances.quantity + excluded.quantity`,
+              updated_at: sql`excluded.updated_at`,
+              seq: sql`excluded.seq`,
+            }),
+          )
+          .execute();
+      }
+      changed.add('movements');
+      changed.add('balances');
+      continue;
+    }
+
+    // items
+    const parsed = ItemDoc.safeParse(raw);
+    if (!parsed.success) {
+      await reject('invalid', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      continue;
+    }
+    const doc = parsed.data;
+    if (doc.tenantId !== tenantId) {
+      await reject('wrong-tenant', 'document belongs to another tenant');
+      continue;
+    }
+    const fields = Object.keys(doc).filter((k) => !SERVER_FIELDS.has(k));
+    // Entity-level gate: a role that can write no item field at all (operator, auditor) stops here.
+    if (!roleCanWrite(role, 'items', 'sku') && !roleCanWrite(role, 'items', 'purchasePrice')) {
+      await reject('forbidden', `role ${role} may not change items`);
+      continue;
+    }
+    const stored = await loadItem(tx, tenantId, doc.id);
+    if (!stored) {
+      if (!roleCanWrite(role, 'items', 'sku')) {
+        await reject('forbidden', `role ${role} may not create items`);
+        continue;
+      }
+      if (
+        doc.purchasePrice !== undefined &&
+        doc.purchasePrice !== null &&
+        !roleCanWrite(role, 'items', 'purchasePrice')
+      ) {
+        await reject('forbidden', `role ${role} may not set purchasePrice`);
+        continue;
+      }
+      seq += 1;
+      await tx
+        .insertInto('items')
+        .values({
+          tenant_id: tenantId,
+          id: doc.id,
+          sku: doc.sku,
+          name: doc.name,
+          barcode: doc.barcode,
+          uom: doc.uom,
+          purchase_price: roleCanWrite(role, 'items', 'purchasePrice') ? (doc.purchasePrice ?? null) : null,
+          updated_at: now,
+          seq,
+          deleted: doc._deleted === true,
+        })
+        .execute();
+      changed.add('items');
+      continue;
+    }
+    const masterView = view(stored);
+    // Conflict detection against what this user can see of the master (I2: hidden fields never
+    // take part, so their value cannot be probed through conflicts).
+    if (!change.assumedMasterState || !sameDoc(change.assumedMasterState, masterView)) {
+      conflicts.push(masterView);
+      continue;
+    }
+    const next: Record<string, unknown> = { ...stored };
+    let forbidden: string | null = null;
+    let dirty = false;
+    const incoming = doc as Record<string, unknown>;
+    for (const f of [...fields, '_deleted']) {
+      const have = f === '_deleted' ? stored._deleted === true : (stored as Record<string, unknown>)[f];
+      const want = f === '_deleted' ? doc._deleted === true : incoming[f];
+      // An absent optional field (purchasePrice for a role that cannot see it) means "unchanged".
+      if (want === undefined || deepEqual(have, want)) continue;
+      if (!roleCanRead(role, 'items', f) || !roleCanWrite(role, 'items', f)) {
+        forbidden = f;
+        break;
+      }
+      next[f] = want;
+      dirty = true;
+    }
+    if (forbidden !== null) {
+      await reject('forbidden', `role ${role} may not change ${forbidden}`, stored);
+      continue;
+    }
+    if (!dirty) continue;
+    seq += 1;
+    const n = next as ItemDoc;
+    await tx
+      .updateTable('items')
+      .set({
+        sku: n.sku,
+        name: n.name,
+        barcode: n.barcode,
+        uom: n.uom,
+        // Fields hidden from the writer were copied from the stored row above, never wiped (I3).
+        purchase_price: n.purchasePrice ?? null,
+        deleted: n._deleted === true,
+        updated_at: now,
+        seq,
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', doc.id)
+      .execute();
+    changed.add('items');
+  }
+
+  if (seq > startSeq) {
+    await tx.updateTable('tenant_seq').set({ last_seq: seq }).where('tenant_id', '=', tenantId).execute();
+    // Delivered on commit only, so listeners never hear about a rolled-back push.
+    const payload = JSON.stringify({ tenantId, seq, collections: [...changed] });
+    await sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${payload})`.execute(tx);
+  }
+  return { response: { conflicts, rejections }, seq, changed: [...changed] };
+}

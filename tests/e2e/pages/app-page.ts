@@ -1,0 +1,111 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** What the page's IndexedDB holds, read back raw: every database, every store, every record. */
+export type IndexedDbDump = { databases: string[]; records: number; json: string };
+
+/** Page object of the Bulkhead app in a browser. */
+export class AppPage {
+  constructor(readonly page: Page) {}
+
+  async open(baseUrl: string): Promise<void> {
+    await this.page.goto(baseUrl);
+  }
+
+  async login(username: string, password = 'demo1234'): Promise<void> {
+    await this.page.getByLabel(/username|用户名/i).fill(username);
+    await this.page.getByLabel(/password|密码/i).fill(password);
+    await this.page.getByLabel(/password|密码/i).press('Enter');
+    await expect(this.page.getByTestId('current-user')).toBeVisible();
+  }
+
+  tenantButton(tenant: string): Locator {
+    return this.page.locator(`.tenant-switcher button[data-tenant="${tenant}"]`);
+  }
+
+  async switchTenant(tenant: string): Promise<void> {
+    await this.tenantButton(tenant).click();
+    await expect(this.tenantButton(tenant)).toHaveAttribute('aria-pressed', 'true');
+  }
+
+  /** Wait until the first sync finished: the grid shows `total` items. */
+  async waitForItems(total: number): Promise<void> {
+    await expect(this.page.getByTestId('inventory-count')).toContainText(`of ${total}`, { timeout: 60_000 });
+  }
+
+  async search(query: string): Promise<void> {
+    await this.page.getByRole('searchbox').fill(query);
+  }
+
+  row(sku: string): Locator {
+    return this.page.locator(`[role="row"][data-sku="${sku}"]`);
+  }
+
+  /** On-hand quantity of a SKU as the grid shows it (searching for it first). */
+  async onHand(sku: string): Promise<number> {
+    await this.search(sku);
+    const text = (await this.row(sku).getByTestId('on-hand').textContent()) ?? '';
+    return Number(text.replace('*', '').trim());
+  }
+
+  async expectOnHand(sku: string, quantity: number): Promise<void> {
+    await this.search(sku);
+    await expect(this.row(sku).getByTestId('on-hand')).toHaveText(new RegExp(`^${quantity}( \\*)?$`));
+  }
+
+  visibleSkus(): Promise<string[]> {
+    return this.page.locator('[role="row"][data-sku]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-sku') ?? ''));
+  }
+
+  /** Receive by keyboard only, as a scanner would: code⏎ quantity⏎ location⏎ batch⏎. */
+  async receive(code: string, quantity: number, location = 'RCV-01', batch = ''): Promise<void> {
+    const item = this.page.getByLabel(/Item \(scan|物料/);
+    await item.fill(code);
+    await item.press('Enter');
+    await expect(this.page.getByTestId('resolved-item')).toBeVisible();
+    await expect(this.page.getByLabel(/^Quantity|数量/)).toBeFocused();
+    await this.page.keyboard.type(String(quantity));
+    await this.page.keyboard.press('Enter');
+    await this.page.keyboard.press('Control+A');
+    await this.page.keyboard.type(location);
+    await this.page.keyboard.press('Enter');
+    if (batch) await this.page.keyboard.type(batch);
+    await this.page.keyboard.press('Enter');
+    await expect(this.page.locator('.receive [role="status"]')).toContainText(/Received|已收货/);
+  }
+
+  async expectOnline(online: boolean): Promise<void> {
+    await expect(this.page.locator('.sync-status')).toHaveAttribute('data-online', String(online));
+  }
+
+  async expectPending(count: number): Promise<void> {
+    await expect(this.page.locator('.sync-status')).toHaveAttribute('data-pending', String(count));
+  }
+
+  /** Dump every record of every IndexedDB database of this origin, bypassing the app. */
+  dumpIndexedDb(): Promise<IndexedDbDump> {
+    return this.page.evaluate(async () => {
+      const infos = await indexedDB.databases();
+      const names = infos.map((i) => i.name).filter((n): n is string => typeof n === 'string');
+      const parts: string[] = [];
+      let records = 0;
+      for (const name of names) {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const req = indexedDB.open(name);
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error);
+        });
+        for (const store of Array.from(db.objectStoreNames)) {
+          const all = await new Promise<unknown[]>((resolve, reject) => {
+            const req = db.transaction(store, 'readonly').objectStore(store).getAll();
+            req.onsuccess = () => resolve(req.result as unknown[]);
+            req.onerror = () => reject(req.error);
+          });
+          records += all.length;
+          parts.push(JSON.stringify({ name, store, all }));
+        }
+        db.close();
+      }
+      return { databases: names, records, json: parts.join('\n') };
+    });
+  }
+}
