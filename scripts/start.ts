@@ -9,7 +9,7 @@ import { buildElectron } from './build-electron.js';
 import { ELECTRON_MISSING_MESSAGE, findElectronBinary, launchElectron } from './electron-launch.js';
 
 async function main(): Promise<void> {
-  await build({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });
+  await build({ configFile: 'vite.renderer.config.ts', logLevel: 'warn' });
   const server = await startServer(optionsFromEnv());
   const stop = () => {
     void server.close().finally(() => process.exit(0));
@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const binary = findElectronBinary();
   if (!binary) {
     console.log(ELECTRON_MISSING_MESSAGE);
-    console.log(`Open ${server.url} in a browser. Demo users: op.acme, fin.acme, mgr … password demo1234. Ctrl+C stops.`);
+    console.log(
+      `Open ${server.url} in a browser. Demo users: op.acme, fin.acme, mgr … password demo1234. Ctrl+C stops.`,
+    );
     return;
   }
   await buildElectron();

@@ -1,7 +1,8 @@
 import { createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
-import { balanceSchema, itemSchema, movementSchema, type Local } from './schemas.js';
+import type { Role } from '../../shared/access/policy.js';
+import { balanceSchema, itemSchema, movementSchema, schemaForRole, type Local } from './schemas.js';
 
 /** The collections of one tenant partition (≤ 9 by design: RxDB OSS opens 13 per process). */
 export type TenantCollections = {
@@ -34,13 +35,20 @@ async function storage(): Promise<RxStorage<unknown, unknown>> {
       import('rxdb/plugins/validate-ajv'),
     ]);
     addRxPlugin(RxDBDevModePlugin);
-    return wrappedValidateAjvStorage({ storage: dexie }) as RxStorage<unknown, unknown>;
+    return wrappedValidateAjvStorage<unknown, unknown>({ storage: dexie });
   })();
   return storagePromise;
 }
 
-/** Open the partition of (user, tenant) with its collections. Close it before opening another. */
-export async function openTenantDatabase(userId: string, tenantId: string): Promise<TenantDatabase> {
+/**
+ * Open the partition of (user, tenant) with its collections, declared for the user's role there.
+ * Close it before opening another.
+ */
+export async function openTenantDatabase(
+  userId: string,
+  tenantId: string,
+  role: Role,
+): Promise<TenantDatabase> {
   const db = await createRxDatabase<TenantCollections>({
     name: partitionName(userId, tenantId),
     storage: await storage(),
@@ -49,9 +57,9 @@ export async function openTenantDatabase(userId: string, tenantId: string): Prom
     closeDuplicates: true,
   });
   await db.addCollections({
-    items: { schema: itemSchema },
-    movements: { schema: movementSchema },
-    balances: { schema: balanceSchema },
+    items: { schema: schemaForRole(itemSchema, 'items', role) },
+    movements: { schema: schemaForRole(movementSchema, 'movements', role) },
+    balances: { schema: schemaForRole(balanceSchema, 'balances', role) },
   });
   return db;
 }

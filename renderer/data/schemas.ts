@@ -1,4 +1,5 @@
 import type { RxJsonSchema } from 'rxdb';
+import { hiddenFields, type Entity, type Role } from '../../shared/access/policy.js';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
 
 // Local collection schemas. Index fields are required and bounded (RxDB needs that to build
@@ -74,3 +75,18 @@ export const balanceSchema: RxJsonSchema<Local<BalanceDoc>> = {
   indexes: ['seq', 'itemId'],
   additionalProperties: false,
 };
+
+/**
+ * The schema a role's partition is created with: fields the role may not read are not even
+ * declared, so they cannot be stored (the server never sends them; this is the second wall).
+ */
+export function schemaForRole<T>(schema: RxJsonSchema<T>, entity: Entity, role: Role): RxJsonSchema<T> {
+  const hidden = new Set(hiddenFields(role, entity));
+  if (hidden.size === 0) return schema;
+  const properties = Object.fromEntries(Object.entries(schema.properties).filter(([k]) => !hidden.has(k)));
+  return {
+    ...schema,
+    properties,
+    required: (schema.required ?? []).filter((k) => !hidden.has(k)),
+  } as RxJsonSchema<T>;
+}

@@ -116,7 +116,7 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
                   name,
                   rows.map((r) => ({
                     assumedMasterState: (r.assumedMasterState as Record<string, unknown> | undefined) ?? null,
-                    newDocumentState: r.newDocumentState as Record<string, unknown>,
+                    newDocumentState: r.newDocumentState,
                   })),
                 )
                 .catch(fail);

@@ -120,7 +120,7 @@ export function switchTenant(tenantId: string): Promise<void> {
     try {
       await closeCurrent();
       const client = await apiClient();
-      const db = await openTenantDatabase(user.id, tenantId);
+      const db = await openTenantDatabase(user.id, tenantId, membership.role);
       const status = useSyncStatus.getState();
       const sync = startTenantSync({
         db,

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -110,6 +111,8 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
 
 /** Embedded PGlite: `dataDir` persists on disk; undefined keeps it in memory (tests). */
 export async function createPgliteDatabase(dataDir?: string): Promise<Database & { pglite: PGlite }> {
+  // PGlite creates only the last folder of the path; a fresh checkout has no ./.data yet.
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir ?? 'memory://');
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
   const set = new ListenerSet();

@@ -5,9 +5,9 @@ export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, 'tenant id
 export type TenantId = z.infer<typeof TenantId>;
 
 /** Client-generated document id (UUID), the key for idempotent pushes. */
-export const DocId = z.string().uuid();
+export const DocId = z.uuid();
 
-const isoTime = z.string().datetime({ offset: true });
+const isoTime = z.iso.datetime({ offset: true });
 
 /** An item of a tenant's master data. `purchasePrice` is absent for roles that may not read it. */
 export const ItemDoc = z
@@ -18,7 +18,7 @@ export const ItemDoc = z
     name: z.string().min(1).max(200),
     barcode: z.string().max(64).nullable(),
     uom: z.string().min(1).max(16),
-    purchasePrice: z.number().nonnegative().finite().nullable().optional(),
+    purchasePrice: z.number().nonnegative().nullable().optional(),
     updatedAt: isoTime,
     seq: z.number().int().nonnegative(),
     _deleted: z.boolean().optional(),
@@ -41,7 +41,7 @@ export const MovementDoc = z
     tenantId: TenantId,
     itemId: DocId,
     type: MovementType,
-    quantity: z.number().positive().finite().max(1e9),
+    quantity: z.number().positive().max(1e9),
     fromLocationId: z.string().min(1).max(64).nullable(),
     toLocationId: z.string().min(1).max(64).nullable(),
     batch: z.string().max(64).nullable(),
@@ -66,7 +66,7 @@ export const BalanceDoc = z
     itemId: DocId,
     locationId: z.string().min(1).max(64),
     batch: z.string().max(64).nullable(),
-    quantity: z.number().finite(),
+    quantity: z.number(),
     updatedAt: isoTime,
     seq: z.number().int().nonnegative(),
     _deleted: z.boolean().optional(),

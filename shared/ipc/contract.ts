@@ -2,10 +2,26 @@ import { z } from 'zod';
 
 /** Machine configuration the renderer may know about (never secrets). */
 export const RendererConfig = z.object({
-  serverUrl: z.string().url(),
+  serverUrl: z.url(),
   locale: z.enum(['en', 'zh-CN']).nullable(),
 });
 export type RendererConfig = z.infer<typeof RendererConfig>;
+
+/**
+ * What the auto-updater is doing, for the "update ready, restart" banner. `disabled` says why
+ * (`config`: IT turned updates off; `not-packaged`: a development run; `unsupported`: an install
+ * type the updater cannot replace, e.g. a deb/rpm/MSI managed by IT's software distribution).
+ */
+export const UpdateStatus = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('disabled'), reason: z.enum(['config', 'not-packaged', 'unsupported']) }),
+  z.object({ state: z.literal('idle') }),
+  z.object({ state: z.literal('checking') }),
+  z.object({ state: z.literal('up-to-date'), checkedAt: z.string() }),
+  z.object({ state: z.literal('downloading'), version: z.string(), percent: z.number().min(0).max(100) }),
+  z.object({ state: z.literal('ready'), version: z.string() }),
+  z.object({ state: z.literal('error'), message: z.string() }),
+]);
+export type UpdateStatus = z.infer<typeof UpdateStatus>;
 
 /** Keys under which the secret store keeps values; one refresh token per user. */
 export const SecretKey = z.string().regex(/^refresh:[A-Za-z0-9._-]{1,64}$/);
@@ -26,6 +42,9 @@ export const IPC = {
     payload: z.undefined(),
     result: z.object({ version: z.string(), platform: z.string() }),
   },
+  'update:status': { payload: z.undefined(), result: UpdateStatus },
+  /** Quits and installs a downloaded update; refused with `[update-not-ready]` unless `ready`. */
+  'update:install': { payload: z.undefined(), result: z.void() },
 } as const;
 
 /** Every IPC channel name. */
@@ -42,6 +61,8 @@ export type BulkheadBridge = {
   readonly setSecret: (key: string, value: string) => Promise<void>;
   readonly deleteSecret: (key: string) => Promise<void>;
   readonly appInfo: () => Promise<IpcResult<'app:info'>>;
+  readonly updateStatus: () => Promise<UpdateStatus>;
+  readonly installUpdate: () => Promise<void>;
 };
 
 /** Name of the global the preload defines. */

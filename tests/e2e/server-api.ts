@@ -21,7 +21,10 @@ export async function pullAll(
       headers: { authorization: `Bearer ${accessToken}` },
     });
     if (!res.ok) throw new Error(`pull ${collection}: ${res.status}`);
-    const page = (await res.json()) as { documents: Record<string, unknown>[]; checkpoint: { seq: number } | null };
+    const page = (await res.json()) as {
+      documents: Record<string, unknown>[];
+      checkpoint: { seq: number } | null;
+    };
     out.push(...page.documents);
     if (page.documents.length < 1000 || !page.checkpoint) return out;
     checkpoint = page.checkpoint.seq;

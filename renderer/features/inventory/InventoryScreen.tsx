@@ -21,7 +21,6 @@ export function InventoryScreen() {
   const deferred = useDeferredValue(query);
   const shown = useMemo(() => (rows ? filterRows(rows, deferred) : []), [rows, deferred]);
   const scrollRef = useRef<HTMLDivElement>(null);
-  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual is the grid library we chose
   const virtualizer = useVirtualizer({
     count: shown.length,
     getScrollElement: () => scrollRef.current,

@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useRef, useState, type SyntheticEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { canWriteEntity } from '../../../shared/access/policy.js';
 import type { ItemDoc } from '../../../shared/domain/schemas.js';
@@ -66,7 +66,7 @@ export function ReceiveForm() {
     })();
   };
 
-  const submit = async (e?: FormEvent) => {
+  const submit = async (e?: SyntheticEvent) => {
     e?.preventDefault();
     if (!db || !tenantId || !user || busy) return;
     setBusy(true);

@@ -8,7 +8,8 @@ import { startTestServer, type TestServer } from '../../helpers/server.js';
 let server: TestServer;
 
 test.beforeAll(async () => {
-  if (!findElectronBinary()) throw new Error('Electron binary not installed: run this project where it can be downloaded');
+  if (!findElectronBinary())
+    throw new Error('Electron binary not installed: run this project where it can be downloaded');
   execFileSync('npx', ['tsx', 'scripts/build-electron.ts'], { stdio: 'inherit' });
   server = await startTestServer({ backend: 'pglite', seed: { itemsPerTenant: 50 } });
 });
@@ -22,8 +23,12 @@ test('the packaged shell signs in and shows inventory through the bridge', async
     env: { ...process.env, BULKHEAD_SERVER_URL: server.url },
   });
   const page = await app.firstWindow();
-  expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
-  expect(await page.evaluate(() => Object.isFrozen((window as unknown as { bulkhead: object }).bulkhead))).toBe(true);
+  expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe(
+    'undefined',
+  );
+  expect(
+    await page.evaluate(() => Object.isFrozen((window as unknown as { bulkhead: object }).bulkhead)),
+  ).toBe(true);
   await page.getByLabel(/username/i).fill('op.acme');
   await page.getByLabel(/password/i).fill('demo1234');
   await page.getByLabel(/password/i).press('Enter');

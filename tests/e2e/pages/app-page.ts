@@ -53,7 +53,9 @@ export class AppPage {
   }
 
   visibleSkus(): Promise<string[]> {
-    return this.page.locator('[role="row"][data-sku]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-sku') ?? ''));
+    return this.page
+      .locator('[role="row"][data-sku]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-sku') ?? ''));
   }
 
   /** Receive by keyboard only, as a scanner would: code⏎ quantity⏎ location⏎ batch⏎. */
@@ -92,13 +94,13 @@ export class AppPage {
         const db = await new Promise<IDBDatabase>((resolve, reject) => {
           const req = indexedDB.open(name);
           req.onsuccess = () => resolve(req.result);
-          req.onerror = () => reject(req.error);
+          req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
         });
         for (const store of Array.from(db.objectStoreNames)) {
           const all = await new Promise<unknown[]>((resolve, reject) => {
             const req = db.transaction(store, 'readonly').objectStore(store).getAll();
             req.onsuccess = () => resolve(req.result as unknown[]);
-            req.onerror = () => reject(req.error);
+            req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
           });
           records += all.length;
           parts.push(JSON.stringify({ name, store, all }));

@@ -29,3 +29,17 @@ describe('partition names', () => {
     expect(partitionName('a.b', 't')).not.toBe(partitionName('a_b', 't'));
   });
 });
+
+describe('partition schemas per role', () => {
+  it('operators and managers get no purchasePrice property at all; finance does', async () => {
+    const { itemSchema, schemaForRole } = await import('../../../renderer/data/schemas.js');
+    expect(Object.keys(schemaForRole(itemSchema, 'items', 'operator').properties)).not.toContain(
+      'purchasePrice',
+    );
+    expect(Object.keys(schemaForRole(itemSchema, 'items', 'manager').properties)).not.toContain(
+      'purchasePrice',
+    );
+    expect(Object.keys(schemaForRole(itemSchema, 'items', 'finance').properties)).toContain('purchasePrice');
+    expect(schemaForRole(itemSchema, 'items', 'operator').required).toEqual(itemSchema.required);
+  });
+});
