@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Two cores here; PGlite and PostgreSQL databases are created per test file.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -17,8 +19,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // PGlite and PostgreSQL databases are created per file; two cores, so keep it modest.
-          maxWorkers: 2,
         },
       },
     ],
