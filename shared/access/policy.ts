@@ -4,9 +4,20 @@ import { z } from 'zod';
 export const Role = z.enum(['admin', 'manager', 'operator', 'finance', 'auditor']);
 export type Role = z.infer<typeof Role>;
 
-/** Entities the policy knows about (the synced collections). */
-export const Entity = z.enum(['items', 'movements', 'balances']);
+/** Entities whose fields the policy governs. */
+export const Entity = z.enum(['items', 'movements', 'balances', 'orders']);
 export type Entity = z.infer<typeof Entity>;
+
+/**
+ * How a role may treat a field, strongest first: read-write, read, a stable placeholder instead
+ * of the value ("masked"), or nothing at all ("-": the field never reaches the role).
+ */
+export const FieldAccess = z.enum(['rw', 'r', 'masked', '-']);
+export type FieldAccess = z.infer<typeof FieldAccess>;
+const STRENGTH: Record<FieldAccess, number> = { rw: 3, r: 2, masked: 1, '-': 0 };
+
+/** What a masked field carries instead of its value. */
+export const MASKED = '•••';
 
 /** A user's right in one tenant for a time window (ISO timestamps; null = open-ended). */
 export const Membership = z.object({
@@ -14,42 +25,141 @@ export const Membership = z.object({
   role: Role,
   validFrom: z.string().nullable(),
   validUntil: z.string().nullable(),
+  /** Changes whenever this user's role or the tenant's field policy changes. */
   policyVersion: z.number().int().nonnegative(),
 });
 export type Membership = z.infer<typeof Membership>;
+
+/** Per-tenant tightening of the default matrix: entity → field → role → access. */
+export const FieldOverrides = z
+  .partialRecord(Entity, z.record(z.string().min(1).max(64), z.partialRecord(Role, FieldAccess)))
+  .default({});
+export type FieldOverrides = z.infer<typeof FieldOverrides>;
+
+/** Tenant settings the policy and the client act on. */
+export const TenantSettings = z
+  .object({
+    /** Cross-tenant reports and exports: always show the tenant column, never, or when several tenants. */
+    tenantColumn: z.enum(['auto', 'required', 'hidden']).default('auto'),
+    /** Wipe every local partition of a user at logout (shared PCs). */
+    wipeOnLogout: z.boolean().default(false),
+  })
+  .strict();
+export type TenantSettings = z.infer<typeof TenantSettings>;
+
+/** The field policy of one tenant as the server hands it to its members. */
+export const TenantPolicy = z.object({
+  version: z.number().int().nonnegative(),
+  overrides: FieldOverrides,
+  settings: TenantSettings,
+});
+export type TenantPolicy = z.infer<typeof TenantPolicy>;
 
 /** Who is asking, and when: the policy never reads a clock of its own. */
 export type Principal = {
   userId: string;
   memberships: readonly Membership[];
   now: Date;
+  /** Field policies of the tenants (absent = the default matrix). */
+  policies?: Readonly<Record<string, TenantPolicy>>;
 };
 
-type Access = 'rw' | 'r' | '-';
+type Row = Record<Role, FieldAccess>;
+const row = (
+  admin: FieldAccess,
+  manager: FieldAccess,
+  operator: FieldAccess,
+  finance: FieldAccess,
+  auditor: FieldAccess,
+): Row => ({
+  admin,
+  manager,
+  operator,
+  finance,
+  auditor,
+});
 
 /**
- * Default field matrix. `*` is every field not listed. First cut: purchase price is visible to
- * admin and finance only; operators read master data and write stock only through movements.
+ * The default field matrix (ACCESS-AND-SYNC.md). `*` covers every field not listed. Operators
+ * read master data and change stock only through movements; purchase price is finance's.
  */
-const MATRIX: Record<Entity, Record<string, Record<Role, Access>>> = {
+const MATRIX: Record<Entity, Record<string, Row>> = {
   items: {
-    '*': { admin: 'rw', manager: 'rw', operator: 'r', finance: 'r', auditor: 'r' },
-    purchasePrice: { admin: 'rw', manager: '-', operator: '-', finance: 'rw', auditor: 'r' },
+    '*': row('rw', 'rw', 'r', 'r', 'r'),
+    purchasePrice: row('rw', '-', '-', 'rw', 'r'),
   },
   movements: {
-    '*': { admin: 'rw', manager: 'rw', operator: 'rw', finance: 'r', auditor: 'r' },
+    '*': row('rw', 'rw', 'rw', 'r', 'r'),
   },
   balances: {
-    '*': { admin: 'r', manager: 'r', operator: 'r', finance: 'r', auditor: 'r' },
+    '*': row('r', 'r', 'r', 'r', 'r'),
+  },
+  orders: {
+    '*': row('rw', 'rw', 'rw', 'r', 'r'),
+    customerName: row('rw', 'rw', 'r', '-', 'masked'),
+    shipToAddress: row('rw', 'rw', 'r', '-', 'masked'),
+    customerPhone: row('rw', 'rw', '-', '-', 'masked'),
+    customerEmail: row('rw', 'rw', '-', '-', 'masked'),
   },
 };
 
 /** Fields that identify and scope a document; every reader of the entity sees them. */
 const ALWAYS_VISIBLE = new Set(['id', 'tenantId', 'seq', '_deleted', 'updatedAt']);
 
-function access(entity: Entity, field: string, role: Role): Access {
-  const row = MATRIX[entity][field] ?? MATRIX[entity]['*'];
-  return row?.[role] ?? '-';
+/** Fields the default matrix lists explicitly for an entity (the ones overrides may name). */
+export function governedFields(entity: Entity): string[] {
+  return Object.keys(MATRIX[entity]).filter((f) => f !== '*');
+}
+
+/** The weaker of two accesses. */
+export function weaker(a: FieldAccess, b: FieldAccess): FieldAccess {
+  return STRENGTH[a] <= STRENGTH[b] ? a : b;
+}
+
+/** Effective access of `role` to `field`, after the tenant's overrides (which only tighten). */
+export function fieldAccess(
+  role: Role,
+  entity: Entity,
+  field: string,
+  overrides?: FieldOverrides,
+): FieldAccess {
+  const base = MATRIX[entity][field] ?? MATRIX[entity]['*'];
+  const entityAccess = MATRIX[entity]['*']?.[role] ?? '-';
+  if (ALWAYS_VISIBLE.has(field)) return entityAccess === '-' ? '-' : entityAccess === 'rw' ? 'rw' : 'r';
+  let access: FieldAccess = base?.[role] ?? '-';
+  const o = overrides?.[entity]?.[field]?.[role] ?? overrides?.[entity]?.['*']?.[role];
+  if (o !== undefined) access = weaker(access, o);
+  return access;
+}
+
+/** Problems with proposed overrides: unknown entities/fields, or attempts to loosen the default. */
+export function checkOverrides(overrides: FieldOverrides): string[] {
+  const problems: string[] = [];
+  for (const [entity, fields] of Object.entries(overrides)) {
+    const e = Entity.safeParse(entity);
+    if (!e.success) {
+      problems.push(`unknown entity ${entity}`);
+      continue;
+    }
+    for (const [field, roles] of Object.entries(fields ?? {})) {
+      if (field !== '*' && !(field in MATRIX[e.data])) {
+        problems.push(`${entity}.${field} is not a governed field`);
+        continue;
+      }
+      if (ALWAYS_VISIBLE.has(field)) {
+        problems.push(`${entity}.${field} identifies documents and cannot be restricted`);
+        continue;
+      }
+      for (const [role, access] of Object.entries(roles ?? {})) {
+        const r = Role.parse(role);
+        const base = (MATRIX[e.data][field] ?? MATRIX[e.data]['*'])?.[r] ?? '-';
+        if (access !== undefined && STRENGTH[access] > STRENGTH[base]) {
+          problems.push(`${entity}.${field} for ${r}: ${access} would loosen the default ${base}`);
+        }
+      }
+    }
+  }
+  return problems;
 }
 
 /** True when the membership is valid at `now` (validFrom inclusive, validUntil exclusive). */
@@ -76,51 +186,130 @@ export function authorizedTenants(p: Principal): string[] {
   return [...new Set(activeMemberships(p).map((m) => m.tenantId))].sort();
 }
 
-/** May the principal read `field` of `entity` in `tenantId`? */
-export function canRead(p: Principal, tenantId: string, entity: Entity, field: string): boolean {
+/** The next instant at which one of the principal's memberships starts or lapses (for timers). */
+export function nextMembershipChange(p: Principal): Date | null {
+  const t = p.now.getTime();
+  let next: number | null = null;
+  for (const m of p.memberships) {
+    for (const s of [m.validFrom, m.validUntil]) {
+      if (s === null) continue;
+      const at = Date.parse(s);
+      if (at > t && (next === null || at < next)) next = at;
+    }
+  }
+  return next === null ? null : new Date(next);
+}
+
+/** Access of the principal to `field` of `entity` in `tenantId` right now. */
+export function accessOf(p: Principal, tenantId: string, entity: Entity, field: string): FieldAccess {
   const role = roleIn(p, tenantId);
-  if (role === null) return false;
-  if (ALWAYS_VISIBLE.has(field)) return access(entity, '*', role) !== '-';
-  return access(entity, field, role) !== '-';
+  if (role === null) return '-';
+  return fieldAccess(role, entity, field, p.policies?.[tenantId]?.overrides);
+}
+
+/** May the principal see the value of `field` (not just a mask)? */
+export function canRead(p: Principal, tenantId: string, entity: Entity, field: string): boolean {
+  const a = accessOf(p, tenantId, entity, field);
+  return a === 'r' || a === 'rw';
 }
 
 /** May the principal write `field` of `entity` in `tenantId`? */
 export function canWrite(p: Principal, tenantId: string, entity: Entity, field: string): boolean {
-  const role = roleIn(p, tenantId);
-  if (role === null) return false;
-  if (ALWAYS_VISIBLE.has(field)) return access(entity, '*', role) === 'rw';
-  return access(entity, field, role) === 'rw';
+  return accessOf(p, tenantId, entity, field) === 'rw';
 }
 
 /** May the principal create or change documents of `entity` at all? */
 export function canWriteEntity(p: Principal, tenantId: string, entity: Entity): boolean {
   const role = roleIn(p, tenantId);
   if (role === null) return false;
-  return Object.values(MATRIX[entity]).some((row) => row[role] === 'rw');
+  const overrides = p.policies?.[tenantId]?.overrides;
+  return Object.keys(MATRIX[entity]).some((f) => fieldAccess(role, entity, f, overrides) === 'rw');
 }
 
 /** Role-level read check, for code that already resolved the role (server projection). */
-export function roleCanRead(role: Role, entity: Entity, field: string): boolean {
-  if (ALWAYS_VISIBLE.has(field)) return access(entity, '*', role) !== '-';
-  return access(entity, field, role) !== '-';
+export function roleCanRead(role: Role, entity: Entity, field: string, overrides?: FieldOverrides): boolean {
+  const a = fieldAccess(role, entity, field, overrides);
+  return a === 'r' || a === 'rw';
 }
 
 /** Role-level write check. */
-export function roleCanWrite(role: Role, entity: Entity, field: string): boolean {
-  if (ALWAYS_VISIBLE.has(field)) return access(entity, '*', role) === 'rw';
-  return access(entity, field, role) === 'rw';
+export function roleCanWrite(role: Role, entity: Entity, field: string, overrides?: FieldOverrides): boolean {
+  return fieldAccess(role, entity, field, overrides) === 'rw';
 }
 
-/** Fields of `entity` explicitly listed in the matrix that `role` may not read. */
-export function hiddenFields(role: Role, entity: Entity): string[] {
-  return Object.keys(MATRIX[entity]).filter((f) => f !== '*' && access(entity, f, role) === '-');
+/** Governed fields of `entity` that never reach `role` ("-"): absent from its local database. */
+export function hiddenFields(role: Role, entity: Entity, overrides?: FieldOverrides): string[] {
+  return governedFields(entity).filter((f) => fieldAccess(role, entity, f, overrides) === '-');
 }
 
-/** The document as `role` may see it: hidden fields are removed, never nulled or masked. */
-export function project<T extends Record<string, unknown>>(role: Role, entity: Entity, doc: T): Partial<T> {
+/** Governed fields that reach `role` only as the mask. */
+export function maskedFields(role: Role, entity: Entity, overrides?: FieldOverrides): string[] {
+  return governedFields(entity).filter((f) => fieldAccess(role, entity, f, overrides) === 'masked');
+}
+
+/**
+ * The document as `role` may see it: hidden fields are removed (the key, not just the value),
+ * masked fields carry `MASKED`. Every outbound path uses this.
+ */
+export function project<T extends Record<string, unknown>>(
+  role: Role,
+  entity: Entity,
+  doc: T,
+  overrides?: FieldOverrides,
+): Partial<T> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) {
-    if (roleCanRead(role, entity, k)) out[k] = v;
+    const a = fieldAccess(role, entity, k, overrides);
+    if (a === 'r' || a === 'rw') out[k] = v;
+    else if (a === 'masked') out[k] = v === null || v === undefined ? v : MASKED;
   }
   return out as Partial<T>;
+}
+
+/** Actions that are not field writes. */
+export const Action = z.enum([
+  'grant:request',
+  'grant:request-for-others',
+  'grant:approve',
+  'grant:revoke',
+  'policy:edit',
+  'report:read',
+  'report:cross-tenant',
+  'export',
+  'audit:read',
+]);
+export type Action = z.infer<typeof Action>;
+
+const ACTIONS: Record<Action, readonly Role[]> = {
+  'grant:request': ['admin', 'manager', 'operator', 'finance', 'auditor'],
+  'grant:request-for-others': ['admin'],
+  'grant:approve': ['admin', 'manager'],
+  'grant:revoke': ['admin', 'manager'],
+  'policy:edit': ['admin'],
+  'report:read': ['admin', 'manager', 'operator', 'finance', 'auditor'],
+  'report:cross-tenant': ['admin', 'manager', 'finance', 'auditor'],
+  export: ['admin', 'manager', 'finance', 'auditor'],
+  'audit:read': ['admin', 'manager', 'finance', 'auditor'],
+};
+
+/** May `role` take `action`? */
+export function roleCan(role: Role, action: Action): boolean {
+  return ACTIONS[action].includes(role);
+}
+
+/** May the principal take `action` in `tenantId` right now? */
+export function can(p: Principal, tenantId: string, action: Action): boolean {
+  const role = roleIn(p, tenantId);
+  return role !== null && roleCan(role, action);
+}
+
+/** Whether a cross-tenant result shows the tenant column, from the tenants' settings. */
+export function showTenantColumn(
+  tenantIds: readonly string[],
+  policies?: Readonly<Record<string, TenantPolicy>>,
+): boolean {
+  const settings = tenantIds.map((t) => policies?.[t]?.settings.tenantColumn ?? 'auto');
+  if (settings.includes('required')) return true;
+  if (settings.length > 0 && settings.every((s) => s === 'hidden')) return false;
+  return tenantIds.length > 1;
 }
