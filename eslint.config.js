@@ -4,7 +4,18 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
-const NODE_BUILTINS = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'url'];
+const NODE_BUILTINS = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'url',
+];
 
 /** Import zones: the table in ARCHITECTURE.md, enforced here. */
 const zone = (files, patterns) => ({
@@ -49,16 +60,28 @@ export default tseslint.config(
   zone(
     ['shared/**'],
     [
-      { group: ['**/server/**', '**/electron/**', '**/renderer/**', 'electron', 'react', 'react-dom'], message: 'shared/ imports nothing outside shared/' },
+      {
+        group: ['**/server/**', '**/electron/**', '**/renderer/**', 'electron', 'react', 'react-dom'],
+        message: 'shared/ imports nothing outside shared/',
+      },
       { group: NODE_BUILTINS, message: 'shared/ is isomorphic: no Node built-ins' },
     ],
   ),
-  zone(['server/**'], [{ group: ['**/renderer/**', '**/electron/**', 'electron'], message: 'server/ may import only shared/' }]),
-  zone(['electron/**'], [{ group: ['**/renderer/**', '**/server/**'], message: 'electron/ may import only shared/' }]),
+  zone(
+    ['server/**'],
+    [{ group: ['**/renderer/**', '**/electron/**', 'electron'], message: 'server/ may import only shared/' }],
+  ),
+  zone(
+    ['electron/**'],
+    [{ group: ['**/renderer/**', '**/server/**'], message: 'electron/ may import only shared/' }],
+  ),
   zone(
     ['renderer/**'],
     [
-      { group: ['**/server/**', '**/electron/**', 'electron'], message: 'renderer/ talks to the bridge through platform/' },
+      {
+        group: ['**/server/**', '**/electron/**', 'electron'],
+        message: 'renderer/ talks to the bridge through platform/',
+      },
       { group: NODE_BUILTINS, message: 'renderer/ has no Node' },
     ],
   ),
@@ -71,9 +94,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/server/**', '**/electron/**', 'electron'], message: 'renderer/ talks to the bridge through platform/' },
+            {
+              group: ['**/server/**', '**/electron/**', 'electron'],
+              message: 'renderer/ talks to the bridge through platform/',
+            },
             { group: NODE_BUILTINS, message: 'renderer/ has no Node' },
-            { group: ['**/platform/*.web*', '**/platform/*.electron*', '**/platform/*.testing*'], message: 'import platform/index, not a platform file' },
+            {
+              group: ['**/platform/*.web*', '**/platform/*.electron*', '**/platform/*.testing*'],
+              message: 'import platform/index, not a platform file',
+            },
           ],
         },
       ],

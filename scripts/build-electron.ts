@@ -10,6 +10,7 @@
  * Tests call `buildElectron({ outdir, electronShim })` to bundle the real preload with
  * `electron` replaced by a shim they control.
  */
+import { builtinModules } from 'node:module';
 import nodePath from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -97,8 +98,13 @@ export async function buildElectron(options: BuildElectronOptions = {}): Promise
       // Electron 39 ships Node 22.
       target: 'node22',
     });
-    // Main runs in Electron's Node: built-ins and electron are its only runtime modules.
-    assertOnlyExternals(built.metafile, (path) => path === 'electron' || path.startsWith('node:'), 'main');
+    // Main runs in Electron's Node: built-ins and electron are its only runtime modules (bundled
+    // libraries such as electron-updater require built-ins without the `node:` prefix).
+    assertOnlyExternals(
+      built.metafile,
+      (path) => path === 'electron' || path.startsWith('node:') || builtinModules.includes(path),
+      'main',
+    );
     result.mainFile = mainFile;
   }
 

@@ -18,7 +18,9 @@ const vitestCounts = (file: string) => () => {
 };
 const playwrightCounts = (file: string) => () => {
   try {
-    const r = JSON.parse(readFileSync(file, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number } };
+    const r = JSON.parse(readFileSync(file, 'utf8')) as {
+      stats: { expected: number; unexpected: number; flaky: number };
+    };
     return { passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected };
   } catch {
     return null;
@@ -32,9 +34,20 @@ const steps: Step[] = [
   { name: 'format', cmd: ['npx', 'prettier', '--check', '--log-level', 'warn', '.'] },
   { name: 'lint', cmd: ['npx', 'eslint', '--max-warnings', '0', '.'] },
   { name: 'typecheck', cmd: ['npx', 'tsc', '-b'] },
+  { name: 'security (electron)', cmd: ['npx', 'tsx', 'scripts/security-electron.ts'] },
+  { name: 'packaging', cmd: ['npx', 'tsx', 'scripts/verify-packaging.ts'] },
   {
     name: 'unit',
-    cmd: ['npx', 'vitest', 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${out}/unit.json`],
+    cmd: [
+      'npx',
+      'vitest',
+      'run',
+      '--project',
+      'unit',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${out}/unit.json`,
+    ],
     counts: vitestCounts(`${out}/unit.json`),
   },
   {
@@ -59,7 +72,12 @@ const steps: Step[] = [
 ];
 
 const only = process.argv.slice(2);
-const results: { name: string; ok: boolean; seconds: number; counts: { passed: number; failed: number } | null }[] = [];
+const results: {
+  name: string;
+  ok: boolean;
+  seconds: number;
+  counts: { passed: number; failed: number } | null;
+}[] = [];
 for (const step of steps) {
   if (only.length > 0 && !only.some((o) => step.name.startsWith(o))) continue;
   const t0 = Date.now();
@@ -68,7 +86,12 @@ for (const step of steps) {
     stdio: 'inherit',
     env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: `${out}/e2e.json`, FORCE_COLOR: '0' },
   });
-  results.push({ name: step.name, ok: r.status === 0, seconds: (Date.now() - t0) / 1000, counts: step.counts?.() ?? null });
+  results.push({
+    name: step.name,
+    ok: r.status === 0,
+    seconds: (Date.now() - t0) / 1000,
+    counts: step.counts?.() ?? null,
+  });
 }
 
 console.log('\n━━ summary');

@@ -1,5 +1,6 @@
 /**
- * Machine configuration, written by IT (server URL, default locale, later more). It is a JSON
+ * Machine configuration, written by IT (server URL, updates, offline grace, wipe-on-logout,
+ * default locale). It is a JSON
  * file in a machine-wide location that ordinary users cannot write, parsed with zod; a broken
  * file yields a typed error naming the file and the field, which main turns into an error page
  * instead of crashing or silently falling back to a default server.
@@ -14,14 +15,31 @@ export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8787';
 export const SERVER_URL_ENV = 'BULKHEAD_SERVER_URL';
 /** Name of the config file in every location. */
 export const CONFIG_FILE_NAME = 'config.json';
+/** Update channels IT may pick; each is a `<channel>*.yml` file in the update feed folder. */
+export const UPDATE_CHANNELS = ['latest', 'beta', 'alpha'] as const;
+/** Offline grace period when the config names none: three days without a server contact. */
+export const DEFAULT_OFFLINE_GRACE_HOURS = 72;
+/** Upper bound of the offline grace period (30 days); longer would defeat revocation (I7). */
+export const MAX_OFFLINE_GRACE_HOURS = 720;
+
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
 /**
  * The file's schema. Unknown keys are stripped rather than rejected, so a config written for a
  * newer version still starts an older one; add new keys here as optional fields.
  */
 export const MachineConfigFile = z.object({
-  serverUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  serverUrl: httpUrl().optional(),
   locale: z.enum(['en', 'zh-CN']).optional(),
+  /** Folder URL of the update feed; default `<serverUrl>/updates/`. */
+  updateUrl: httpUrl().optional(),
+  updateChannel: z.enum(UPDATE_CHANNELS).optional(),
+  /** `false` turns automatic updates off (e.g. MSI fleets updated by software distribution). */
+  updatesEnabled: z.boolean().optional(),
+  /** Let the feed move clients to an OLDER version (rollback by republishing the old build). */
+  updateAllowDowngrade: z.boolean().optional(),
+  offlineGraceHours: z.number().int().min(0).max(MAX_OFFLINE_GRACE_HOURS).optional(),
+  wipeOnLogout: z.boolean().optional(),
 });
 export type MachineConfigFile = z.infer<typeof MachineConfigFile>;
 
@@ -29,9 +47,30 @@ export type MachineConfigFile = z.infer<typeof MachineConfigFile>;
 export type MachineConfig = {
   readonly serverUrl: string;
   readonly locale: 'en' | 'zh-CN' | null;
+  readonly updates: UpdateSettings;
+  readonly offlineGraceHours: number;
+  readonly wipeOnLogout: boolean;
   /** Where the values came from, for diagnostics (paths or `env:NAME` or `default`). */
   readonly sources: readonly string[];
 };
+
+/** Effective update settings. */
+export type UpdateSettings = {
+  readonly enabled: boolean;
+  /** Feed folder URL, always ending in `/`. */
+  readonly url: string;
+  readonly channel: (typeof UPDATE_CHANNELS)[number];
+  readonly allowDowngrade: boolean;
+};
+
+/** The feed folder under a server URL: `<server>/updates/`. */
+export function defaultUpdateUrl(serverUrl: string): string {
+  return new URL('updates/', serverUrl.endsWith('/') ? serverUrl : `${serverUrl}/`).href;
+}
+
+function asFolderUrl(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
 
 /** Stable error codes of config loading. */
 export type ConfigErrorCode = 'config-unreadable' | 'config-invalid-json' | 'config-invalid';
@@ -147,6 +186,8 @@ async function readSource(
 export async function loadMachineConfig(options: LoadConfigOptions): Promise<LoadConfigResult> {
   let serverUrl = DEFAULT_SERVER_URL;
   let locale: 'en' | 'zh-CN' | null = null;
+  // Later sources override earlier ones key by key.
+  let merged: MachineConfigFile = {};
   const sources: string[] = ['default'];
 
   const files = [machineConfigPath(options.platform, options.env)];
@@ -159,6 +200,7 @@ export async function loadMachineConfig(options: LoadConfigOptions): Promise<Loa
     sources.push(filePath);
     serverUrl = source.value.serverUrl ?? serverUrl;
     locale = source.value.locale ?? locale;
+    merged = { ...merged, ...stripUndefined(source.value) };
   }
 
   const fromEnv = options.isPackaged ? undefined : options.env[SERVER_URL_ENV];
@@ -179,7 +221,26 @@ export async function loadMachineConfig(options: LoadConfigOptions): Promise<Loa
     sources.push(envPath);
   }
 
-  return { ok: true, config: { serverUrl, locale, sources } };
+  return {
+    ok: true,
+    config: {
+      serverUrl,
+      locale,
+      updates: {
+        enabled: merged.updatesEnabled ?? true,
+        url: asFolderUrl(merged.updateUrl ?? defaultUpdateUrl(serverUrl)),
+        channel: merged.updateChannel ?? 'latest',
+        allowDowngrade: merged.updateAllowDowngrade ?? false,
+      },
+      offlineGraceHours: merged.offlineGraceHours ?? DEFAULT_OFFLINE_GRACE_HOURS,
+      wipeOnLogout: merged.wipeOnLogout ?? false,
+      sources,
+    },
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The part of the machine config the renderer may see. */

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { IPC } from '../../shared/ipc/contract.js';
 import type { IpcChannel, IpcPayload, IpcResult, RendererConfig } from '../../shared/ipc/contract.js';
 import type { SecretStore } from './secrets.main.js';
+import type { UpdateController } from './updater.main.js';
 
 /** One handler per channel, typed from the contract. */
 export type IpcHandlers = {
@@ -99,6 +100,7 @@ export type IpcHandlerDeps = {
   readonly rendererConfig: RendererConfig;
   readonly secrets: Pick<SecretStore, 'get' | 'set' | 'delete'>;
   readonly appInfo: { readonly version: string; readonly platform: string };
+  readonly updates: Pick<UpdateController, 'status' | 'install'>;
 };
 
 /** The production handler map. */
@@ -109,5 +111,7 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
     'secret:set': ({ key, value }) => deps.secrets.set(key, value),
     'secret:delete': ({ key }) => deps.secrets.delete(key),
     'app:info': () => ({ ...deps.appInfo }),
+    'update:status': () => deps.updates.status(),
+    'update:install': () => deps.updates.install(),
   };
 }

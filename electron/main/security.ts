@@ -39,6 +39,8 @@ export const SECURE_WEB_PREFERENCES = Object.freeze({
   spellcheck: false,
   // No remote debugging surface or experimental web platform features in production.
   experimentalFeatures: false,
+  // Middle-click (auxclick) must not open links outside the window-open handler's control.
+  disableBlinkFeatures: 'Auxclick',
 } as const satisfies WebPreferences);
 
 /** webPreferences for the app window: the fixed secure set plus our preload. */

@@ -18,6 +18,8 @@ import { createIpcHandlers, registerIpcHandlers } from './ipc.main.js';
 import { createAppProtocolHandler, createErrorPageHandler, renderErrorPage } from './protocol.main.js';
 import type { ReadAsset } from './protocol.main.js';
 import { SecretStore } from './secrets.main.js';
+import { createUpdateController } from './updater.main.js';
+import type { UpdateTimers, UpdaterLike } from './updater.main.js';
 import type { SafeStorageLike, SecretFileIo } from './secrets.main.js';
 import {
   APP_ENTRY_URL,
@@ -68,6 +70,9 @@ export type MainDeps = {
     readonly secretIo: SecretFileIo;
   };
   readonly log: (message: string) => void;
+  /** electron-updater's `autoUpdater`, created only when updates are on. */
+  readonly createUpdater: () => UpdaterLike;
+  readonly timers: UpdateTimers;
 };
 
 /** How start-up ended, for tests and diagnostics. */
@@ -200,17 +205,26 @@ export function runMain(deps: MainDeps): ShellHandle {
       io: deps.fs.secretIo,
       filePath: nodePath.join(app.getPath('userData'), SECRETS_FILE_NAME),
     });
+    const updates = createUpdateController({
+      settings: loaded.config.updates,
+      isPackaged: app.isPackaged,
+      createUpdater: deps.createUpdater,
+      timers: deps.timers,
+      log: deps.log,
+    });
     registerIpcHandlers(
       deps.ipcMain,
       createIpcHandlers({
         rendererConfig: toRendererConfig(loaded.config),
         secrets,
         appInfo: { version: app.getVersion(), platform: deps.platform },
+        updates,
       }),
       (event) => isTrustedSender(event, trustedContentsId === null ? null : { id: trustedContentsId }),
     );
     ready = true;
     await openAndLoad();
+    updates.start();
     return 'app-loaded';
   };
 

@@ -28,6 +28,8 @@ const bridge = {
   setSecret: (key: string, value: string) => invoke('secret:set', { key, value }),
   deleteSecret: (key: string) => invoke('secret:delete', { key }),
   appInfo: () => invoke('app:info', undefined),
+  updateStatus: () => invoke('update:status', undefined),
+  installUpdate: () => invoke('update:install', undefined),
 } satisfies BulkheadBridge;
 
 contextBridge.exposeInMainWorld(bridgeGlobal, Object.freeze(bridge));

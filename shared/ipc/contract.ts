@@ -23,8 +23,8 @@ export const UpdateStatus = z.discriminatedUnion('state', [
 ]);
 export type UpdateStatus = z.infer<typeof UpdateStatus>;
 
-/** Keys under which the secret store keeps values; one refresh token per user. */
-export const SecretKey = z.string().regex(/^refresh:[A-Za-z0-9._-]{1,64}$/);
+/** Keys under which the secret store keeps values, per user: refresh token, offline sign-in record, throttle. */
+export const SecretKey = z.string().regex(/^(refresh|offline|offline-throttle):[A-Za-z0-9._-]{1,64}$/);
 
 /**
  * The IPC contract: channel → payload schema and result type. Main parses every payload with

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_OFFLINE_GRACE_HOURS,
   DEFAULT_SERVER_URL,
+  defaultUpdateUrl,
   loadMachineConfig,
   machineConfigPath,
   toRendererConfig,
@@ -21,6 +23,20 @@ function reader(files: Record<string, string>, failing: Record<string, Error> = 
 const LINUX = '/etc/bulkhead/config.json';
 const USER_DIR = '/home/op/.config/Bulkhead';
 const USER = `${USER_DIR}/config.json`;
+
+/** The effective config for a server URL when nothing else is configured. */
+function defaults(serverUrl: string) {
+  return {
+    updates: {
+      enabled: true,
+      url: defaultUpdateUrl(serverUrl),
+      channel: 'latest' as const,
+      allowDowngrade: false,
+    },
+    offlineGraceHours: DEFAULT_OFFLINE_GRACE_HOURS,
+    wipeOnLogout: false,
+  };
+}
 
 function options(
   overrides: Partial<LoadConfigOptions> & Pick<LoadConfigOptions, 'readFile'>,
@@ -52,7 +68,12 @@ describe('loadMachineConfig', () => {
     const result = await loadMachineConfig(options({ readFile: reader({}).readFile }));
     expect(result).toEqual({
       ok: true,
-      config: { serverUrl: DEFAULT_SERVER_URL, locale: null, sources: ['default'] },
+      config: {
+        serverUrl: DEFAULT_SERVER_URL,
+        locale: null,
+        sources: ['default'],
+        ...defaults(DEFAULT_SERVER_URL),
+      },
     });
   });
 
@@ -65,13 +86,18 @@ describe('loadMachineConfig', () => {
     const result = await loadMachineConfig(options({ platform, env, readFile }));
     expect(result).toEqual({
       ok: true,
-      config: { serverUrl: 'https://wms.example.com', locale: 'zh-CN', sources: ['default', filePath] },
+      config: {
+        serverUrl: 'https://wms.example.com',
+        locale: 'zh-CN',
+        sources: ['default', filePath],
+        ...defaults('https://wms.example.com'),
+      },
     });
   });
 
   it('ignores unknown keys so newer config files still load', async () => {
     const { readFile } = reader({
-      [LINUX]: '{"serverUrl":"https://wms.example.com","updateChannel":"beta"}',
+      [LINUX]: '{"serverUrl":"https://wms.example.com","kioskMode":true}',
     });
     const result = await loadMachineConfig(options({ readFile }));
     expect(result.ok).toBe(true);
@@ -92,6 +118,14 @@ describe('loadMachineConfig', () => {
     ['serverUrl', '{"serverUrl":"ftp://wms.example.com"}'],
     ['serverUrl', '{"serverUrl":42}'],
     ['locale', '{"locale":"fr"}'],
+    ['updateUrl', '{"updateUrl":"file:///srv/updates"}'],
+    ['updateChannel', '{"updateChannel":"nightly"}'],
+    ['updatesEnabled', '{"updatesEnabled":"no"}'],
+    ['updateAllowDowngrade', '{"updateAllowDowngrade":1}'],
+    ['offlineGraceHours', '{"offlineGraceHours":-1}'],
+    ['offlineGraceHours', '{"offlineGraceHours":1.5}'],
+    ['offlineGraceHours', '{"offlineGraceHours":100000}'],
+    ['wipeOnLogout', '{"wipeOnLogout":"yes"}'],
   ])('invalid field → config-invalid naming "%s" and the file', async (field, text) => {
     const { readFile } = reader({ [LINUX]: text });
     const result = await loadMachineConfig(options({ readFile }));
@@ -141,7 +175,12 @@ describe('loadMachineConfig', () => {
     const fromFile = await loadMachineConfig(options({ readFile, isPackaged: false }));
     expect(fromFile).toEqual({
       ok: true,
-      config: { serverUrl: 'http://localhost:9000', locale: 'en', sources: ['default', LINUX, USER] },
+      config: {
+        serverUrl: 'http://localhost:9000',
+        locale: 'en',
+        sources: ['default', LINUX, USER],
+        ...defaults('http://localhost:9000'),
+      },
     });
     const fromEnv = await loadMachineConfig(
       options({ readFile, isPackaged: false, env: { BULKHEAD_SERVER_URL: 'http://127.0.0.1:9999' } }),
@@ -159,12 +198,62 @@ describe('loadMachineConfig', () => {
     expect(result.error).toMatchObject({ code: 'config-invalid', path: 'env:BULKHEAD_SERVER_URL' });
   });
 
+  it('reads every IT setting: updates, offline grace, wipe-on-logout', async () => {
+    const { readFile } = reader({
+      [LINUX]: JSON.stringify({
+        serverUrl: 'https://wms.example.com',
+        updateUrl: 'https://files.example.com/bulkhead',
+        updateChannel: 'beta',
+        updatesEnabled: false,
+        updateAllowDowngrade: true,
+        offlineGraceHours: 8,
+        wipeOnLogout: true,
+      }),
+    });
+    const result = await loadMachineConfig(options({ readFile }));
+    expect(result.ok && result.config).toMatchObject({
+      serverUrl: 'https://wms.example.com',
+      // A folder URL always ends in "/", or the feed's relative file names would resolve wrongly.
+      updates: {
+        enabled: false,
+        url: 'https://files.example.com/bulkhead/',
+        channel: 'beta',
+        allowDowngrade: true,
+      },
+      offlineGraceHours: 8,
+      wipeOnLogout: true,
+    });
+  });
+
+  it("the default update feed is the server's /updates/ folder, also under a path prefix", () => {
+    expect(defaultUpdateUrl('https://wms.example.com')).toBe('https://wms.example.com/updates/');
+    expect(defaultUpdateUrl('https://wms.example.com/bulkhead')).toBe(
+      'https://wms.example.com/bulkhead/updates/',
+    );
+    expect(defaultUpdateUrl('http://127.0.0.1:8787/')).toBe('http://127.0.0.1:8787/updates/');
+  });
+
+  it('development: the per-user file overrides single keys of the machine file', async () => {
+    const { readFile } = reader({
+      [LINUX]: '{"updateChannel":"beta","wipeOnLogout":true}',
+      [USER]: '{"updateChannel":"alpha"}',
+    });
+    const result = await loadMachineConfig(options({ readFile, isPackaged: false }));
+    expect(result.ok && result.config.updates.channel).toBe('alpha');
+    expect(result.ok && result.config.wipeOnLogout).toBe(true);
+  });
+
   it('toRendererConfig exposes only renderer-safe keys', () => {
-    expect(toRendererConfig({ serverUrl: 'https://a.example/', locale: null, sources: ['default'] })).toEqual(
-      {
+    expect(
+      toRendererConfig({
         serverUrl: 'https://a.example/',
         locale: null,
-      },
-    );
+        sources: ['default'],
+        ...defaults('https://a.example/'),
+      }),
+    ).toEqual({
+      serverUrl: 'https://a.example/',
+      locale: null,
+    });
   });
 });

@@ -124,3 +124,47 @@ export function ipcEvent(options: {
         };
   return { sender: { id: options.senderId ?? 1 }, senderFrame: frame };
 }
+
+/** Fake electron-updater AppUpdater: records its configuration and lets tests fire events. */
+export class FakeUpdater extends FakeEmitter {
+  autoDownload = false;
+  autoInstallOnAppQuit = false;
+  allowDowngrade = true;
+  logger: unknown = console;
+  active = true;
+  feed: unknown = null;
+  checks = 0;
+  checkResult: () => Promise<unknown> = () => Promise.resolve(null);
+  installs: unknown[][] = [];
+
+  setFeedURL(options: unknown): void {
+    this.feed = options;
+  }
+
+  isUpdaterActive(): boolean {
+    return this.active;
+  }
+
+  checkForUpdates(): Promise<unknown> {
+    this.checks += 1;
+    return this.checkResult();
+  }
+
+  quitAndInstall(...args: unknown[]): void {
+    this.installs.push(args);
+  }
+}
+
+/** Timers that run nothing until a test asks them to. */
+export class ManualTimers {
+  readonly timeouts: { callback: () => void; ms: number }[] = [];
+  readonly intervals: { callback: () => void; ms: number }[] = [];
+
+  readonly setTimeout = (callback: () => void, ms: number): void => {
+    this.timeouts.push({ callback, ms });
+  };
+
+  readonly setInterval = (callback: () => void, ms: number): void => {
+    this.intervals.push({ callback, ms });
+  };
+}

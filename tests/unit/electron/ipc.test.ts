@@ -20,6 +20,8 @@ function setup(overrides: Partial<IpcHandlers> = {}) {
     'secret:set': vi.fn(() => Promise.resolve()),
     'secret:delete': vi.fn(() => Promise.resolve()),
     'app:info': vi.fn(() => ({ version: '0.1.0', platform: 'linux' })),
+    'update:status': vi.fn(() => ({ state: 'idle' as const })),
+    'update:install': vi.fn(),
     ...overrides,
   };
   const ipcMain = new FakeIpcMain();
@@ -121,10 +123,15 @@ describe('createIpcHandlers', () => {
       set: vi.fn(() => Promise.resolve()),
       delete: vi.fn(() => Promise.resolve()),
     };
+    const updates = {
+      status: vi.fn(() => ({ state: 'ready' as const, version: '1.3.0' })),
+      install: vi.fn(),
+    };
     const handlers = createIpcHandlers({
       rendererConfig: { serverUrl: 'https://wms.example.com/', locale: 'zh-CN' },
       secrets,
       appInfo: { version: '1.2.3', platform: 'win32' },
+      updates,
     });
     expect(await handlers['config:get'](undefined)).toEqual({
       serverUrl: 'https://wms.example.com/',
@@ -136,5 +143,24 @@ describe('createIpcHandlers', () => {
     await handlers['secret:delete']({ key: KEY });
     expect(secrets.delete).toHaveBeenCalledWith(KEY);
     expect(await handlers['app:info'](undefined)).toEqual({ version: '1.2.3', platform: 'win32' });
+    expect(await handlers['update:status'](undefined)).toEqual({ state: 'ready', version: '1.3.0' });
+    await handlers['update:install'](undefined);
+    expect(updates.install).toHaveBeenCalledTimes(1);
+  });
+
+  it('update:status results are checked against the contract, update:install errors keep their code', async () => {
+    const { ipcMain } = setup({
+      'update:status': vi.fn(() => ({ state: 'downloading', version: '2.0.0', percent: 140 }) as never),
+      'update:install': vi.fn(() => {
+        throw new Error('[update-not-ready] no update has been downloaded');
+      }),
+    });
+    await expect(ipcMain.invoke('update:status', trusted)).rejects.toMatchObject({ code: 'bad-result' });
+    const error = await ipcMain.invoke('update:install', trusted).catch((e: unknown) => e);
+    expect((error as IpcError).code).toBe('handler-failed');
+    expect((error as IpcError).message).toContain('[update-not-ready]');
+    await expect(ipcMain.invoke('update:status', ipcEvent({ senderId: 7 }))).rejects.toMatchObject({
+      code: 'untrusted-sender',
+    });
   });
 });

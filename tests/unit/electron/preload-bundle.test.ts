@@ -24,6 +24,8 @@ const BRIDGE_METHODS: Record<keyof BulkheadBridge, true> = {
   setSecret: true,
   deleteSecret: true,
   appInfo: true,
+  updateStatus: true,
+  installUpdate: true,
 };
 
 let outdir: string;
@@ -112,6 +114,8 @@ describe('preload bundle (electron aliased to the test shim)', () => {
     await bridge.setSecret('refresh:u1', 'value');
     await bridge.deleteSecret('refresh:u1');
     await expect(bridge.appInfo()).resolves.toEqual({ version: '1', platform: 'x' });
+    await bridge.updateStatus();
+    await bridge.installUpdate();
 
     expect(host.invocations).toEqual([
       { channel: 'config:get', args: [undefined] },
@@ -119,6 +123,8 @@ describe('preload bundle (electron aliased to the test shim)', () => {
       { channel: 'secret:set', args: [{ key: 'refresh:u1', value: 'value' }] },
       { channel: 'secret:delete', args: [{ key: 'refresh:u1' }] },
       { channel: 'app:info', args: [undefined] },
+      { channel: 'update:status', args: [undefined] },
+      { channel: 'update:install', args: [undefined] },
     ]);
   });
 

@@ -32,6 +32,7 @@ describe('secureWebPreferences', () => {
       webviewTag: false,
       spellcheck: false,
       experimentalFeatures: false,
+      disableBlinkFeatures: 'Auxclick',
       preload: '/app/dist/electron/preload.cjs',
     });
   });

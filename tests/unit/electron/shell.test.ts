@@ -2,7 +2,16 @@ import { describe, expect, it, vi } from 'vitest';
 import { runMain } from '../../../electron/main/shell.main.js';
 import type { MainDeps, ShellWindow } from '../../../electron/main/shell.main.js';
 import { APP_ENTRY_URL, SECURE_WEB_PREFERENCES, buildCsp } from '../../../electron/main/security.js';
-import { FakeEmitter, FakeIpcMain, FakeSession, FakeWebContents, fakeEvent, ipcEvent } from './fakes.js';
+import {
+  FakeEmitter,
+  FakeIpcMain,
+  FakeSession,
+  FakeUpdater,
+  FakeWebContents,
+  ManualTimers,
+  fakeEvent,
+  ipcEvent,
+} from './fakes.js';
 
 class FakeWindow extends FakeEmitter {
   readonly webContents: FakeWebContents;
@@ -55,6 +64,8 @@ function setup(options: { lock?: boolean; platform?: NodeJS.Platform; files?: Re
   const files = options.files ?? {};
   const log = vi.fn();
   const openExternal = vi.fn(() => Promise.resolve());
+  const updaters: FakeUpdater[] = [];
+  const timers = new ManualTimers();
   const deps = {
     app,
     protocol,
@@ -82,6 +93,12 @@ function setup(options: { lock?: boolean; platform?: NodeJS.Platform; files?: Re
       secretIo: { read: () => Promise.resolve(null), write: () => Promise.resolve() },
     },
     log,
+    createUpdater: () => {
+      const updater = new FakeUpdater();
+      updaters.push(updater);
+      return updater;
+    },
+    timers,
   };
   const handle = runMain(deps as unknown as MainDeps);
   return {
@@ -96,6 +113,8 @@ function setup(options: { lock?: boolean; platform?: NodeJS.Platform; files?: Re
     log,
     openExternal,
     markReady,
+    updaters,
+    timers,
   };
 }
 
@@ -223,6 +242,69 @@ describe('runMain', () => {
     expect(html).toContain('field &#34;serverUrl&#34;');
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(log).toHaveBeenCalledWith(expect.stringContaining('config-invalid'));
+  });
+
+  it('an invalid update setting in the machine config becomes the error screen message', async () => {
+    const { handle, markReady, protocolHandlers, ipcMain, updaters } = setup({
+      files: {
+        '/etc/bulkhead/config.json': '{"serverUrl":"https://wms.example.com","updateChannel":"nightly"}',
+      },
+    });
+    markReady();
+    await expect(handle.started).resolves.toBe('config-error-shown');
+    const html = await (await protocolHandlers.get('app')!(new Request(APP_ENTRY_URL))).text();
+    expect(html).toContain('Bulkhead cannot start: configuration error');
+    expect(html).toContain('Config file /etc/bulkhead/config.json is invalid: field &#34;updateChannel&#34;');
+    expect(ipcMain.handlers.size).toBe(0);
+    expect(updaters).toHaveLength(0);
+  });
+
+  it('updates: configured from the machine config, started after the window loads, exposed over IPC', async () => {
+    const { handle, markReady, updaters, timers, ipcMain, windows } = setup({
+      files: {
+        '/etc/bulkhead/config.json':
+          '{"serverUrl":"https://wms.example.com","updateChannel":"beta","updateAllowDowngrade":true}',
+      },
+    });
+    markReady();
+    await expect(handle.started).resolves.toBe('app-loaded');
+    expect(updaters).toHaveLength(1);
+    const updater = updaters[0]!;
+    expect(updater.feed).toEqual({
+      provider: 'generic',
+      url: 'https://wms.example.com/updates/',
+      channel: 'beta',
+    });
+    expect(updater.allowDowngrade).toBe(true);
+    expect(updater.autoDownload).toBe(true);
+    expect(timers.timeouts).toHaveLength(1);
+    expect(timers.intervals).toHaveLength(1);
+
+    const sender = ipcEvent({ senderId: windows[0]!.webContents.id });
+    await expect(ipcMain.invoke('update:status', sender)).resolves.toEqual({ state: 'idle' });
+    updater.emit('update-downloaded', { version: '0.2.0' });
+    await expect(ipcMain.invoke('update:status', sender)).resolves.toEqual({
+      state: 'ready',
+      version: '0.2.0',
+    });
+    await ipcMain.invoke('update:install', sender);
+    expect(updater.installs).toEqual([[false, true]]);
+  });
+
+  it('updates off in the machine config: no updater is created, status says why', async () => {
+    const { handle, markReady, updaters, timers, ipcMain, windows } = setup({
+      files: { '/etc/bulkhead/config.json': '{"updatesEnabled":false}' },
+    });
+    markReady();
+    await expect(handle.started).resolves.toBe('app-loaded');
+    expect(updaters).toHaveLength(0);
+    expect(timers.timeouts).toHaveLength(0);
+    const sender = ipcEvent({ senderId: windows[0]!.webContents.id });
+    await expect(ipcMain.invoke('update:status', sender)).resolves.toEqual({
+      state: 'disabled',
+      reason: 'config',
+    });
+    await expect(ipcMain.invoke('update:install', sender)).rejects.toThrow('[update-not-ready]');
   });
 
   it('macOS activate reopens a window only after ready and only when none is open', async () => {
