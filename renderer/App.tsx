@@ -1,21 +1,41 @@
 import { useTranslation } from 'react-i18next';
+import { can } from '../shared/access/policy.js';
 import { signOut, useWorkspace } from './data/workspace.js';
+import { GrantsScreen } from './features/grants/GrantsScreen.js';
 import { InventoryScreen } from './features/inventory/InventoryScreen.js';
 import { LoginScreen } from './features/login/LoginScreen.js';
+import { SessionBanner } from './features/login/SessionBanner.js';
+import { PolicyScreen } from './features/policy/PolicyScreen.js';
 import { ReceiveForm } from './features/receive/ReceiveForm.js';
+import { ReportsScreen } from './features/reports/ReportsScreen.js';
 import { SyncStatus } from './features/sync/SyncStatus.js';
 import { TenantSwitcher } from './features/tenants/TenantSwitcher.js';
-import { useSession } from './state/session.js';
+import { UpdateBanner } from './features/update/UpdateBanner.js';
+import { useNav, type View } from './state/nav.js';
+import { principalOf, useSession } from './state/session.js';
 
-/** The application shell: sign-in, or header + the open tenant's screens. */
+/** The application shell: sign-in, or header + navigation + the chosen screen. */
 export function App() {
   const { t } = useTranslation();
-  const user = useSession((s) => s.user);
+  const session = useSession();
   const opening = useWorkspace((s) => s.opening);
   const error = useWorkspace((s) => s.error);
   const db = useWorkspace((s) => s.db);
+  const tenantId = useWorkspace((s) => s.tenantId);
+  const view = useNav((s) => s.view);
+  const go = (v: View) => useNav.getState().go(v);
 
-  if (!user) return <LoginScreen />;
+  if (!session.user) return <LoginScreen />;
+  const principal = principalOf(session);
+  const isAdmin = tenantId !== null && principal !== null && can(principal, tenantId, 'policy:edit');
+  const tabs: { view: View; label: string }[] = [
+    { view: 'inventory', label: t('inventory.title') },
+    { view: 'reports', label: t('reports.title') },
+    { view: 'grants', label: t('grants.title') },
+    ...(isAdmin ? [{ view: 'policy' as const, label: t('policy.title') }] : []),
+  ];
+  const current = tabs.some((x) => x.view === view) ? view : 'inventory';
+
   return (
     <div className="shell">
       <header className="topbar">
@@ -23,12 +43,27 @@ export function App() {
         <TenantSwitcher />
         <SyncStatus />
         <span className="user" data-testid="current-user">
-          {user.displayName}
+          {session.user.displayName}
         </span>
         <button type="button" onClick={() => void signOut()}>
           {t('app.signOut')}
         </button>
       </header>
+      <nav className="tabs" aria-label={t('app.title')}>
+        {tabs.map((x) => (
+          <button
+            key={x.view}
+            type="button"
+            className={x.view === current ? 'tab active' : 'tab'}
+            aria-current={x.view === current ? 'page' : undefined}
+            onClick={() => go(x.view)}
+          >
+            {x.label}
+          </button>
+        ))}
+      </nav>
+      <UpdateBanner />
+      <SessionBanner />
       <main className="content">
         {error === 'forbidden' ? (
           <p role="alert" className="error state">
@@ -40,12 +75,15 @@ export function App() {
           </p>
         ) : null}
         {opening && <p className="state">{t('tenants.opening', { tenant: opening })}</p>}
-        {db && (
+        {current === 'inventory' && db && (
           <div className="workspace">
             <InventoryScreen />
             <ReceiveForm />
           </div>
         )}
+        {current === 'reports' && <ReportsScreen />}
+        {current === 'grants' && <GrantsScreen />}
+        {current === 'policy' && <PolicyScreen />}
       </main>
     </div>
   );

@@ -6,9 +6,7 @@ import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { sql } from 'kysely';
 import { ZodError } from 'zod';
-import type { z } from 'zod';
 import { LoginRequest, RefreshRequest } from '../shared/api/auth.js';
-import { TenantId } from '../shared/domain/schemas.js';
 import { PullQuery, PushRequest, SyncCollection } from '../shared/sync/protocol.js';
 import type { ServerKeys } from './auth/keys.js';
 import { loadServerKeys } from './auth/keys.js';
@@ -17,18 +15,27 @@ import { authenticate, login, logout, me, refresh } from './auth/service.js';
 import { LoginThrottle } from './auth/throttle.js';
 import { withTenantScope } from './db/scope.js';
 import type { Database } from './db/types.js';
+import { registerAdminRoutes } from './http/admin.js';
+import type { RouteContext } from './http/common.js';
+import { parseOr400, tenantParam } from './http/common.js';
 import { errorBody, HttpError } from './http/errors.js';
+import { registerGrantRoutes } from './http/grants.js';
+import { registerReportRoutes } from './http/reports.js';
 import { ChangeHub } from './sync/hub.js';
 import { pull, push } from './sync/service.js';
 import type { StreamRegistry } from './sync/stream.js';
 import { openStream } from './sync/stream.js';
+import { registerUpdateFeed } from './http/updates.js';
 
 export type BuildServerOptions = {
   db: Database;
   logger?: boolean | object;
   /** HS256 secret for access tokens; generated once and persisted in the database when absent. */
   jwtSecret?: Uint8Array;
-  /** The server's clock for tokens and timestamps (tests inject one). */
+  /**
+   * The server's clock for tokens and timestamps (tests inject one). When injected, membership
+   * validity is judged at this clock too (instead of the database's now()), so tests can move time.
+   */
   now?: () => Date;
   /** A built renderer to serve at `/` with SPA fallback. */
   staticDir?: string;
@@ -36,36 +43,32 @@ export type BuildServerOptions = {
   corsOrigins?: string[];
   /** SSE heartbeat period (tests shorten it). */
   heartbeatMs?: number;
+  /** Folder IT fills with electron-builder's `latest*.yml` and installers, served at `/updates/`. */
+  updatesDir?: string;
 };
 
 export const BODY_LIMIT = 1024 * 1024;
 
-function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    throw new HttpError(
-      400,
-      'invalid_request',
-      `${what} is invalid: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
-    );
-  }
-  return r.data;
-}
-
-const TenantParams = (v: unknown): { tenant: string } => {
-  const p = v as { tenant?: unknown };
-  return { tenant: parseOr400(TenantId, p.tenant, 'tenant') };
-};
+/** Every route as Fastify registered it, per server (the scope-guard test drives them all). */
+export type RouteEntry = { method: string; url: string };
+export const ROUTE_TABLE = new WeakMap<FastifyInstance, RouteEntry[]>();
 
 /** Builds the HTTP server (not listening). Routes are the contract in ACCESS-AND-SYNC.md. */
 export function buildServer(opts: BuildServerOptions): FastifyInstance {
   const { db } = opts;
   const now = opts.now ?? (() => new Date());
+  const injected = opts.now;
+  const at = (): Date | undefined => injected?.();
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: BODY_LIMIT,
     // Stream responses are ended in preClose; anything else idle may be dropped on shutdown.
     forceCloseConnections: 'idle',
+  });
+  const routes: RouteEntry[] = [];
+  ROUTE_TABLE.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const m of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method: m, url: r.url });
   });
 
   let keysPromise: Promise<ServerKeys> | null = null;
@@ -76,10 +79,11 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
     });
     return keysPromise;
   };
-  const deps: AuthDeps = { db, now, keys };
+  const deps: AuthDeps = { db, now, keys, at };
   const throttle = new LoginThrottle(now);
   const hub = new ChangeHub(db);
   const streams: StreamRegistry = new Set();
+  const ctx: RouteContext = { ...deps, hub };
 
   app.addHook('onReady', async () => {
     await keys();
@@ -123,6 +127,7 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
     return reply.status(404).send(errorBody('not_found', `no route ${req.method} ${url}`));
   });
   if (staticDir) void app.register(fastifyStatic, { root: path.resolve(staticDir), prefix: '/' });
+  if (opts.updatesDir) registerUpdateFeed(app, { dir: opts.updatesDir });
 
   app.get('/api/health', async (_req, reply) => {
     try {
@@ -166,36 +171,49 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
 
   // --- sync ---
   app.get('/api/t/:tenant/sync/stream', async (req, reply) => {
-    const { tenant } = TenantParams(req.params);
+    const tenant = tenantParam(req);
     await openStream({ ...deps, hub, streams, heartbeatMs: opts.heartbeatMs }, req, reply, tenant);
   });
   app.get('/api/t/:tenant/sync/:collection/pull', async (req) => {
     const auth = await authenticate(deps, req.headers.authorization);
-    const { tenant } = TenantParams(req.params);
+    const tenant = tenantParam(req);
     const collection = parseOr400(
       SyncCollection,
       (req.params as { collection?: unknown }).collection,
       'collection',
     );
     const q = parseOr400(PullQuery, req.query, 'query');
-    return withTenantScope(db, auth.userId, tenant, (tx, scope) =>
-      pull(tx, scope, collection, q.checkpoint, q.limit),
+    return withTenantScope(
+      db,
+      auth.userId,
+      tenant,
+      (tx, scope) => pull(tx, scope, collection, q.checkpoint, q.limit),
+      { at: at() },
     );
   });
   app.post('/api/t/:tenant/sync/:collection/push', async (req) => {
     const auth = await authenticate(deps, req.headers.authorization);
-    const { tenant } = TenantParams(req.params);
+    const tenant = tenantParam(req);
     const collection = parseOr400(
       SyncCollection,
       (req.params as { collection?: unknown }).collection,
       'collection',
     );
     const body = parseOr400(PushRequest, req.body, 'push body');
-    const out = await withTenantScope(db, auth.userId, tenant, (tx, scope) =>
-      push(tx, scope, collection, body, now()),
+    const out = await withTenantScope(
+      db,
+      auth.userId,
+      tenant,
+      (tx, scope) => push(tx, scope, collection, body, now(), auth.deviceId),
+      { at: at() },
     );
     return out.response;
   });
+
+  // --- grants, administration, reports, exports, audit ---
+  registerGrantRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
+  registerReportRoutes(app, ctx);
 
   return app;
 }

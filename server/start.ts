@@ -18,6 +18,8 @@ export type StartOptions = {
   /** Seed demo data on an empty database; `false` never. */
   seed?: boolean | { itemsPerTenant: number };
   staticDir?: string;
+  /** Update feed folder served at `/updates/` (BULKHEAD_UPDATES_DIR). */
+  updatesDir?: string;
   logger?: boolean | object;
   now?: () => Date;
   jwtSecret?: Uint8Array;
@@ -46,6 +48,7 @@ export async function startServer(opts: StartOptions = {}): Promise<StartedServe
       now: opts.now,
       jwtSecret: opts.jwtSecret,
       staticDir: opts.staticDir,
+      updatesDir: opts.updatesDir,
       corsOrigins: opts.corsOrigins,
       heartbeatMs: opts.heartbeatMs,
     });
@@ -86,6 +89,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): StartOptio
     host: env.HOST ?? '127.0.0.1',
     seed: !(production || env.BULKHEAD_NO_SEED === '1'),
     staticDir,
+    updatesDir: env.BULKHEAD_UPDATES_DIR || undefined,
     logger: { level: env.LOG_LEVEL ?? 'warn' },
     corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((s) => s.trim()) : undefined,
     announce: true,

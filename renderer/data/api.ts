@@ -107,6 +107,30 @@ export class ApiClient {
     return res;
   }
 
+  /** GET a JSON resource of the API (path starts with /api/). */
+  async getJson<T>(path: string): Promise<T> {
+    return (await (await this.authed(path)).json()) as T;
+  }
+
+  /** POST/PUT/DELETE a JSON body and read the JSON answer (204 gives undefined). */
+  async sendJson<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const res = await this.authed(path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  /** Download a file of the API: its bytes and the server's file name. */
+  async download(path: string): Promise<{ blob: Blob; filename: string | null }> {
+    const res = await this.authed(path);
+    const cd = res.headers.get('content-disposition') ?? '';
+    const m = /filename="?([^";]+)"?/.exec(cd);
+    return { blob: await res.blob(), filename: m?.[1] ?? null };
+  }
+
   async me(): Promise<MeResponse> {
     return (await (await this.authed('/api/me')).json()) as MeResponse;
   }

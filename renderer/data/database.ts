@@ -1,8 +1,16 @@
-import { createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
+import { createRxDatabase, removeRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
+import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
-import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
 import type { Role } from '../../shared/access/policy.js';
-import { balanceSchema, itemSchema, movementSchema, schemaForRole, type Local } from './schemas.js';
+import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
+import {
+  balanceSchema,
+  encryptSensitive,
+  itemSchema,
+  movementSchema,
+  schemaForRole,
+  type Local,
+} from './schemas.js';
 
 /** The collections of one tenant partition (≤ 9 by design: RxDB OSS opens 13 per process). */
 export type TenantCollections = {
@@ -24,42 +32,82 @@ export function partitionName(userId: string, tenantId: string): string {
 
 let storagePromise: Promise<RxStorage<unknown, unknown>> | null = null;
 
-/** Dexie (IndexedDB); in development wrapped with ajv validation and RxDB's dev-mode checks. */
-async function storage(): Promise<RxStorage<unknown, unknown>> {
+/**
+ * Dexie (IndexedDB) with field encryption for sensitive fields; in development also wrapped with
+ * ajv validation and RxDB's dev-mode checks.
+ */
+export async function storage(): Promise<RxStorage<unknown, unknown>> {
   storagePromise ??= (async () => {
     const dexie = getRxStorageDexie() as RxStorage<unknown, unknown>;
-    if (!import.meta.env.DEV) return dexie;
+    if (!import.meta.env.DEV)
+      return wrappedKeyEncryptionCryptoJsStorage<unknown, unknown>({ storage: dexie });
     const [{ addRxPlugin }, { RxDBDevModePlugin }, { wrappedValidateAjvStorage }] = await Promise.all([
       import('rxdb'),
       import('rxdb/plugins/dev-mode'),
       import('rxdb/plugins/validate-ajv'),
     ]);
     addRxPlugin(RxDBDevModePlugin);
-    return wrappedValidateAjvStorage<unknown, unknown>({ storage: dexie });
+    return wrappedKeyEncryptionCryptoJsStorage<unknown, unknown>({
+      storage: wrappedValidateAjvStorage<unknown, unknown>({ storage: dexie }),
+    });
   })();
   return storagePromise;
 }
 
 /**
- * Open the partition of (user, tenant) with its collections, declared for the user's role there.
- * Close it before opening another.
+ * Open the partition of (user, tenant), its collections declared for the user's role there and
+ * its sensitive fields encrypted with `dataKey` (derived from the user's password). Close it
+ * before opening another.
  */
 export async function openTenantDatabase(
   userId: string,
   tenantId: string,
   role: Role,
+  dataKey: string,
 ): Promise<TenantDatabase> {
   const db = await createRxDatabase<TenantCollections>({
     name: partitionName(userId, tenantId),
     storage: await storage(),
+    password: dataKey,
     multiInstance: true,
     eventReduce: true,
     closeDuplicates: true,
   });
-  await db.addCollections({
-    items: { schema: schemaForRole(itemSchema, 'items', role) },
-    movements: { schema: schemaForRole(movementSchema, 'movements', role) },
-    balances: { schema: schemaForRole(balanceSchema, 'balances', role) },
-  });
+  try {
+    await db.addCollections({
+      items: { schema: encryptSensitive(schemaForRole(itemSchema, 'items', role), 'items') },
+      movements: { schema: schemaForRole(movementSchema, 'movements', role) },
+      balances: { schema: schemaForRole(balanceSchema, 'balances', role) },
+    });
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
   return db;
+}
+
+/**
+ * Delete a partition and everything in it (access lost, policy changed, wipe at logout). The
+ * key-encryption storage needs the key to open the encrypted collections it deletes.
+ */
+export async function removeTenantDatabase(userId: string, tenantId: string, dataKey: string): Promise<void> {
+  const name = partitionName(userId, tenantId);
+  await removeRxDatabase(name, await storage(), true, dataKey);
+  // RxDB's Dexie storage only empties its tables; drop the IndexedDB databases themselves so
+  // nothing of the tenant (not even its schema or an empty file) stays on the PC.
+  const prefix = `rxdb-dexie-${name}--`;
+  const all = await indexedDB.databases();
+  await Promise.all(
+    all
+      .map((d) => d.name)
+      .filter((n): n is string => typeof n === 'string' && n.startsWith(prefix))
+      .map(
+        (n) =>
+          new Promise<void>((resolve, reject) => {
+            const req = indexedDB.deleteDatabase(n);
+            req.onsuccess = () => resolve();
+            req.onerror = () => reject(req.error ?? new Error(`could not delete ${n}`));
+          }),
+      ),
+  );
 }

@@ -90,3 +90,12 @@ export function schemaForRole<T>(schema: RxJsonSchema<T>, entity: Entity, role: 
     required: (schema.required ?? []).filter((k) => !hidden.has(k)),
   } as RxJsonSchema<T>;
 }
+
+/** Fields that reach some roles and must then be encrypted at rest on the PC. */
+const SENSITIVE: Record<string, readonly string[]> = { items: ['purchasePrice'] };
+
+/** Mark the sensitive fields the schema declares as encrypted (RxDB key-encryption storage). */
+export function encryptSensitive<T>(schema: RxJsonSchema<T>, entity: Entity): RxJsonSchema<T> {
+  const encrypted = (SENSITIVE[entity] ?? []).filter((f) => f in schema.properties);
+  return encrypted.length === 0 ? schema : { ...schema, encrypted };
+}

@@ -23,8 +23,12 @@ export type TenantSyncOptions = {
   tenantId: string;
   policyVersion: number;
   status: SyncStatusSink;
-  /** The server refused this tenant (403): access is gone. */
+  /** The server refused this tenant (403) or revoked the membership: access is gone. */
   onForbidden(): void;
+  /** The server no longer accepts the session (401 after a failed refresh). */
+  onUnauthenticated(): void;
+  /** The user's role or the tenant's field policy changed: the partition must be rebuilt. */
+  onPolicyChanged(policyVersion: number): void;
   /** Changes the server rejected, with its reasons (Needs attention arrives with issue 4). */
   onRejected?(collection: SyncCollection, rejections: { id: string; code: string; reason: string }[]): void;
 };
@@ -59,10 +63,13 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
 
   const fail = (e: unknown): never => {
     if (e instanceof NetworkError) o.status.setOnline(false);
-    else if (e instanceof ApiError && e.status === 403 && !forbidden) {
-      forbidden = true;
-      o.onForbidden();
-    } else o.status.setError(e instanceof Error ? e.message : String(e));
+    else if (e instanceof ApiError && e.status === 403) {
+      if (!forbidden) {
+        forbidden = true;
+        o.onForbidden();
+      }
+    } else if (e instanceof ApiError && e.status === 401) o.onUnauthenticated();
+    else o.status.setError(e instanceof Error ? e.message : String(e));
     throw e;
   };
 
@@ -145,7 +152,9 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
           else if (e.type === 'membership-revoked' && !forbidden) {
             forbidden = true;
             o.onForbidden();
-          }
+          } else if (e.type === 'policy-changed' && e.policyVersion !== o.policyVersion)
+            o.onPolicyChanged(e.policyVersion);
+          else if (e.type === 'session-ended') o.onUnauthenticated();
         });
       } catch (e) {
         if (stopped) return;
@@ -154,6 +163,10 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
             forbidden = true;
             o.onForbidden();
           }
+          return;
+        }
+        if (e instanceof ApiError && e.status === 401) {
+          o.onUnauthenticated();
           return;
         }
         if (e instanceof NetworkError) o.status.setOnline(false);

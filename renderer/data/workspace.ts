@@ -1,11 +1,25 @@
+import type { JWK } from 'jose';
 import { create } from 'zustand';
-import { authorizedTenants, type Membership } from '../../shared/access/policy.js';
-import type { LoginResponse } from '../../shared/api/auth.js';
+import {
+  authorizedTenants,
+  nextMembershipChange,
+  type Membership,
+  type TenantPolicy,
+} from '../../shared/access/policy.js';
+import type { LoginResponse, PublicUser } from '../../shared/api/auth.js';
 import { platform } from '../platform/index.js';
-import { useSession } from '../state/session.js';
+import { principalOf, useSession } from '../state/session.js';
 import { useSyncStatus } from '../state/sync.js';
-import { ApiClient } from './api.js';
-import { openTenantDatabase, type TenantDatabase } from './database.js';
+import { ApiClient, ApiError, NetworkError } from './api.js';
+import { openTenantDatabase, removeTenantDatabase, type TenantDatabase } from './database.js';
+import {
+  forgetOffline,
+  localDataKey,
+  offlineSignIn,
+  rememberForOffline,
+  type OfflineStore,
+} from './offline-auth.js';
+import { forgetPartition, isStale, partitionInfo, partitionsOf, recordPartition } from './partitions.js';
 import { startTenantSync, type TenantSync } from './tenant-sync.js';
 
 /** The open tenant partition, as UI state: which database handle screens read from. */
@@ -14,6 +28,10 @@ export type WorkspaceState = {
   tenantId: string | null;
   opening: string | null;
   error: string | null;
+  /** Set when the server no longer accepts this session: sign in again to sync. */
+  needsSignIn: boolean;
+  /** A notice for the user (e.g. "access to acme ended; its local data was removed"). */
+  notice: { key: string; tenant?: string } | null;
 };
 
 export const useWorkspace = create<WorkspaceState>()(() => ({
@@ -21,6 +39,8 @@ export const useWorkspace = create<WorkspaceState>()(() => ({
   tenantId: null,
   opening: null,
   error: null,
+  needsSignIn: false,
+  notice: null,
 }));
 
 const DEVICE_KEY = 'bulkhead.deviceId';
@@ -39,9 +59,24 @@ let api: ApiClient | null = null;
 let serverUrl = '';
 let refreshKey: string | null = null;
 let refreshing: Promise<string | null> | null = null;
+let dataKey: string | null = null;
+let membershipTimer: ReturnType<typeof setTimeout> | null = null;
 let current: { db: TenantDatabase; sync: TenantSync; tenantId: string } | null = null;
-// Serialises open/close so a fast double switch never leaves two partitions open.
+// Serialises open/close/purge so a fast double switch never leaves two partitions open.
 let queue: Promise<unknown> = Promise.resolve();
+
+function serial<T>(run: () => Promise<T>): Promise<T> {
+  const next = queue.then(run, run);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+/** Offline records live in the platform's secret store (the OS keychain in Electron). */
+const offlineStore: OfflineStore = {
+  get: (k) => platform().getSecret(k),
+  set: (k, v) => platform().setSecret(k, v),
+  delete: (k) => platform().deleteSecret(k),
+};
 
 async function refreshAccessToken(): Promise<string | null> {
   refreshing ??= (async () => {
@@ -49,7 +84,8 @@ async function refreshAccessToken(): Promise<string | null> {
       const rt = refreshKey ? await platform().getSecret(refreshKey) : null;
       if (!rt || !api) return null;
       const res = await api.refresh(rt);
-      await adoptLogin(res);
+      await adoptTokens(res);
+      applyMemberships(res.memberships, res.policies);
       return res.accessToken;
     } catch {
       return null;
@@ -73,12 +109,22 @@ export async function apiClient(): Promise<ApiClient> {
   return api;
 }
 
-async function adoptLogin(res: LoginResponse): Promise<void> {
+async function adoptTokens(res: LoginResponse): Promise<void> {
   refreshKey = `refresh:${res.user.username.replace(/[^A-Za-z0-9._-]/g, '_')}`;
   await platform().setSecret(refreshKey, res.refreshToken);
-  useSession
-    .getState()
-    .setSession({ user: res.user, memberships: res.memberships, accessToken: res.accessToken });
+  useSession.getState().setAccessToken(res.accessToken);
+}
+
+/** Take an online login's tokens, user, memberships and policies as the session. */
+async function adoptOnlineLogin(res: LoginResponse): Promise<void> {
+  await adoptTokens(res);
+  useSession.getState().setSession({
+    user: res.user,
+    memberships: res.memberships,
+    policies: res.policies,
+    accessToken: res.accessToken,
+    offline: false,
+  });
 }
 
 /** Tenants the signed-in user may open right now, by the client's clock. */
@@ -86,12 +132,44 @@ export function currentTenants(memberships: readonly Membership[], userId: strin
   return authorizedTenants({ userId, memberships, now: new Date() });
 }
 
-/** Sign in online and open the first authorized tenant. */
+/**
+ * Sign in: online when the server answers, otherwise against the offline ticket. Then remove
+ * partitions the user may no longer hold and open the first authorized tenant.
+ */
 export async function signIn(username: string, password: string): Promise<void> {
   const client = await apiClient();
-  const res = await client.login(username, password, deviceId());
-  await adoptLogin(res);
-  const tenants = currentTenants(res.memberships, res.user.id);
+  let user: PublicUser;
+  try {
+    const res = await client.login(username, password, deviceId());
+    user = res.user;
+    dataKey = await localDataKey(res.user.id, password);
+    await adoptOnlineLogin(res);
+    useWorkspace.setState({ needsSignIn: false, notice: null, error: null });
+    const publicJwk = await client.getJson<JWK>('/api/auth/offline-key').catch(() => null);
+    if (publicJwk) {
+      await rememberForOffline(offlineStore, {
+        userId: res.user.id,
+        username: res.user.username,
+        password,
+        ticket: res.offlineTicket,
+        publicJwk,
+      });
+    }
+  } catch (e) {
+    if (!(e instanceof NetworkError)) throw e;
+    const claims = await offlineSignIn(offlineStore, username, password, new Date());
+    user = { id: claims.sub, username: claims.username, displayName: claims.displayName ?? claims.username };
+    dataKey = await localDataKey(claims.sub, password);
+    useSession.getState().setSession({
+      user,
+      memberships: claims.memberships,
+      policies: claims.policies,
+      accessToken: null,
+      offline: true,
+    });
+  }
+  await serial(() => enforceMemberships());
+  const tenants = currentTenants(useSession.getState().memberships, user.id);
   if (tenants[0]) await switchTenant(tenants[0]);
 }
 
@@ -106,59 +184,183 @@ async function closeCurrent(): Promise<void> {
   }
 }
 
-/** Close the open partition (if any) and open `tenantId`'s, then start its replication. */
-export function switchTenant(tenantId: string): Promise<void> {
-  const run = async () => {
-    const { user, memberships } = useSession.getState();
-    if (!user) throw new Error('not signed in');
-    const membership = memberships.find((m) => m.tenantId === tenantId);
-    if (!membership || !currentTenants(memberships, user.id).includes(tenantId)) {
-      throw new Error(`not authorized for ${tenantId}`);
-    }
-    if (current?.tenantId === tenantId) return;
-    useWorkspace.setState({ opening: tenantId, error: null });
-    try {
-      await closeCurrent();
-      const client = await apiClient();
-      const db = await openTenantDatabase(user.id, tenantId, membership.role);
-      const status = useSyncStatus.getState();
-      const sync = startTenantSync({
-        db,
-        api: client,
-        serverUrl,
-        userId: user.id,
-        tenantId,
-        policyVersion: membership.policyVersion,
-        status,
-        onForbidden: () => {
-          useWorkspace.setState({ error: 'forbidden' });
-          void queue.then(closeCurrent);
-        },
-        onRejected: (collection, rejections) =>
-          console.warn('server rejected changes', collection, rejections),
-      });
-      current = { db, sync, tenantId };
-      useSession.getState().setActiveTenant(tenantId);
-      useWorkspace.setState({ db, tenantId, opening: null });
-    } catch (e) {
-      useWorkspace.setState({ opening: null, error: e instanceof Error ? e.message : String(e) });
-      throw e;
-    }
-  };
-  const next = queue.then(run, run);
-  queue = next.catch(() => undefined);
-  return next;
+function requireKey(): string {
+  if (!dataKey) throw new Error('no local data key: not signed in');
+  return dataKey;
 }
 
-/** Sign out: stop sync, close the partition, revoke the refresh token on the server. */
+/** Remove a tenant's partition (closing it first if it is open). */
+async function purge(userId: string, tenantId: string): Promise<void> {
+  if (current?.tenantId === tenantId) await closeCurrent();
+  await removeTenantDatabase(userId, tenantId, requireKey());
+  forgetPartition(userId, tenantId);
+}
+
+/**
+ * Drop every partition of the signed-in user that the memberships (by this PC's clock) no longer
+ * allow — access loss purges even while offline (I7) — and re-arm the timer for the next change.
+ */
+async function enforceMemberships(): Promise<void> {
+  const { user, memberships } = useSession.getState();
+  if (membershipTimer) clearTimeout(membershipTimer);
+  membershipTimer = null;
+  if (!user) return;
+  const allowed = new Set(currentTenants(memberships, user.id));
+  for (const p of partitionsOf(user.id)) {
+    if (!allowed.has(p.tenantId)) {
+      await purge(user.id, p.tenantId);
+      useWorkspace.setState({ notice: { key: 'access.lost', tenant: p.tenantId } });
+    }
+  }
+  if (current && !allowed.has(current.tenantId)) await closeCurrent();
+  useSession.getState().tick();
+  const next = nextMembershipChange({ userId: user.id, memberships, now: new Date() });
+  if (next) {
+    // setTimeout holds at most ~24.8 days; re-check at least hourly anyway.
+    const wait = Math.min(next.getTime() - Date.now() + 50, 3_600_000);
+    membershipTimer = setTimeout(() => void serial(() => enforceMemberships()), Math.max(wait, 0));
+  }
+}
+
+/** New memberships/policies from the server: purge what is gone, rebuild what changed. */
+function applyMemberships(memberships: Membership[], policies: Record<string, TenantPolicy>): void {
+  useSession.getState().setMemberships(memberships, policies);
+  void serial(async () => {
+    await enforceMemberships();
+    const { user } = useSession.getState();
+    const open = current;
+    if (!user || !open) return;
+    const m = memberships.find((x) => x.tenantId === open.tenantId);
+    if (m && isStale(partitionInfo(user.id, open.tenantId), m.role, m.policyVersion)) {
+      await closeCurrent();
+      await openTenant(open.tenantId);
+    }
+  });
+}
+
+/** Ask the server for the memberships valid now (after a revocation or policy event). */
+async function refreshMemberships(): Promise<void> {
+  try {
+    const me = await (await apiClient()).me();
+    applyMemberships(me.memberships, me.policies);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) useWorkspace.setState({ needsSignIn: true });
+  }
+}
+
+async function openTenant(tenantId: string): Promise<void> {
+  const { user, memberships } = useSession.getState();
+  if (!user || !dataKey) throw new Error('not signed in');
+  const membership = memberships.find((m) => m.tenantId === tenantId);
+  if (!membership || !currentTenants(memberships, user.id).includes(tenantId)) {
+    throw new Error(`not authorized for ${tenantId}`);
+  }
+  if (current?.tenantId === tenantId) return;
+  useWorkspace.setState({ opening: tenantId, error: null });
+  try {
+    await closeCurrent();
+    // A partition built under another role or policy is rebuilt: newly hidden fields must vanish.
+    if (isStale(partitionInfo(user.id, tenantId), membership.role, membership.policyVersion)) {
+      await removeTenantDatabase(user.id, tenantId, dataKey);
+    }
+    let db: TenantDatabase;
+    try {
+      db = await openTenantDatabase(user.id, tenantId, membership.role, dataKey);
+    } catch {
+      // Unreadable with this key (password changed) or an old schema: it is a cache, rebuild it.
+      await removeTenantDatabase(user.id, tenantId, dataKey);
+      db = await openTenantDatabase(user.id, tenantId, membership.role, dataKey);
+    }
+    recordPartition({
+      userId: user.id,
+      tenantId,
+      role: membership.role,
+      policyVersion: membership.policyVersion,
+    });
+    const client = await apiClient();
+    const sync = startTenantSync({
+      db,
+      api: client,
+      serverUrl,
+      userId: user.id,
+      tenantId,
+      policyVersion: membership.policyVersion,
+      status: useSyncStatus.getState(),
+      onForbidden: () => {
+        // The server says this tenant is no longer ours: purge now, then ask what is left.
+        useSession.getState().setMemberships(
+          useSession.getState().memberships.filter((m) => m.tenantId !== tenantId),
+          useSession.getState().policies,
+        );
+        void serial(async () => {
+          await purge(user.id, tenantId);
+          useWorkspace.setState({ notice: { key: 'access.lost', tenant: tenantId } });
+          await enforceMemberships();
+        }).then(refreshMemberships);
+      },
+      onUnauthenticated: () => useWorkspace.setState({ needsSignIn: true }),
+      onPolicyChanged: () => void refreshMemberships(),
+      onRejected: (collection, rejections) => console.warn('server rejected changes', collection, rejections),
+    });
+    current = { db, sync, tenantId };
+    useSession.getState().setActiveTenant(tenantId);
+    useWorkspace.setState({ db, tenantId, opening: null });
+  } catch (e) {
+    useWorkspace.setState({ opening: null, error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  }
+}
+
+/** Close the open partition (if any) and open `tenantId`'s, then start its replication. */
+export function switchTenant(tenantId: string): Promise<void> {
+  return serial(() => openTenant(tenantId));
+}
+
+/**
+ * Sign out: stop sync, close the partition, revoke the refresh token on the server. Where any of
+ * the user's tenants asks for it (shared PCs), wipe every local partition and the offline data.
+ */
 export async function signOut(): Promise<void> {
-  await (queue = queue.then(closeCurrent, closeCurrent));
+  const session = useSession.getState();
+  const user = session.user;
+  const wipe = Object.values(session.policies).some((p) => p.settings.wipeOnLogout);
+  await serial(async () => {
+    await closeCurrent();
+    if (membershipTimer) clearTimeout(membershipTimer);
+    membershipTimer = null;
+    if (user && wipe) {
+      for (const p of partitionsOf(user.id)) await purge(user.id, p.tenantId);
+      await forgetOffline(offlineStore, user.username);
+    }
+  });
   const key = refreshKey;
   refreshKey = null;
+  dataKey = null;
   if (key) {
     const rt = await platform().getSecret(key);
     await platform().deleteSecret(key);
     if (rt && api) await api.logout(rt);
   }
   useSession.getState().clear();
+  useWorkspace.setState({ needsSignIn: false, notice: null, error: null });
+}
+
+/**
+ * Sign in again online without closing anything (after an offline sign-in or an expired session):
+ * new tokens, fresh memberships, and the open partition resumes syncing.
+ */
+export async function reauthenticate(password: string): Promise<void> {
+  const { user } = useSession.getState();
+  if (!user) throw new Error('not signed in');
+  const client = await apiClient();
+  const res = await client.login(user.username, password, deviceId());
+  await adoptOnlineLogin(res);
+  useWorkspace.setState({ needsSignIn: false });
+  applyMemberships(res.memberships, res.policies);
+  current?.sync.reSync();
+}
+
+/** The session's principal for policy checks, by the PC's clock now. */
+export function currentPrincipal() {
+  return principalOf(useSession.getState());
 }

@@ -10,6 +10,26 @@ export const en = {
     failed: 'Sign-in failed: {{message}}',
     unreachable: 'The server cannot be reached. Check the network and try again.',
     demoHint: 'Demo users: op.acme, fin.acme, mgr … password demo1234',
+    offlineNoData:
+      'The server cannot be reached and this PC has no offline sign-in for that user. Sign in once while online.',
+    offlineBadPassword: 'Wrong username or password.',
+    offlineLocked: 'Too many failed attempts. Try again after {{time}}.',
+    offlineTicketInvalid: 'The offline sign-in data on this PC is not valid. Sign in while online.',
+    offlineTicketExpired: 'Offline sign-in has expired for this user. Sign in while online.',
+  },
+  session: {
+    offline: 'Signed in offline: changes stay on this PC until the server can be reached.',
+    needsSignIn: 'The server needs you to sign in again before changes can sync. Nothing is lost.',
+    signInAgain: 'Sign in again',
+    password: 'Password',
+  },
+  update: {
+    downloading: 'Downloading update {{version}}: {{percent}} %',
+    ready: 'Update {{version}} is ready.',
+    restart: 'Restart now',
+  },
+  access: {
+    lost: 'Your access to {{tenant}} has ended; its data was removed from this PC.',
   },
   tenants: {
     label: 'Client',

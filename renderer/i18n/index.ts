@@ -1,6 +1,7 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { en } from './en.js';
+import { bundles } from './bundles.js';
 import { zhCN } from './zh-CN.js';
 
 /** Supported UI languages. */
@@ -13,12 +14,19 @@ export function pickLocale(configured: Locale | null, navigatorLanguage: string 
   return navigatorLanguage?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
 }
 
+/** Core strings plus every feature bundle, for one language. */
+export function resources(lang: 'en' | 'zhCN'): Record<string, unknown> {
+  const core: Record<string, unknown> = lang === 'en' ? { ...en } : { ...zhCN };
+  for (const [ns, b] of Object.entries(bundles)) core[ns] = b[lang];
+  return core;
+}
+
 /** Initialise i18next once; missing keys are reported in the console in development. */
 export async function initI18n(locale: Locale): Promise<void> {
   await i18next.use(initReactI18next).init({
     lng: locale,
     fallbackLng: 'en',
-    resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
+    resources: { en: { translation: resources('en') }, 'zh-CN': { translation: resources('zhCN') } },
     interpolation: { escapeValue: false },
     returnNull: false,
     saveMissing: import.meta.env.DEV,

@@ -14,6 +14,25 @@ export const zhCN: Widen<Strings> = {
     failed: '登录失败：{{message}}',
     unreachable: '无法连接服务器。请检查网络后重试。',
     demoHint: '演示用户：op.acme、fin.acme、mgr … 密码 demo1234',
+    offlineNoData: '无法连接服务器，且本机没有该用户的离线登录数据。请先在联网时登录一次。',
+    offlineBadPassword: '用户名或密码错误。',
+    offlineLocked: '失败次数过多。请在 {{time}} 之后重试。',
+    offlineTicketInvalid: '本机的离线登录数据无效。请在联网时登录。',
+    offlineTicketExpired: '该用户的离线登录已过期。请在联网时登录。',
+  },
+  session: {
+    offline: '已离线登录：更改保存在本机，连上服务器后同步。',
+    needsSignIn: '服务器要求您重新登录后才能同步更改。数据不会丢失。',
+    signInAgain: '重新登录',
+    password: '密码',
+  },
+  update: {
+    downloading: '正在下载更新 {{version}}：{{percent}} %',
+    ready: '更新 {{version}} 已就绪。',
+    restart: '立即重启',
+  },
+  access: {
+    lost: '您对 {{tenant}} 的访问权限已结束；其数据已从本机删除。',
   },
   tenants: {
     label: '客户',

@@ -1,4 +1,4 @@
-import type { RendererConfig } from '../../shared/ipc/contract.js';
+import type { RendererConfig, UpdateStatus } from '../../shared/ipc/contract.js';
 
 /** What the renderer needs from its host (Electron bridge, plain browser, or tests). */
 export type Platform = {
@@ -9,4 +9,8 @@ export type Platform = {
   getSecret(key: string): Promise<string | null>;
   setSecret(key: string, value: string): Promise<void>;
   deleteSecret(key: string): Promise<void>;
+  /** State of the desktop auto-updater (`disabled` outside a packaged Electron app). */
+  updateStatus(): Promise<UpdateStatus>;
+  /** Quit and install a downloaded update (only when `ready`). */
+  installUpdate(): Promise<void>;
 };

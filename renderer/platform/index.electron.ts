@@ -9,6 +9,8 @@ export function createElectronPlatform(bridge: BulkheadBridge): Platform {
     getSecret: (key) => bridge.getSecret(key),
     setSecret: (key, value) => bridge.setSecret(key, value),
     deleteSecret: (key) => bridge.deleteSecret(key),
+    updateStatus: () => bridge.updateStatus(),
+    installUpdate: () => bridge.installUpdate(),
   };
 }
 

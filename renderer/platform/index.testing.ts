@@ -13,6 +13,8 @@ export function createTestingPlatform(config: RendererConfig): Platform & { secr
       secrets.set(key, value);
       return Promise.resolve();
     },
+    updateStatus: () => Promise.resolve({ state: 'disabled', reason: 'not-packaged' }),
+    installUpdate: () => Promise.reject(new Error('[update-not-ready] no updater outside the desktop app')),
     deleteSecret: (key) => {
       secrets.delete(key);
       return Promise.resolve();

@@ -1,11 +1,16 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { jwtVerify, SignJWT } from 'jose';
-import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
-import type { Membership } from '../../shared/access/policy.js';
-import type { LoginResponse, OfflineTicketClaims, PublicUser } from '../../shared/api/auth.js';
-import { membershipValidNow, withAppTransaction } from '../db/scope.js';
+import type { Membership, TenantPolicy } from '../../shared/access/policy.js';
+import type { LoginResponse, MeResponse, OfflineTicketClaims, PublicUser } from '../../shared/api/auth.js';
+import {
+  DEFAULT_POLICY,
+  loadPoliciesInTx,
+  membershipUnexpiredAt,
+  membershipValidAt,
+  withAppTransaction,
+} from '../db/scope.js';
 import type { Database, DB, MembershipsTable, UsersTable } from '../db/types.js';
 import { HttpError } from '../http/errors.js';
 import { toIso } from '../sync/mapping.js';
@@ -17,7 +22,13 @@ export const OFFLINE_TTL_MS = 7 * 24 * 3600_000;
 
 export type AuthContext = { userId: string; sessionId: string; deviceId: string };
 
-export type AuthDeps = { db: Database; now: () => Date; keys: () => Promise<ServerKeys> };
+export type AuthDeps = {
+  db: Database;
+  now: () => Date;
+  keys: () => Promise<ServerKeys>;
+  /** The injected clock for membership validity, or undefined to use the database clock. */
+  at: () => Date | undefined;
+};
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 const newRefreshToken = (): string => randomBytes(32).toString('base64url');
@@ -29,13 +40,14 @@ const getDummyHash = (): Promise<string> => (dummyHash ??= hash('not-a-real-pass
 
 export const hashPassword = (password: string): Promise<string> => hash(password);
 
-function toMembership(m: Selectable<MembershipsTable>): Membership {
+/** A membership row as the API reports it; policyVersion = membership version + tenant policy version. */
+export function toMembership(m: Selectable<MembershipsTable>, policy: TenantPolicy | undefined): Membership {
   return {
     tenantId: m.tenant_id,
     role: m.role as Membership['role'],
     validFrom: m.valid_from === null ? null : toIso(m.valid_from),
     validUntil: m.valid_until === null ? null : toIso(m.valid_until),
-    policyVersion: Number(m.policy_version),
+    policyVersion: Number(m.policy_version) + (policy ?? DEFAULT_POLICY).version,
   };
 }
 
@@ -45,23 +57,46 @@ const publicUser = (u: Pick<Selectable<UsersTable>, 'id' | 'username' | 'display
   displayName: u.display_name,
 });
 
-/** Memberships valid at the DB's now (`current`), or not yet expired (`unexpired`, for offline tickets). */
+/**
+ * Memberships valid now (`current`) and not yet expired (`unexpired`, for offline tickets: future
+ * grants included), with the policies of every tenant among them. Narrows the transaction to
+ * those tenants (loadPoliciesInTx).
+ */
 export async function loadMemberships(
   tx: Kysely<DB>,
   userId: string,
-  which: 'current' | 'unexpired',
-): Promise<Membership[]> {
+  at: Date | undefined,
+): Promise<{ current: Membership[]; unexpired: Membership[]; policies: Record<string, TenantPolicy> }> {
   const rows = await tx
     .selectFrom('memberships')
     .selectAll()
     .where('user_id', '=', userId)
-    .where(
-      which === 'current' ? membershipValidNow : sql<boolean>`(valid_until IS NULL OR valid_until > now())`,
-    )
+    .where(membershipUnexpiredAt(at))
     .orderBy('tenant_id')
     .execute();
-  return rows.map(toMembership);
+  const current = new Set(
+    (
+      await tx
+        .selectFrom('memberships')
+        .select('tenant_id')
+        .where('user_id', '=', userId)
+        .where(membershipValidAt(at))
+        .execute()
+    ).map((r) => r.tenant_id),
+  );
+  const policies = await loadPoliciesInTx(
+    tx,
+    rows.map((r) => r.tenant_id),
+  );
+  const unexpired = rows.map((r) => toMembership(r, policies[r.tenant_id]));
+  return { current: unexpired.filter((m) => current.has(m.tenantId)), unexpired, policies };
 }
+
+const pick = <T>(rec: Record<string, T>, keys: string[]): Record<string, T> => {
+  const out: Record<string, T> = {};
+  for (const k of keys) if (rec[k] !== undefined) out[k] = rec[k];
+  return out;
+};
 
 async function issueTokens(
   deps: AuthDeps,
@@ -81,11 +116,13 @@ async function issueTokens(
     .setIssuedAt(nowSec)
     .setExpirationTime(Math.floor(exp.getTime() / 1000))
     .sign(keys.jwtSecret);
-  const memberships = await loadMemberships(tx, user.id, 'current');
+  const { current: memberships, unexpired, policies } = await loadMemberships(tx, user.id, deps.at());
   const claims: OfflineTicketClaims = {
     sub: user.id,
     username: user.username,
-    memberships: await loadMemberships(tx, user.id, 'unexpired'),
+    displayName: user.display_name,
+    memberships: unexpired,
+    policies,
     offlineUntil: new Date(now.getTime() + OFFLINE_TTL_MS).toISOString(),
   };
   const offlineTicket = await new SignJWT(claims)
@@ -100,6 +137,10 @@ async function issueTokens(
     offlineTicket,
     user: publicUser(user),
     memberships,
+    policies: pick(
+      policies,
+      memberships.map((m) => m.tenantId),
+    ),
   };
 }
 
@@ -269,16 +310,21 @@ export async function isSessionLive(deps: AuthDeps, sessionId: string, userId: s
   return row !== undefined;
 }
 
-export async function me(
-  deps: AuthDeps,
-  userId: string,
-): Promise<{ user: PublicUser; memberships: Membership[] }> {
+export async function me(deps: AuthDeps, userId: string): Promise<MeResponse> {
   return withAppTransaction(deps.db, async (tx) => {
     const user = await tx
       .selectFrom('users')
       .select(['id', 'username', 'display_name'])
       .where('id', '=', userId)
       .executeTakeFirstOrThrow();
-    return { user: publicUser(user), memberships: await loadMemberships(tx, userId, 'current') };
+    const { current, policies } = await loadMemberships(tx, userId, deps.at());
+    return {
+      user: publicUser(user),
+      memberships: current,
+      policies: pick(
+        policies,
+        current.map((m) => m.tenantId),
+      ),
+    };
   });
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { ScopeGuard } from './guard.js';
 import type { Database, DB } from './types.js';
 
 export const CHANGES_CHANNEL = 'bulkhead_changes';
@@ -47,7 +48,8 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
   ownerPool.on('error', () => {});
   appPool.on('error', () => {});
   const owner = new Kysely<DB>({ dialect: new PostgresDialect({ pool: ownerPool }) });
-  const app = new Kysely<DB>({ dialect: new PostgresDialect({ pool: appPool }) });
+  const guard = new ScopeGuard();
+  const app = new Kysely<DB>({ dialect: new PostgresDialect({ pool: appPool }), plugins: [guard] });
 
   const set = new ListenerSet();
   let client: pg.Client | null = null;
@@ -85,6 +87,7 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
     kind: 'postgres',
     owner,
     app,
+    guard,
     async onNotify(listener) {
       set.listeners.add(listener);
       if (!client) {
@@ -115,13 +118,17 @@ export async function createPgliteDatabase(dataDir?: string): Promise<Database &
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir ?? 'memory://');
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
+  // One connection: the app handle is the owner's with the scope guard added (same driver).
+  const guard = new ScopeGuard();
+  const app = db.withPlugin(guard);
   const set = new ListenerSet();
   let unlisten: Promise<() => Promise<void>> | null = null;
   return {
     kind: 'pglite',
     pglite,
     owner: db,
-    app: db,
+    app,
+    guard,
     async onNotify(listener) {
       set.listeners.add(listener);
       unlisten ??= pglite.listen(CHANGES_CHANNEL, (payload) => set.emit(payload));

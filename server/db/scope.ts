@@ -1,56 +1,246 @@
 import { sql } from 'kysely';
-import type { Kysely, Transaction } from 'kysely';
-import type { Role } from '../../shared/access/policy.js';
-import { Role as RoleSchema } from '../../shared/access/policy.js';
+import type { Kysely, RawBuilder, Transaction } from 'kysely';
+import type { Role, TenantPolicy } from '../../shared/access/policy.js';
+import {
+  FieldOverrides,
+  Role as RoleSchema,
+  TenantPolicy as TenantPolicySchema,
+  TenantSettings,
+} from '../../shared/access/policy.js';
 import { notAMember } from '../http/errors.js';
+import { scopeStorage } from './guard.js';
 import type { Database, DB } from './types.js';
 
-export type TenantScope = { role: Role; tenantId: string; userId: string; policyVersion: number };
+/** The caller inside one tenant: role, field policy and the combined policy version. */
+export type TenantScope = {
+  role: Role;
+  tenantId: string;
+  userId: string;
+  /** memberships.policy_version + tenant_policies.version (both only grow). */
+  policyVersion: number;
+  policy: TenantPolicy;
+  /** The instant of the request (the injected clock, else the server's). */
+  at: Date;
+};
 
-/** A SQL condition "valid at this instant" over memberships, with the DB clock as the only clock. */
-export const membershipValidNow = sql<boolean>`(valid_from IS NULL OR valid_from <= now()) AND (valid_until IS NULL OR valid_until > now())`;
+/** The caller across every tenant with a live membership (cross-tenant reports). */
+export type UserScope = {
+  userId: string;
+  at: Date;
+  /** Live memberships by tenant. */
+  roles: ReadonlyMap<string, { role: Role; membershipVersion: number }>;
+  policies: Readonly<Record<string, TenantPolicy>>;
+};
+
+export type ScopeOptions = {
+  /** An injected clock (tests): membership validity is judged at this instant, not SQL now(). */
+  at?: Date;
+};
+
+/** The default policy of a tenant without a stored row. */
+export const DEFAULT_POLICY: TenantPolicy = {
+  version: 1,
+  overrides: {},
+  settings: TenantSettings.parse({}),
+};
 
 /**
- * Runs `fn` in one transaction as the app role. On PGlite the single session is a superuser, so
- * the role is dropped with SET LOCAL ROLE (undone at commit/rollback, never leaks to the next user
- * of the connection).
+ * "Valid at this instant" over memberships: the injected clock when one is configured (tests move
+ * time), otherwise the database clock.
+ */
+export function membershipValidAt(at?: Date): RawBuilder<boolean> {
+  if (at === undefined)
+    return sql<boolean>`(valid_from IS NULL OR valid_from <= now()) AND (valid_until IS NULL OR valid_until > now())`;
+  const t = at.toISOString();
+  return sql<boolean>`(valid_from IS NULL OR valid_from <= ${t}::timestamptz) AND (valid_until IS NULL OR valid_until > ${t}::timestamptz)`;
+}
+
+/** Not yet expired (valid now or later), for offline tickets and the "already a member" check. */
+export function membershipUnexpiredAt(at?: Date): RawBuilder<boolean> {
+  if (at === undefined) return sql<boolean>`(valid_until IS NULL OR valid_until > now())`;
+  return sql<boolean>`(valid_until IS NULL OR valid_until > ${at.toISOString()}::timestamptz)`;
+}
+
+/** @deprecated kept for callers that want the database clock; prefer membershipValidAt. */
+export const membershipValidNow = membershipValidAt();
+
+/**
+ * Runs `fn` in one transaction as the app role, at identity level (users, sessions, memberships,
+ * grant requests, tenants): the scope guard refuses tenant tables here. On PGlite the single
+ * session is a superuser, so the role is dropped with SET LOCAL ROLE (undone at commit/rollback).
  */
 export async function withAppTransaction<T>(
   db: Database,
   fn: (tx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
-  return db.app.transaction().execute(async (tx) => {
-    if (db.kind === 'pglite') await sql`SET LOCAL ROLE bulkhead_app`.execute(tx);
-    return fn(tx);
+  return scopeStorage.run({ ctx: { kind: 'identity' } }, () =>
+    db.app.transaction().execute(async (tx) => {
+      if (db.kind === 'pglite') await sql`SET LOCAL ROLE bulkhead_app`.execute(tx);
+      return fn(tx);
+    }),
+  );
+}
+
+/** Identity-level access (login, /me, grants): the second explicit helper next to withTenantScope. */
+export const withIdentity = withAppTransaction;
+
+/**
+ * Sets `app.tenant_ids` for the rest of the transaction and tells the scope guard. Only the
+ * helpers in this file call it.
+ */
+async function setTenantIds(tx: Kysely<DB>, ids: readonly string[]): Promise<void> {
+  // is_local = true: the setting dies with the transaction, like SET LOCAL (which takes no binds).
+  await sql`SELECT set_config('app.tenant_ids', ${ids.join(',')}, true)`.execute(tx);
+  const store = scopeStorage.getStore();
+  if (store) store.ctx = { kind: 'tenant', tenantIds: [...ids] };
+}
+
+function parsePolicy(row: { version: number | string; overrides: unknown; settings: unknown }): TenantPolicy {
+  return TenantPolicySchema.parse({
+    version: Number(row.version),
+    overrides: FieldOverrides.parse(row.overrides ?? {}),
+    settings: TenantSettings.parse(row.settings ?? {}),
+  });
+}
+
+/** Field policies of tenants visible in the current scope (RLS filters the rest away). */
+async function readPolicies(
+  tx: Kysely<DB>,
+  tenantIds: readonly string[],
+): Promise<Record<string, TenantPolicy>> {
+  const out: Record<string, TenantPolicy> = {};
+  if (tenantIds.length === 0) return out;
+  const rows = await tx
+    .selectFrom('tenant_policies')
+    .select(['tenant_id', 'version', 'overrides', 'settings'])
+    .where('tenant_id', 'in', [...tenantIds])
+    .execute();
+  for (const t of tenantIds) out[t] = DEFAULT_POLICY;
+  for (const r of rows) out[r.tenant_id] = parsePolicy(r);
+  return out;
+}
+
+async function liveMemberships(
+  tx: Kysely<DB>,
+  userId: string,
+  at: Date | undefined,
+): Promise<{ tenant_id: string; role: string; policy_version: number }[]> {
+  return tx
+    .selectFrom('memberships')
+    .select(['tenant_id', 'role', 'policy_version'])
+    .where('user_id', '=', userId)
+    .where(membershipValidAt(at))
+    .execute();
+}
+
+/**
+ * The caller's scope over every tenant with a live membership: one transaction whose
+ * `app.tenant_ids` are those tenants, with their policies loaded once.
+ */
+export async function withUserScope<T>(
+  db: Database,
+  userId: string,
+  fn: (tx: Transaction<DB>, scope: UserScope) => Promise<T>,
+  opts: ScopeOptions = {},
+): Promise<T> {
+  return withAppTransaction(db, async (tx) => {
+    const memberships = await liveMemberships(tx, userId, opts.at);
+    const ids = memberships.map((m) => m.tenant_id);
+    await setTenantIds(tx, ids);
+    const policies = await readPolicies(tx, ids);
+    const roles = new Map(
+      memberships.map((m) => [
+        m.tenant_id,
+        { role: RoleSchema.parse(m.role), membershipVersion: Number(m.policy_version) },
+      ]),
+    );
+    return fn(tx, { userId, at: opts.at ?? new Date(), roles, policies });
   });
 }
 
 /**
- * The only way request code touches tenant data: one transaction whose `app.tenant_ids` are the
- * user's memberships valid right now (read in the same transaction), so RLS filters every
- * statement even if a query forgets its explicit `tenant_id` filter.
+ * The only way request code touches one tenant's data: one transaction whose `app.tenant_ids`
+ * are the user's memberships valid right now (read in the same transaction), so RLS filters
+ * every statement even if a query forgets its explicit `tenant_id` filter. The tenant's field
+ * policy is loaded once here.
  */
 export async function withTenantScope<T>(
   db: Database,
   userId: string,
   tenantId: string,
   fn: (tx: Transaction<DB>, scope: TenantScope) => Promise<T>,
+  opts: ScopeOptions = {},
 ): Promise<T> {
   return withAppTransaction(db, async (tx) => {
-    const memberships = await tx
-      .selectFrom('memberships')
-      .select(['tenant_id', 'role', 'policy_version'])
-      .where('user_id', '=', userId)
-      .where(membershipValidNow)
-      .execute();
-    const ids = memberships.map((m) => m.tenant_id);
-    // is_local = true: the setting dies with the transaction, like SET LOCAL (which takes no binds).
-    await sql`SELECT set_config('app.tenant_ids', ${ids.join(',')}, true)`.execute(tx);
+    const memberships = await liveMemberships(tx, userId, opts.at);
+    await setTenantIds(
+      tx,
+      memberships.map((m) => m.tenant_id),
+    );
     const m = memberships.find((x) => x.tenant_id === tenantId);
     if (!m) throw notAMember();
+    const policy = (await readPolicies(tx, [tenantId]))[tenantId] ?? DEFAULT_POLICY;
     const role = RoleSchema.parse(m.role);
-    return fn(tx, { role, tenantId, userId, policyVersion: Number(m.policy_version) });
+    return fn(tx, {
+      role,
+      tenantId,
+      userId,
+      policyVersion: Number(m.policy_version) + policy.version,
+      policy,
+      at: opts.at ?? new Date(),
+    });
   });
+}
+
+/**
+ * A scope for exactly one tenant that the server enters on its own behalf, for steps whose actor
+ * is not (yet) a member: the audit entry of a grant request lives in the grant's tenant while
+ * the requester has no membership there. The transaction still runs as the app role with RLS,
+ * limited to that single tenant; callers check the actor's rights in code before writing.
+ */
+export async function withTenantSystemScope<T>(
+  db: Database,
+  tenantId: string,
+  fn: (tx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
+  return withAppTransaction(db, async (tx) => {
+    await setTenantIds(tx, [tenantId]);
+    return fn(tx);
+  });
+}
+
+/**
+ * Policies of the given tenants, read in a scope limited to them (login, /me, offline ticket:
+ * the user's own membership tenants).
+ */
+export async function loadPolicies(
+  db: Database,
+  tenantIds: readonly string[],
+): Promise<Record<string, TenantPolicy>> {
+  if (tenantIds.length === 0) return {};
+  return withAppTransaction(db, async (tx) => {
+    await setTenantIds(tx, tenantIds);
+    return readPolicies(tx, tenantIds);
+  });
+}
+
+/**
+ * Inside an identity transaction (login, refresh, /me): narrows it to the user's own membership
+ * tenants and reads their policies. Everything after this call in the transaction runs with
+ * `app.tenant_ids` = those tenants.
+ */
+export async function loadPoliciesInTx(
+  tx: Kysely<DB>,
+  tenantIds: readonly string[],
+): Promise<Record<string, TenantPolicy>> {
+  if (tenantIds.length === 0) return {};
+  await setTenantIds(tx, tenantIds);
+  return readPolicies(tx, tenantIds);
+}
+
+/** Reads one tenant's policy inside an existing tenant scope. */
+export async function policyOf(tx: Kysely<DB>, tenantId: string): Promise<TenantPolicy> {
+  return (await readPolicies(tx, [tenantId]))[tenantId] ?? DEFAULT_POLICY;
 }
 
 /** Current sequence of a tenant, read inside a scope. */

@@ -84,6 +84,12 @@ export async function seed(owner: Kysely<DB>, opts: SeedOptions = {}): Promise<b
       .insertInto('tenants')
       .values(DEMO_TENANTS.map((t) => ({ id: t.id, name: t.name })))
       .execute();
+    // Every tenant starts on the default matrix (version 1, no overrides, default settings).
+    await tx
+      .insertInto('tenant_policies')
+      .values(DEMO_TENANTS.map((t) => ({ tenant_id: t.id, overrides: '{}', settings: '{}' })))
+      .onConflict((oc) => oc.column('tenant_id').doNothing())
+      .execute();
     await tx
       .insertInto('users')
       .values(

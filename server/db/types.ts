@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { ScopeGuard } from './guard.js';
 
 /** Timestamps: written as Date or ISO string, read as Date (pg) or Date (PGlite). */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -22,6 +23,7 @@ export type MembershipsTable = {
   valid_from: NullableTimestamp;
   valid_until: NullableTimestamp;
   policy_version: Generated<number>;
+  grant_id: ColumnType<string | null, string | null | undefined, string | null>;
 };
 export type SessionsTable = {
   id: string;
@@ -74,6 +76,47 @@ export type BalancesTable = {
   updated_at: Timestamp;
   seq: Num;
 };
+type Json = ColumnType<unknown, string, string>;
+type NullableJson = ColumnType<unknown, string | null, string | null>;
+
+/** Per-tenant field policy (tenant-scoped, RLS). */
+export type TenantPoliciesTable = {
+  tenant_id: string;
+  version: Generated<number>;
+  overrides: Json;
+  settings: Json;
+};
+/** Temporary authorization requests (identity-level: every read is filtered in code). */
+export type GrantRequestsTable = {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  role: string;
+  valid_from: Timestamp;
+  valid_until: Timestamp;
+  reason: string;
+  status: string;
+  requested_by: string;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+  decision_reason: string | null;
+  created_at: Timestamp;
+};
+/** Append-only audit trail per tenant (RLS; the app role may only INSERT and SELECT). */
+export type AuditLogTable = {
+  tenant_id: string;
+  id: string;
+  seq: Generated<string | number>;
+  at: Timestamp;
+  actor_id: string;
+  device_id: string | null;
+  action: string;
+  entity: string;
+  entity_id: string;
+  before: NullableJson;
+  after: NullableJson;
+  reason: string | null;
+};
 export type MigrationsTable = { name: string; applied_at: Timestamp };
 
 export type DB = {
@@ -87,6 +130,9 @@ export type DB = {
   items: ItemsTable;
   movements: MovementsTable;
   balances: BalancesTable;
+  tenant_policies: TenantPoliciesTable;
+  grant_requests: GrantRequestsTable;
+  audit_log: AuditLogTable;
   migrations: MigrationsTable;
 };
 
@@ -101,6 +147,8 @@ export type Database = {
   kind: DbKind;
   owner: Kysely<DB>;
   app: Kysely<DB>;
+  /** The scope guard on `app` (violations are recorded for tests). */
+  guard: ScopeGuard;
   /** Subscribe to committed change notifications (NOTIFY bulkhead_changes). */
   onNotify(listener: (payload: string) => void): Promise<() => void>;
   close(): Promise<void>;

@@ -1,6 +1,9 @@
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { SyncCollection } from '../../shared/sync/protocol.js';
-import type { Database } from '../db/types.js';
+import { CHANGES_CHANNEL } from '../db/connect.js';
+import type { Database, DB } from '../db/types.js';
 
 const ChangePayload = z.object({
   tenantId: z.string(),
@@ -9,7 +12,28 @@ const ChangePayload = z.object({
 });
 export type ChangePayload = z.infer<typeof ChangePayload>;
 
-type Listener = (c: ChangePayload) => void;
+/**
+ * Control notices on the same channel: a role or policy change (`userId` absent = every member of
+ * the tenant) and a revoked membership. Each stream turns them into its own events.
+ */
+const ControlPayload = z.object({
+  control: z.enum(['policy-changed', 'membership-revoked']),
+  tenantId: z.string(),
+  userId: z.string().optional(),
+});
+export type ControlPayload = z.infer<typeof ControlPayload>;
+
+export type HubMessage = ({ kind: 'change' } & ChangePayload) | ({ kind: 'control' } & ControlPayload);
+
+type Listener = (m: HubMessage) => void;
+
+/**
+ * Queues a control notice in the transaction: PostgreSQL delivers it at commit (to every server
+ * instance), never for a rolled-back change.
+ */
+export async function notifyControl(tx: Kysely<DB>, payload: ControlPayload): Promise<void> {
+  await sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(payload)})`.execute(tx);
+}
 
 /**
  * Routes database notifications to stream subscribers by tenant. Subscribers only ever get
@@ -23,13 +47,15 @@ export class ChangeHub {
   constructor(private readonly db: Database) {}
 
   private dispatch = (raw: string): void => {
-    let parsed: ChangePayload;
+    let msg: HubMessage;
     try {
-      parsed = ChangePayload.parse(JSON.parse(raw));
+      const json: unknown = JSON.parse(raw);
+      const c = ControlPayload.safeParse(json);
+      msg = c.success ? { kind: 'control', ...c.data } : { kind: 'change', ...ChangePayload.parse(json) };
     } catch {
       return;
     }
-    for (const l of this.byTenant.get(parsed.tenantId) ?? []) l(parsed);
+    for (const l of this.byTenant.get(msg.tenantId) ?? []) l(msg);
   };
 
   /** Resolves once the database LISTEN is active, so no change committed afterwards is missed. */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
-import { project, roleCanRead, roleCanWrite } from '../../shared/access/policy.js';
+import type { Entity } from '../../shared/access/policy.js';
+import { fieldAccess, governedFields, MASKED, project } from '../../shared/access/policy.js';
 import { balanceId, ItemDoc, MovementDoc, movementDelta } from '../../shared/domain/schemas.js';
 import type {
   PullResponse,
@@ -9,6 +10,7 @@ import type {
   Rejection,
   SyncCollection,
 } from '../../shared/sync/protocol.js';
+import { appendAudit } from '../audit/log.js';
 import { CHANGES_CHANNEL } from '../db/connect.js';
 import type { TenantScope } from '../db/scope.js';
 import type { DB } from '../db/types.js';
@@ -74,7 +76,8 @@ export async function pull(
       ).map(balanceRowToDoc);
       break;
   }
-  const documents = docs.map((d) => project(scope.role, collection, d));
+  const overrides = scope.policy.overrides;
+  const documents = docs.map((d) => project(scope.role, collection, d, overrides));
   const last = documents[documents.length - 1];
   const res: PullResponse = {
     documents,
@@ -126,6 +129,39 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** Fields that the server owns: a client's value for them is never compared or applied. */
 const SERVER_FIELDS = new Set(['seq', 'updatedAt', 'id', 'tenantId']);
 
+/** May `role` write `field` of `entity` under the tenant's overrides? (The shared policy decides.) */
+const writable = (scope: TenantScope, entity: Entity, field: string): boolean =>
+  fieldAccess(scope.role, entity, field, scope.policy.overrides) === 'rw';
+
+/** May `role` write anything of `entity` at all? */
+const writesEntity = (scope: TenantScope, entity: Entity): boolean =>
+  ['*', ...governedFields(entity)].some((f) => writable(scope, entity, f));
+
+/**
+ * Fields of an incoming document that the writer cannot see (hidden, or masked with anything but
+ * the mask). Any such key is a forbidden write, whatever the stored value: comparing it with the
+ * stored row would let a client probe a hidden value through accept/reject answers. A masked field
+ * that still carries the mask means "unchanged" and is dropped.
+ */
+function invisibleWrites(scope: TenantScope, entity: Entity, raw: Doc): { cleaned: Doc; bad: string | null } {
+  const cleaned: Doc = {};
+  let bad: string | null = null;
+  for (const [k, v] of Object.entries(raw)) {
+    if (SERVER_FIELDS.has(k) || k === '_deleted') {
+      cleaned[k] = v;
+      continue;
+    }
+    const a = fieldAccess(scope.role, entity, k, scope.policy.overrides);
+    if (a === 'masked' && (v === MASKED || v === null)) continue;
+    if (a === 'masked' || a === '-') {
+      bad ??= k;
+      continue;
+    }
+    cleaned[k] = v;
+  }
+  return { cleaned, bad };
+}
+
 export type PushOutcome = { response: PushResponse; seq: number; changed: SyncCollection[] };
 
 /**
@@ -138,11 +174,13 @@ export async function push(
   collection: SyncCollection,
   body: PushRequest,
   now: Date,
+  deviceId: string | null = null,
 ): Promise<PushOutcome> {
   const { tenantId, role, userId } = scope;
+  const overrides = scope.policy.overrides;
   const conflicts: Doc[] = [];
   const rejections: Rejection[] = [];
-  const view = (d: Doc): Doc => project(role, collection, d);
+  const view = (d: Doc): Doc => project(role, collection, d, overrides);
 
   // Lock the tenant's counter first: pushes in one tenant serialize here, and the lock is held to
   // commit, so a reader can never see seq N+1 committed before a still-running N.
@@ -197,7 +235,11 @@ export async function push(
         await reject('wrong-tenant', 'document belongs to another tenant');
         continue;
       }
-      if (!roleCanWrite(role, 'movements', 'id')) {
+      const notWritable = Object.keys(m).find(
+        (k) =>
+          !SERVER_FIELDS.has(k) && k !== '_deleted' && k !== 'createdBy' && !writable(scope, 'movements', k),
+      );
+      if (!writesEntity(scope, 'movements') || notWritable !== undefined) {
         await reject('forbidden', `role ${role} may not record movements`);
         continue;
       }
@@ -268,7 +310,12 @@ export async function push(
     }
 
     // items
-    const parsed = ItemDoc.safeParse(raw);
+    const { cleaned, bad } = invisibleWrites(scope, 'items', raw);
+    if (bad !== null) {
+      await reject('forbidden', `role ${role} may not set ${bad}`);
+      continue;
+    }
+    const parsed = ItemDoc.safeParse(cleaned);
     if (!parsed.success) {
       await reject('invalid', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       continue;
@@ -280,22 +327,18 @@ export async function push(
     }
     const fields = Object.keys(doc).filter((k) => !SERVER_FIELDS.has(k));
     // Entity-level gate: a role that can write no item field at all (operator, auditor) stops here.
-    if (!roleCanWrite(role, 'items', 'sku') && !roleCanWrite(role, 'items', 'purchasePrice')) {
+    if (!writesEntity(scope, 'items')) {
       await reject('forbidden', `role ${role} may not change items`);
       continue;
     }
     const stored = await loadItem(tx, tenantId, doc.id);
     if (!stored) {
-      if (!roleCanWrite(role, 'items', 'sku')) {
-        await reject('forbidden', `role ${role} may not create items`);
-        continue;
-      }
-      if (
-        doc.purchasePrice !== undefined &&
-        doc.purchasePrice !== null &&
-        !roleCanWrite(role, 'items', 'purchasePrice')
-      ) {
-        await reject('forbidden', `role ${role} may not set purchasePrice`);
+      const incomingNew = doc as Record<string, unknown>;
+      const denied = fields.find(
+        (f) => incomingNew[f] !== undefined && incomingNew[f] !== null && !writable(scope, 'items', f),
+      );
+      if (!writable(scope, 'items', 'sku') || !writable(scope, 'items', 'name') || denied !== undefined) {
+        await reject('forbidden', `role ${role} may not create items${denied ? ` (${denied})` : ''}`);
         continue;
       }
       seq += 1;
@@ -308,12 +351,23 @@ export async function push(
           name: doc.name,
           barcode: doc.barcode,
           uom: doc.uom,
-          purchase_price: roleCanWrite(role, 'items', 'purchasePrice') ? (doc.purchasePrice ?? null) : null,
+          purchase_price: writable(scope, 'items', 'purchasePrice') ? (doc.purchasePrice ?? null) : null,
           updated_at: now,
           seq,
           deleted: doc._deleted === true,
         })
         .execute();
+      const created = await loadItem(tx, tenantId, doc.id);
+      await appendAudit(tx, {
+        tenantId,
+        actorId: userId,
+        deviceId,
+        action: 'create',
+        entity: 'items',
+        entityId: doc.id,
+        after: created,
+        at: now,
+      });
       changed.add('items');
       continue;
     }
@@ -333,7 +387,7 @@ export async function push(
       const want = f === '_deleted' ? doc._deleted === true : incoming[f];
       // An absent optional field (purchasePrice for a role that cannot see it) means "unchanged".
       if (want === undefined || deepEqual(have, want)) continue;
-      if (!roleCanRead(role, 'items', f) || !roleCanWrite(role, 'items', f)) {
+      if (!writable(scope, 'items', f)) {
         forbidden = f;
         break;
       }
@@ -363,6 +417,17 @@ export async function push(
       .where('tenant_id', '=', tenantId)
       .where('id', '=', doc.id)
       .execute();
+    await appendAudit(tx, {
+      tenantId,
+      actorId: userId,
+      deviceId,
+      action: n._deleted === true && stored._deleted !== true ? 'delete' : 'update',
+      entity: 'items',
+      entityId: doc.id,
+      before: stored,
+      after: { ...n, updatedAt: now.toISOString(), seq },
+      at: now,
+    });
     changed.add('items');
   }
 

@@ -4,7 +4,7 @@ import type { AuthDeps } from '../auth/service.js';
 import { authenticate, isSessionLive } from '../auth/service.js';
 import { currentSeq, withTenantScope } from '../db/scope.js';
 import { HttpError } from '../http/errors.js';
-import type { ChangeHub, ChangePayload } from './hub.js';
+import type { ChangeHub, HubMessage } from './hub.js';
 
 export const HEARTBEAT_MS = 15_000;
 
@@ -14,6 +14,7 @@ export type StreamRegistry = Set<() => void>;
 /**
  * Server-sent events for one tenant. The scope is checked at connect and re-checked on every
  * heartbeat, so a revoked or expired membership ends the stream with `membership-revoked`.
+ * Control notices (role/policy change, revocation) arrive through the hub from any instance.
  */
 export async function openStream(
   deps: AuthDeps & { hub: ChangeHub; streams: StreamRegistry; heartbeatMs?: number },
@@ -22,14 +23,16 @@ export async function openStream(
   tenantId: string,
 ): Promise<void> {
   const auth = await authenticate(deps, req.headers.authorization);
-  const pending: ChangePayload[] = [];
-  let send: ((c: ChangePayload) => void) | null = null;
+  const pending: HubMessage[] = [];
+  let send: ((c: HubMessage) => void) | null = null;
   // Subscribe before reading the hello seq: a change committed in between is then queued,
   // never lost (the client may see it twice, which is harmless).
   const unsubscribe = await deps.hub.subscribe(tenantId, (c) => (send ? send(c) : pending.push(c)));
   let seq: number;
   try {
-    seq = await withTenantScope(deps.db, auth.userId, tenantId, (tx) => currentSeq(tx, tenantId));
+    seq = await withTenantScope(deps.db, auth.userId, tenantId, (tx) => currentSeq(tx, tenantId), {
+      at: deps.at(),
+    });
   } catch (e) {
     unsubscribe();
     throw e;
@@ -47,11 +50,11 @@ export async function openStream(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
+  let closed = false;
   const write = (ev: StreamEvent): void => {
-    res.write(`event: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`);
+    if (!closed) res.write(`event: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`);
   };
 
-  let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
@@ -64,27 +67,55 @@ export async function openStream(
   req.raw.on('close', close);
   res.on('error', close);
 
+  /** Re-checks the session and membership; ends the stream when either is gone. */
+  const recheck = async (): Promise<number | null> => {
+    try {
+      if (!(await isSessionLive(deps, auth.sessionId, auth.userId)))
+        throw new HttpError(401, 'unauthenticated', 'session has ended');
+      return await withTenantScope(
+        deps.db,
+        auth.userId,
+        tenantId,
+        (_tx, s) => Promise.resolve(s.policyVersion),
+        {
+          at: deps.at(),
+        },
+      );
+    } catch (e) {
+      if (closed) return null;
+      if (e instanceof HttpError && e.status === 403) write({ type: 'membership-revoked', tenantId });
+      else if (e instanceof HttpError && e.status === 401) write({ type: 'session-ended' });
+      else return null; // transient (database hiccup): keep the stream, try again next beat
+      close();
+      return null;
+    }
+  };
+
   const timer = setInterval(() => {
+    if (closed) return;
     res.write(': heartbeat\n\n');
     // The session, not the 15-minute access token, bounds a stream's life.
-    isSessionLive(deps, auth.sessionId, auth.userId)
-      .then((live) => {
-        if (!live) throw new HttpError(401, 'unauthenticated', 'session has ended');
-        return withTenantScope(deps.db, auth.userId, tenantId, () => Promise.resolve());
-      })
-      .catch((e: unknown) => {
-        if (closed) return;
-        if (e instanceof HttpError && e.status === 403) write({ type: 'membership-revoked', tenantId });
-        else if (e instanceof HttpError && e.status === 401) write({ type: 'session-ended' });
-        else return; // transient (database hiccup): keep the stream, try again next beat
-        close();
-      });
+    void recheck();
   }, deps.heartbeatMs ?? HEARTBEAT_MS);
   timer.unref();
 
   write({ type: 'hello', tenantId, seq });
-  send = (c) => {
-    if (!closed) write({ type: 'change', tenantId: c.tenantId, seq: c.seq, collections: c.collections });
+  send = (m) => {
+    if (closed) return;
+    if (m.kind === 'change') {
+      write({ type: 'change', tenantId: m.tenantId, seq: m.seq, collections: m.collections });
+      return;
+    }
+    if (m.userId !== undefined && m.userId !== auth.userId) return;
+    if (m.control === 'membership-revoked') {
+      write({ type: 'membership-revoked', tenantId });
+      close();
+      return;
+    }
+    // policy-changed: each connection gets its own user's version (or membership-revoked).
+    void recheck().then((policyVersion) => {
+      if (policyVersion !== null) write({ type: 'policy-changed', tenantId, policyVersion });
+    });
   };
   for (const c of pending.splice(0)) send(c);
 }

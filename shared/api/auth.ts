@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Membership } from '../access/policy.js';
+import { Membership, TenantPolicy } from '../access/policy.js';
 
 /** Body of `POST /api/auth/login`. */
 export const LoginRequest = z
@@ -23,6 +23,10 @@ export const PublicUser = z.object({
 });
 export type PublicUser = z.infer<typeof PublicUser>;
 
+/** Field policies of the tenants a user belongs to, by tenant id. */
+export const TenantPolicies = z.record(z.string(), TenantPolicy);
+export type TenantPolicies = z.infer<typeof TenantPolicies>;
+
 /** Answer of login and refresh. The offline ticket is a compact JWS (EdDSA) of `OfflineTicketClaims`. */
 export const LoginResponse = z.object({
   accessToken: z.string(),
@@ -31,17 +35,28 @@ export const LoginResponse = z.object({
   offlineTicket: z.string(),
   user: PublicUser,
   memberships: z.array(Membership),
+  policies: TenantPolicies.default({}),
 });
 export type LoginResponse = z.infer<typeof LoginResponse>;
 
-/** Answer of `GET /api/me`: memberships valid at the instant of the request. */
-export const MeResponse = z.object({ user: PublicUser, memberships: z.array(Membership) });
+/** Answer of `GET /api/me`: memberships valid at the instant of the request, and their policies. */
+export const MeResponse = z.object({
+  user: PublicUser,
+  memberships: z.array(Membership),
+  policies: TenantPolicies.default({}),
+});
 export type MeResponse = z.infer<typeof MeResponse>;
 
-/** Claims of the offline ticket (verified on the client with the server's public key, issue 3). */
-export type OfflineTicketClaims = {
-  sub: string;
-  username: string;
-  memberships: Membership[];
-  offlineUntil: string;
-};
+/**
+ * Claims of the offline ticket, verified on the client with the server's Ed25519 public key
+ * (`GET /api/auth/offline-key`). Memberships include future grants so they can start offline.
+ */
+export const OfflineTicketClaims = z.object({
+  sub: z.string(),
+  username: z.string(),
+  displayName: z.string().optional(),
+  memberships: z.array(Membership),
+  policies: TenantPolicies.default({}),
+  offlineUntil: z.string(),
+});
+export type OfflineTicketClaims = z.infer<typeof OfflineTicketClaims>;

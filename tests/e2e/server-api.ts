@@ -30,3 +30,28 @@ export async function pullAll(
     checkpoint = page.checkpoint.seq;
   }
 }
+
+/** A signed-in API session for arranging and checking server state from a test. */
+export async function apiAs(baseUrl: string, username: string) {
+  const login = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: 'demo1234', deviceId: `e2e-${username}` }),
+  });
+  if (!login.ok) throw new Error(`login ${username}: ${login.status}`);
+  const { accessToken, user } = (await login.json()) as { accessToken: string; user: { id: string } };
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+  return { userId: user.id, call };
+}

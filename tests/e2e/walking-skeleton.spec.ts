@@ -1,30 +1,10 @@
-import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { AppPage } from './pages/app-page.js';
+import { expect, test, type Browser } from '@playwright/test';
+import { freshServer, signedIn as signedInAs } from './fixtures.js';
 import { pullAll } from './server-api.js';
 
 const ITEMS = 150;
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startTestServer({
-    backend: 'pglite',
-    seed: { itemsPerTenant: ITEMS },
-    staticDir: 'dist/renderer',
-  });
-});
-test.afterAll(async () => {
-  await server?.close();
-});
-
-async function signedIn(browser: Browser, username: string): Promise<{ ctx: BrowserContext; app: AppPage }> {
-  const ctx = await browser.newContext();
-  const app = new AppPage(await ctx.newPage());
-  await app.open(server.url);
-  await app.login(username);
-  await app.waitForItems(ITEMS);
-  return { ctx, app };
-}
+const env = freshServer(ITEMS);
+const signedIn = (browser: Browser, username: string) => signedInAs(browser, env.url, username, ITEMS);
 
 test('offline receipt on A reaches B live after A reconnects', async ({ browser }) => {
   const a = await signedIn(browser, 'op.acme');
@@ -42,8 +22,8 @@ test('offline receipt on A reaches B live after A reconnects', async ({ browser 
 
   // B and the server have not seen it.
   const serverQty = async () => {
-    const balances = await pullAll(server.url, 'op.acme', 'acme', 'balances');
-    const items = await pullAll(server.url, 'op.acme', 'acme', 'items');
+    const balances = await pullAll(env.url, 'op.acme', 'acme', 'balances');
+    const items = await pullAll(env.url, 'op.acme', 'acme', 'items');
     const id = items.find((i) => i['sku'] === sku)?.['id'];
     return balances.filter((x) => x['itemId'] === id).reduce((s, x) => s + Number(x['quantity']), 0);
   };

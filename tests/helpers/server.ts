@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import type { LoginResponse } from '../../shared/api/auth.js';
@@ -16,6 +17,8 @@ export type TestServer = {
   /** The app's handle: on PostgreSQL a pool logged in as bulkhead_app; on PGlite the same instance as `db`. */
   appDb: Kysely<DB>;
   database: Database;
+  /** The Fastify instance (its route table drives the scope-guard test). */
+  app: FastifyInstance;
   /** PostgreSQL database name (postgres backend only). */
   databaseName?: string;
   close(): Promise<void>;
@@ -28,6 +31,10 @@ export type TestServerOptions = {
   heartbeatMs?: number;
   /** A built renderer to serve at `/` (e2e). */
   staticDir?: string;
+  /** HS256 secret for access tokens (tests that mint their own tokens). */
+  jwtSecret?: Uint8Array;
+  /** Update feed folder served at `/updates/`. */
+  updatesDir?: string;
 };
 
 export const ADMIN_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -80,6 +87,8 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       now: opts.now,
       heartbeatMs: opts.heartbeatMs,
       staticDir: opts.staticDir,
+      updatesDir: opts.updatesDir,
+      jwtSecret: opts.jwtSecret,
     });
     return {
       url: s.url,
@@ -87,6 +96,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       db: s.db.owner,
       appDb: s.db.app,
       database: s.db,
+      app: s.app,
       close: () => s.close(),
     };
   }
@@ -106,6 +116,8 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       now: opts.now,
       heartbeatMs: opts.heartbeatMs,
       staticDir: opts.staticDir,
+      updatesDir: opts.updatesDir,
+      jwtSecret: opts.jwtSecret,
     });
     return {
       url: s.url,
@@ -113,6 +125,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       db: s.db.owner,
       appDb: s.db.app,
       database: s.db,
+      app: s.app,
       databaseName: name,
       close: async () => {
         await s.close();

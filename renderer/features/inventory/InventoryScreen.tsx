@@ -3,7 +3,8 @@ import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { canRead } from '../../../shared/access/policy.js';
 import { useWorkspace } from '../../data/workspace.js';
-import { useSession } from '../../state/session.js';
+import { principalOf, useSession } from '../../state/session.js';
+import { ItemEditor } from '../items/ItemEditor.js';
 import { filterRows } from './model.js';
 import { useInventory } from './use-inventory.js';
 
@@ -14,10 +15,10 @@ export function InventoryScreen() {
   const { t, i18n } = useTranslation();
   const db = useWorkspace((s) => s.db);
   const tenantId = useWorkspace((s) => s.tenantId);
-  const user = useSession((s) => s.user);
-  const memberships = useSession((s) => s.memberships);
+  const session = useSession();
   const { rows } = useInventory(db);
   const [query, setQuery] = useState('');
+  const [editing, setEditing] = useState<string | null>(null);
   const deferred = useDeferredValue(query);
   const shown = useMemo(() => (rows ? filterRows(rows, deferred) : []), [rows, deferred]);
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -29,10 +30,9 @@ export function InventoryScreen() {
   });
 
   // The UI mirrors the policy; the server already removed what this role may not read.
+  const principal = principalOf(session);
   const showPrice =
-    user !== null &&
-    tenantId !== null &&
-    canRead({ userId: user.id, memberships, now: new Date() }, tenantId, 'items', 'purchasePrice');
+    principal !== null && tenantId !== null && canRead(principal, tenantId, 'items', 'purchasePrice');
   const money = new Intl.NumberFormat(i18n.language, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const cols = showPrice ? 'inv-grid with-price' : 'inv-grid';
 
@@ -86,8 +86,13 @@ export function InventoryScreen() {
                     key={r.id}
                     role="row"
                     aria-rowindex={v.index + 2}
-                    className={cols}
                     data-sku={r.sku}
+                    tabIndex={0}
+                    className={`${cols} clickable`}
+                    onClick={() => setEditing(r.id)}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Enter') setEditing(r.id);
+                    }}
                     style={{
                       position: 'absolute',
                       top: 0,
@@ -122,6 +127,7 @@ export function InventoryScreen() {
           </div>
         )}
       </div>
+      {editing && <ItemEditor itemId={editing} onClose={() => setEditing(null)} />}
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useState, type SyntheticEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, NetworkError } from '../../data/api.js';
+import { OfflineLoginError } from '../../data/offline-auth.js';
 import { signIn } from '../../data/workspace.js';
 
 /** Online sign-in (offline sign-in with a signed ticket arrives with the access issue). */
@@ -11,6 +12,21 @@ export function LoginScreen() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
+  const offlineMessage = (err: OfflineLoginError): string => {
+    switch (err.code) {
+      case 'no-offline-data':
+        return t('login.offlineNoData');
+      case 'bad-password':
+        return t('login.offlineBadPassword');
+      case 'locked':
+        return t('login.offlineLocked', { time: new Date(err.retryAt ?? Date.now()).toLocaleTimeString() });
+      case 'ticket-invalid':
+        return t('login.offlineTicketInvalid');
+      case 'ticket-expired':
+        return t('login.offlineTicketExpired');
+    }
+  };
+
   const submit = async (e: SyntheticEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -18,7 +34,8 @@ export function LoginScreen() {
     try {
       await signIn(username.trim(), password);
     } catch (err) {
-      if (err instanceof NetworkError) setError(t('login.unreachable'));
+      if (err instanceof OfflineLoginError) setError(offlineMessage(err));
+      else if (err instanceof NetworkError) setError(t('login.unreachable'));
       else if (err instanceof ApiError) setError(t('login.failed', { message: err.message }));
       else setError(t('login.failed', { message: err instanceof Error ? err.message : String(err) }));
       setBusy(false);

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { canWriteEntity } from '../../../shared/access/policy.js';
 import type { ItemDoc } from '../../../shared/domain/schemas.js';
 import { deviceId, useWorkspace } from '../../data/workspace.js';
-import { useSession } from '../../state/session.js';
+import { principalOf, useSession } from '../../state/session.js';
 import { useSyncStatus } from '../../state/sync.js';
 import { checkReceive, receiptMovement } from './model.js';
 
@@ -18,8 +18,8 @@ export function ReceiveForm() {
   const { t } = useTranslation();
   const db = useWorkspace((s) => s.db);
   const tenantId = useWorkspace((s) => s.tenantId);
-  const user = useSession((s) => s.user);
-  const memberships = useSession((s) => s.memberships);
+  const session = useSession();
+  const user = session.user;
   const online = useSyncStatus((s) => s.online);
   const [code, setCode] = useState('');
   const [item, setItem] = useState<ItemDoc | null>(null);
@@ -33,10 +33,8 @@ export function ReceiveForm() {
   const locRef = useRef<HTMLInputElement>(null);
   const batchRef = useRef<HTMLInputElement>(null);
 
-  const allowed =
-    user !== null &&
-    tenantId !== null &&
-    canWriteEntity({ userId: user.id, memberships, now: new Date() }, tenantId, 'movements');
+  const principal = principalOf(session);
+  const allowed = principal !== null && tenantId !== null && canWriteEntity(principal, tenantId, 'movements');
 
   const resolveItem = async (): Promise<ItemDoc | null> => {
     if (!db) return null;

@@ -8,9 +8,14 @@ export function TenantSwitcher() {
   const { t } = useTranslation();
   const user = useSession((s) => s.user);
   const memberships = useSession((s) => s.memberships);
+  // Re-evaluated at every membership start/expiry (the workspace's timer bumps the tick).
+  const clockTick = useSession((s) => s.clockTick);
   const active = useWorkspace((s) => s.tenantId);
   const opening = useWorkspace((s) => s.opening);
-  const tenants = useMemo(() => (user ? currentTenants(memberships, user.id) : []), [user, memberships]);
+  const tenants = useMemo(
+    () => (user && clockTick >= 0 ? currentTenants(memberships, user.id) : []),
+    [user, memberships, clockTick],
+  );
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

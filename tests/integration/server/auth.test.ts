@@ -1,8 +1,7 @@
 import { importJWK, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoginResponse, MeResponse } from '../../../shared/api/auth.js';
-import type { OfflineTicketClaims } from '../../../shared/api/auth.js';
+import { LoginResponse, MeResponse, OfflineTicketClaims } from '../../../shared/api/auth.js';
 import type { ErrorBody } from '../../../shared/sync/protocol.js';
 import type { TestServer } from '../../helpers/server.js';
 import { api, integrationBackends, login, startTestServer } from '../../helpers/server.js';
@@ -36,8 +35,11 @@ describe.each(backends)('auth (%s)', (backend) => {
     expect(jwk.body.d).toBeUndefined(); // never the private part
     const key = await importJWK(jwk.body, 'EdDSA');
     const { payload } = await jwtVerify(body.offlineTicket, key);
-    const claims = payload as unknown as OfflineTicketClaims;
+    const claims = OfflineTicketClaims.parse(payload);
     expect(claims.sub).toBe(body.user.id);
+    expect(claims.displayName).toBe('Mia Manager');
+    expect(Object.keys(claims.policies).sort()).toEqual(['acme', 'globex']);
+    expect(Object.keys(body.policies).sort()).toEqual(['acme', 'globex']);
     expect(claims.username).toBe('mgr');
     const days = (Date.parse(claims.offlineUntil) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(6.9);
@@ -117,8 +119,12 @@ describe.each(backends)('auth (%s)', (backend) => {
     const body = MeResponse.parse(me.body);
     expect(body.user).toEqual(l.user);
     expect(body.memberships).toEqual([
-      { tenantId: 'acme', role: 'finance', validFrom: null, validUntil: null, policyVersion: 1 },
+      // Membership version 1 + tenant policy version 1.
+      { tenantId: 'acme', role: 'finance', validFrom: null, validUntil: null, policyVersion: 2 },
     ]);
+    expect(body.policies).toEqual({
+      acme: { version: 1, overrides: {}, settings: { tenantColumn: 'auto', wipeOnLogout: false } },
+    });
     const none = await api<ErrorBody>(s.url, '/api/me');
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('unauthenticated');

@@ -95,9 +95,11 @@ describe.each(backends)('tenant isolation and bad input (%s)', (backend) => {
         FROM pg_roles r WHERE r.rolname = current_user`.execute(s.appDb);
       expect(who.rows[0]).toMatchObject({ u: 'bulkhead_app', rolsuper: false, rolbypassrls: false });
       expect(who.rows[0]?.owner).not.toBe('bulkhead_app');
-      const n = await sql<{ n: string }>`SELECT count(*) AS n FROM items`.execute(s.appDb);
+      // Past the scope guard on purpose: this proves the database layer on its own.
+      const raw = s.appDb.withoutPlugins();
+      const n = await sql<{ n: string }>`SELECT count(*) AS n FROM items`.execute(raw);
       expect(Number(n.rows[0]?.n)).toBe(0);
-      const scoped = await s.appDb.transaction().execute(async (tx) => {
+      const scoped = await raw.transaction().execute(async (tx) => {
         await sql`SELECT set_config('app.tenant_ids', 'globex', true)`.execute(tx);
         return sql<{
           n: string;
@@ -109,22 +111,28 @@ describe.each(backends)('tenant isolation and bad input (%s)', (backend) => {
       // Writes outside the scope are refused too.
       await expect(
         sql`INSERT INTO tenant_seq (tenant_id, last_seq) VALUES ('acme', 0) ON CONFLICT DO NOTHING`.execute(
-          s.appDb,
+          raw,
         ),
       ).rejects.toThrow(/row-level security/);
     } else {
-      const unscoped = await s.appDb.transaction().execute(async (tx) => {
-        await sql`SET LOCAL ROLE bulkhead_app`.execute(tx);
-        const who = await sql<{ u: string }>`SELECT current_user AS u`.execute(tx);
-        const n = await sql<{ n: number }>`SELECT count(*)::int AS n FROM items`.execute(tx);
-        return { u: who.rows[0]?.u, n: n.rows[0]?.n };
-      });
+      const unscoped = await s.appDb
+        .withoutPlugins()
+        .transaction()
+        .execute(async (tx) => {
+          await sql`SET LOCAL ROLE bulkhead_app`.execute(tx);
+          const who = await sql<{ u: string }>`SELECT current_user AS u`.execute(tx);
+          const n = await sql<{ n: number }>`SELECT count(*)::int AS n FROM items`.execute(tx);
+          return { u: who.rows[0]?.u, n: n.rows[0]?.n };
+        });
       expect(unscoped).toEqual({ u: 'bulkhead_app', n: 0 });
-      const scoped = await s.appDb.transaction().execute(async (tx) => {
-        await sql`SET LOCAL ROLE bulkhead_app`.execute(tx);
-        await sql`SELECT set_config('app.tenant_ids', 'globex', true)`.execute(tx);
-        return (await sql<{ n: number }>`SELECT count(*)::int AS n FROM items`.execute(tx)).rows[0]?.n;
-      });
+      const scoped = await s.appDb
+        .withoutPlugins()
+        .transaction()
+        .execute(async (tx) => {
+          await sql`SET LOCAL ROLE bulkhead_app`.execute(tx);
+          await sql`SELECT set_config('app.tenant_ids', 'globex', true)`.execute(tx);
+          return (await sql<{ n: number }>`SELECT count(*)::int AS n FROM items`.execute(tx)).rows[0]?.n;
+        });
       expect(scoped).toBe(ITEMS);
       const role = await sql<{ rolsuper: boolean; rolbypassrls: boolean }>`
         SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'bulkhead_app'`.execute(s.db);

@@ -16,6 +16,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
 import fastifyStatic from '@fastify/static';
+import { startTestServer } from '../../helpers/server.js';
 import { HttpExecutor, configureRequestOptions, configureRequestUrl } from 'builder-util-runtime';
 import type { DownloadOptions } from 'builder-util-runtime';
 import { AppImageUpdater } from 'electron-updater';
@@ -325,4 +326,30 @@ describe("electron-updater's view of the feed (no Electron binary)", () => {
     await controller.checkNow();
     expect(controller.status()).toMatchObject({ state: 'error' });
   }, 30_000);
+});
+
+describe('the real server serves the feed from BULKHEAD_UPDATES_DIR', () => {
+  it('latest.yml is served from the configured folder, a missing file is a JSON 404, not the SPA', async () => {
+    const dir = await mkdtemp(nodePath.join(tmpdir(), 'bulkhead-feed-'));
+    await writeFile(
+      nodePath.join(dir, 'latest-linux.yml'),
+      'version: 9.9.9\npath: Bulkhead-9.9.9.AppImage\n',
+    );
+    const server = await startTestServer({
+      backend: 'pglite',
+      seed: false,
+      updatesDir: dir,
+      staticDir: 'dist/renderer',
+    });
+    try {
+      const ok = await fetch(`${server.url}/updates/latest-linux.yml`);
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('version: 9.9.9');
+      const missing = await fetch(`${server.url}/updates/latest-mac.yml`);
+      expect(missing.status).toBe(404);
+      expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    } finally {
+      await server.close();
+    }
+  });
 });

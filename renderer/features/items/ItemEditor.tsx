@@ -1,0 +1,126 @@
+import { useEffect, useMemo, useRef, useState, type SyntheticEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { canWriteEntity, MASKED } from '../../../shared/access/policy.js';
+import type { ItemDoc } from '../../../shared/domain/schemas.js';
+import { useWorkspace } from '../../data/workspace.js';
+import { principalOf, useSession } from '../../state/session.js';
+import { checkDraft, draftPatch, fieldModes, ITEM_FIELDS, type ItemDraft, type ItemField } from './model.js';
+
+const toDraft = (i: ItemDoc): ItemDraft => ({
+  sku: i.sku,
+  name: i.name,
+  barcode: i.barcode ?? '',
+  uom: i.uom,
+  purchasePrice: i.purchasePrice === null || i.purchasePrice === undefined ? '' : String(i.purchasePrice),
+});
+
+/**
+ * Item details as a dialog. Which fields show, which are read-only and whether Save is possible
+ * all come from the shared policy; the server checks the same rules again on push.
+ */
+export function ItemEditor({ itemId, onClose }: { itemId: string; onClose: () => void }) {
+  const { t } = useTranslation();
+  const db = useWorkspace((s) => s.db);
+  const tenantId = useWorkspace((s) => s.tenantId);
+  const session = useSession();
+  const [item, setItem] = useState<ItemDoc | null>(null);
+  const [draft, setDraft] = useState<ItemDraft | null>(null);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const dialog = useRef<HTMLDialogElement>(null);
+
+  useEffect(() => {
+    if (!db) return;
+    const sub = db.items.findOne(itemId).$.subscribe((d) => {
+      const doc = d ? (d.toJSON() as ItemDoc) : null;
+      setItem(doc);
+      setDraft((cur) => cur ?? (doc ? toDraft(doc) : null));
+    });
+    return () => sub.unsubscribe();
+  }, [db, itemId]);
+
+  useEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+  }, []);
+
+  const principal = principalOf(session);
+  const modes = useMemo(
+    () => (principal && tenantId ? fieldModes(principal, tenantId) : null),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- principal is rebuilt each render; its inputs are these
+    [session.user, session.memberships, session.policies, tenantId],
+  );
+  const canEdit = principal !== null && tenantId !== null && canWriteEntity(principal, tenantId, 'items');
+  if (!item || !draft || !modes) return null;
+  const errors = checkDraft(draft, modes);
+  const patch = draftPatch(toDraft(item), draft, modes);
+  const changed = Object.keys(patch).length > 0;
+  const saveReason = !canEdit ? t('items.cannotEdit') : !changed ? t('items.noChanges') : undefined;
+
+  const save = async (e: SyntheticEvent) => {
+    e.preventDefault();
+    if (!db || !changed || Object.keys(errors).length > 0) return;
+    try {
+      const doc = await db.items.findOne(itemId).exec();
+      if (!doc) return;
+      await doc.incrementalPatch({ ...patch, updatedAt: new Date().toISOString() });
+      setMessage({ kind: 'ok', text: t('items.saved') });
+    } catch (err) {
+      setMessage({
+        kind: 'error',
+        text: t('items.failed', { message: err instanceof Error ? err.message : String(err) }),
+      });
+    }
+  };
+
+  const field = (f: ItemField) => {
+    const mode = modes[f];
+    if (mode === 'hidden') return null;
+    const hint =
+      mode === 'readonly' ? t('items.readOnly') : mode === 'masked' ? t('items.masked') : undefined;
+    return (
+      <label key={f} title={hint}>
+        {t(`items.${f}`)}
+        <input
+          name={f}
+          value={mode === 'masked' ? MASKED : draft[f]}
+          readOnly={mode !== 'editable'}
+          aria-readonly={mode !== 'editable'}
+          aria-invalid={errors[f] ? true : undefined}
+          inputMode={f === 'purchasePrice' ? 'decimal' : undefined}
+          onChange={(e) => setDraft({ ...draft, [f]: e.target.value })}
+        />
+        {mode !== 'editable' && <span className="hint">{hint}</span>}
+        {errors[f] && <span className="error">{t(errors[f])}</span>}
+      </label>
+    );
+  };
+
+  return (
+    <dialog ref={dialog} className="item-editor card" aria-labelledby="item-editor-title" onClose={onClose}>
+      <form onSubmit={(e) => void save(e)}>
+        <h2 id="item-editor-title">{t('items.edit', { sku: item.sku })}</h2>
+        {ITEM_FIELDS.map(field)}
+        <div className="actions">
+          <span title={saveReason}>
+            <button
+              type="submit"
+              className="primary"
+              disabled={saveReason !== undefined || Object.keys(errors).length > 0}
+            >
+              {t('items.save')}
+            </button>
+          </span>
+          <button type="button" onClick={() => dialog.current?.close()}>
+            {t('items.cancel')}
+          </button>
+        </div>
+        {saveReason && !changed && canEdit ? null : saveReason && <p className="hint">{saveReason}</p>}
+        {message && (
+          <p role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind}>
+            {message.text}
+          </p>
+        )}
+      </form>
+    </dialog>
+  );
+}

@@ -1,0 +1,15 @@
+import { grantsStrings } from '../features/grants/strings.js';
+import { itemsStrings } from '../features/items/strings.js';
+import { policyStrings } from '../features/policy/strings.js';
+import { reportsStrings } from '../features/reports/strings.js';
+
+/** A feature's strings: one namespace key, both languages (a unit test checks they match). */
+export type Bundle = { en: Record<string, unknown>; zhCN: Record<string, unknown> };
+
+/** Feature bundles by top-level key (`t('grants.title')`). Register every feature's strings here. */
+export const bundles: Record<string, Bundle> = {
+  grants: grantsStrings,
+  items: itemsStrings,
+  policy: policyStrings,
+  reports: reportsStrings,
+};

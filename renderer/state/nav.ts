@@ -1,0 +1,9 @@
+import { create } from 'zustand';
+
+/** Top-level screens of the signed-in app. */
+export type View = 'inventory' | 'reports' | 'grants' | 'policy';
+
+export type NavState = { view: View; go(view: View): void };
+
+/** Which screen is shown (UI state only). */
+export const useNav = create<NavState>()((set) => ({ view: 'inventory', go: (view) => set({ view }) }));
