@@ -1,6 +1,12 @@
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { can } from '../shared/access/policy.js';
 import { signOut, useWorkspace } from './data/workspace.js';
+import { AlertsScreen } from './features/alerts/AlertsScreen.js';
+import { AttentionBadge } from './features/attention/AttentionBadge.js';
+import { AttentionScreen } from './features/attention/AttentionScreen.js';
+import { AuditScreen } from './features/audit/AuditScreen.js';
+import { ConfirmDialog } from './features/confirm/ConfirmDialog.js';
 import { GrantsScreen } from './features/grants/GrantsScreen.js';
 import { InventoryScreen } from './features/inventory/InventoryScreen.js';
 import { LoginScreen } from './features/login/LoginScreen.js';
@@ -28,11 +34,16 @@ export function App() {
   if (!session.user) return <LoginScreen />;
   const principal = principalOf(session);
   const isAdmin = tenantId !== null && principal !== null && can(principal, tenantId, 'policy:edit');
-  const tabs: { view: View; label: string }[] = [
+  const mayAlerts = tenantId !== null && principal !== null && can(principal, tenantId, 'alerts:read');
+  const tabs: { view: View; label: string; badge?: ReactNode }[] = [
     { view: 'inventory', label: t('inventory.title') },
     { view: 'reports', label: t('reports.title') },
     { view: 'grants', label: t('grants.title') },
     ...(isAdmin ? [{ view: 'policy' as const, label: t('policy.title') }] : []),
+    // Every role: operators read their own entries.
+    { view: 'audit', label: t('audit.title') },
+    ...(mayAlerts ? [{ view: 'alerts' as const, label: t('alerts.title') }] : []),
+    { view: 'attention', label: t('attention.title'), badge: <AttentionBadge /> },
   ];
   const current = tabs.some((x) => x.view === view) ? view : 'inventory';
 
@@ -59,6 +70,7 @@ export function App() {
             onClick={() => go(x.view)}
           >
             {x.label}
+            {x.badge}
           </button>
         ))}
       </nav>
@@ -84,7 +96,11 @@ export function App() {
         {current === 'reports' && <ReportsScreen />}
         {current === 'grants' && <GrantsScreen />}
         {current === 'policy' && <PolicyScreen />}
+        {current === 'audit' && <AuditScreen />}
+        {current === 'alerts' && <AlertsScreen />}
+        {current === 'attention' && <AttentionScreen />}
       </main>
+      <ConfirmDialog />
     </div>
   );
 }

@@ -69,6 +69,8 @@ const steps: Step[] = [
     cmd: ['npx', 'playwright', 'test', '--project', 'chromium', '--reporter=list,json'],
     counts: playwrightCounts(`${out}/e2e.json`),
   },
+  // Benchmarks never fail on a number; the quick run only keeps the suite working.
+  { name: 'bench (quick smoke)', cmd: ['npx', 'tsx', 'scripts/bench.ts', '--quick'] },
 ];
 
 const only = process.argv.slice(2);

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import cors from '@fastify/cors';
@@ -6,16 +7,27 @@ import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { sql } from 'kysely';
 import { ZodError } from 'zod';
+import { Role as RoleSchema, roleCan } from '../shared/access/policy.js';
+import type { Alert } from '../shared/api/alerts.js';
 import { LoginRequest, RefreshRequest } from '../shared/api/auth.js';
+import { cosignMessage } from '../shared/audit/cosign.js';
+import { CosignRequest } from '../shared/audit/cosign-sign.js';
+import type { CosignResponse } from '../shared/audit/cosign-sign.js';
 import { PullQuery, PushRequest, SyncCollection } from '../shared/sync/protocol.js';
 import type { ServerKeys } from './auth/keys.js';
-import { loadServerKeys } from './auth/keys.js';
+import { cosignKey, loadServerKeys } from './auth/keys.js';
 import type { AuthDeps } from './auth/service.js';
-import { authenticate, login, logout, me, refresh } from './auth/service.js';
+import { authenticate, checkPassword, login, logout, me, refresh } from './auth/service.js';
+import type { WebhookConfig } from './alerts/service.js';
+import { firstGrantAccess, recordActivity } from './alerts/service.js';
+import { WebhookDispatcher } from './alerts/webhook.js';
 import { LoginThrottle } from './auth/throttle.js';
-import { withTenantScope } from './db/scope.js';
+import { membershipValidAt, withAppTransaction, withTenantScope } from './db/scope.js';
+import type { TenantScope } from './db/scope.js';
 import type { Database } from './db/types.js';
 import { registerAdminRoutes } from './http/admin.js';
+import { registerAlertRoutes } from './http/alerts.js';
+import { registerAuditRoutes } from './http/audit.js';
 import type { RouteContext } from './http/common.js';
 import { parseOr400, tenantParam } from './http/common.js';
 import { errorBody, HttpError } from './http/errors.js';
@@ -45,6 +57,8 @@ export type BuildServerOptions = {
   heartbeatMs?: number;
   /** Folder IT fills with electron-builder's `latest*.yml` and installers, served at `/updates/`. */
   updatesDir?: string;
+  /** Outbound alert webhook (BULKHEAD_ALERT_WEBHOOK_URL / _SECRET); none when absent. */
+  alertWebhook?: WebhookConfig | null;
 };
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -83,10 +97,31 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
   const throttle = new LoginThrottle(now);
   const hub = new ChangeHub(db);
   const streams: StreamRegistry = new Set();
-  const ctx: RouteContext = { ...deps, hub };
+  const webhook = opts.alertWebhook ?? null;
+  const dispatcher = webhook ? new WebhookDispatcher(db, webhook, app.log) : null;
+  const raised = (alerts: Alert[]): void => {
+    if (alerts.length > 0) dispatcher?.kick();
+  };
+  const ctx: RouteContext = { ...deps, hub, alerts: { webhook, raised } };
+  /** Memberships already checked for "first access through a grant" (user|tenant|version). */
+  const accessSeen = new Set<string>();
+  /** Within a scope: the first pull or push through a grant membership raises its event, once. */
+  const noteAccess = async (tx: Parameters<Parameters<typeof withTenantScope>[3]>[0], scope: TenantScope) => {
+    const key = `${scope.userId}|${scope.tenantId}|${scope.policyVersion}`;
+    if (accessSeen.has(key)) return [];
+    const ev = await firstGrantAccess(tx, scope.userId, scope.tenantId, now());
+    accessSeen.add(key);
+    if (accessSeen.size > 50_000) accessSeen.clear();
+    return ev ? [ev] : [];
+  };
 
   app.addHook('onReady', async () => {
     await keys();
+    // Resume webhook deliveries left pending by an earlier run.
+    dispatcher?.kick();
+  });
+  app.addHook('onClose', async () => {
+    await dispatcher?.stop();
   });
   app.addHook('preClose', (done) => {
     for (const end of [...streams]) end();
@@ -163,6 +198,41 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
     await logout(deps, body.refreshToken);
     return reply.status(204).send();
   });
+  // Online co-sign: the second person signs with their own credentials on the same PC; only a
+  // signature leaves the server, never the key. Throttled like login.
+  app.post('/api/auth/cosign', async (req): Promise<CosignResponse> => {
+    const body = parseOr400(CosignRequest, req.body, 'co-sign body');
+    const key = body.username.toLowerCase();
+    const wait = throttle.blockedFor(key);
+    if (wait > 0)
+      throw new HttpError(429, 'too_many_attempts', 'too many failed sign-ins; try again later', wait);
+    let user;
+    try {
+      user = await checkPassword(deps, body.username, body.password);
+      throttle.succeed(key);
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 401) throttle.fail(key);
+      throw e;
+    }
+    const cosignerId = user.id;
+    const mayCosign = await withAppTransaction(db, async (tx) => {
+      const m = await tx
+        .selectFrom('memberships')
+        .select('role')
+        .where('user_id', '=', cosignerId)
+        .where('tenant_id', '=', body.message.tenantId)
+        .where(membershipValidAt(new Date(body.message.at)))
+        .executeTakeFirst();
+      const role = m ? RoleSchema.safeParse(m.role) : null;
+      return role?.success === true && roleCan(role.data, 'cosign');
+    });
+    if (!mayCosign) throw new HttpError(403, 'not_a_cosigner', 'this user may not co-sign in that tenant');
+    const message = cosignMessage(body.message);
+    const signature = createHmac('sha256', cosignKey(await keys(), cosignerId))
+      .update(message)
+      .digest('hex');
+    return { signature, cosignerId };
+  });
   app.get('/api/auth/offline-key', async () => (await keys()).ticketPublicJwk);
   app.get('/api/me', async (req) => {
     const auth = await authenticate(deps, req.headers.authorization);
@@ -183,13 +253,21 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
       'collection',
     );
     const q = parseOr400(PullQuery, req.query, 'query');
-    return withTenantScope(
+    let alerts: Alert[] = [];
+    const res = await withTenantScope(
       db,
       auth.userId,
       tenant,
-      (tx, scope) => pull(tx, scope, collection, q.checkpoint, q.limit),
+      async (tx, scope) => {
+        const first = await noteAccess(tx, scope);
+        if (first.length > 0)
+          alerts = await recordActivity(tx, tenant, scope.policy.settings, first, now(), webhook);
+        return pull(tx, scope, collection, q.checkpoint, q.limit);
+      },
       { at: at() },
     );
+    raised(alerts);
+    return res;
   });
   app.post('/api/t/:tenant/sync/:collection/push', async (req) => {
     const auth = await authenticate(deps, req.headers.authorization);
@@ -200,13 +278,23 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
       'collection',
     );
     const body = parseOr400(PushRequest, req.body, 'push body');
+    const auditDeps = { cosignKey: async (userId: string) => cosignKey(await keys(), userId) };
+    let alerts: Alert[] = [];
     const out = await withTenantScope(
       db,
       auth.userId,
       tenant,
-      (tx, scope) => push(tx, scope, collection, body, now(), auth.deviceId),
+      async (tx, scope) => {
+        const t = now();
+        const result = await push(tx, scope, collection, body, t, auth.deviceId, auditDeps);
+        // Every accepted and rejected change feeds the anomaly rules, in the same transaction.
+        const events = [...(await noteAccess(tx, scope)), ...result.activity];
+        alerts = await recordActivity(tx, tenant, scope.policy.settings, events, t, webhook);
+        return result;
+      },
       { at: at() },
     );
+    raised(alerts);
     return out.response;
   });
 
@@ -214,6 +302,8 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
   registerGrantRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerReportRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
+  registerAlertRoutes(app, ctx, { webhook, raised });
 
   return app;
 }

@@ -5,6 +5,7 @@ import { createPgliteDatabase, createPostgresDatabase } from './db/connect.js';
 import { migrate } from './db/migrations.js';
 import { seed } from './db/seed.js';
 import type { Database } from './db/types.js';
+import type { WebhookConfig } from './alerts/service.js';
 
 export type StartOptions = {
   /** PostgreSQL owner URL; without it, embedded PGlite. */
@@ -25,6 +26,8 @@ export type StartOptions = {
   jwtSecret?: Uint8Array;
   corsOrigins?: string[];
   heartbeatMs?: number;
+  /** Outbound alert webhook; none when absent. */
+  alertWebhook?: WebhookConfig | null;
   /** Print the "ready" line to stdout (the CLI does; tests do not). */
   announce?: boolean;
 };
@@ -51,6 +54,7 @@ export async function startServer(opts: StartOptions = {}): Promise<StartedServe
       updatesDir: opts.updatesDir,
       corsOrigins: opts.corsOrigins,
       heartbeatMs: opts.heartbeatMs,
+      alertWebhook: opts.alertWebhook,
     });
     const host = opts.host ?? '127.0.0.1';
     await app.listen({ port: opts.port ?? 8787, host });
@@ -92,6 +96,16 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): StartOptio
     updatesDir: env.BULKHEAD_UPDATES_DIR || undefined,
     logger: { level: env.LOG_LEVEL ?? 'warn' },
     corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((s) => s.trim()) : undefined,
+    alertWebhook: webhookFromEnv(env),
     announce: true,
   };
+}
+
+/** The alert webhook from the environment; a URL without a signing secret is refused. */
+function webhookFromEnv(env: NodeJS.ProcessEnv): WebhookConfig | null {
+  const url = env.BULKHEAD_ALERT_WEBHOOK_URL;
+  if (!url) return null;
+  const secret = env.BULKHEAD_ALERT_WEBHOOK_SECRET;
+  if (!secret) throw new Error('BULKHEAD_ALERT_WEBHOOK_URL is set but BULKHEAD_ALERT_WEBHOOK_SECRET is not');
+  return { url, secret };
 }

@@ -1,5 +1,6 @@
 import type { LoginResponse, MeResponse } from '../../shared/api/auth.js';
 import { LoginResponse as LoginResponseSchema } from '../../shared/api/auth.js';
+import type { ClientAuditEntry } from '../../shared/audit/entry.js';
 import type {
   PullResponse,
   PushResponse,
@@ -149,11 +150,16 @@ export class ApiClient {
     return (await res.json()) as PullResponse;
   }
 
-  async push(tenant: string, collection: SyncCollection, changes: PushRow[]): Promise<PushResponse> {
+  async push(
+    tenant: string,
+    collection: SyncCollection,
+    changes: PushRow[],
+    audit: ClientAuditEntry[],
+  ): Promise<PushResponse> {
     const res = await this.authed(`/api/t/${encodeURIComponent(tenant)}/sync/${collection}/push`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ changes }),
+      body: JSON.stringify({ changes, audit }),
     });
     return (await res.json()) as PushResponse;
   }

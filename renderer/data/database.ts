@@ -2,6 +2,7 @@ import { createRxDatabase, removeRxDatabase, type RxCollection, type RxDatabase,
 import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import type { Role } from '../../shared/access/policy.js';
+import { conflictContext, conflictHandler } from './conflicts.js';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
 import {
   balanceSchema,
@@ -16,7 +17,7 @@ import {
 export type TenantCollections = {
   items: RxCollection<Local<ItemDoc>>;
   movements: RxCollection<Local<MovementDoc>>;
-  balances: RxCollection<Local<BalanceDoc>>;
+  balances: RxCollection<Omit<BalanceDoc, '_deleted'>>;
 };
 export type TenantDatabase = RxDatabase<TenantCollections>;
 
@@ -74,9 +75,16 @@ export async function openTenantDatabase(
     closeDuplicates: true,
   });
   try {
+    const ctx = conflictContext(db.name);
     await db.addCollections({
-      items: { schema: encryptSensitive(schemaForRole(itemSchema, 'items', role), 'items') },
-      movements: { schema: schemaForRole(movementSchema, 'movements', role) },
+      items: {
+        schema: encryptSensitive(schemaForRole(itemSchema, 'items', role), 'items'),
+        conflictHandler: conflictHandler('items', ctx) as never,
+      },
+      movements: {
+        schema: schemaForRole(movementSchema, 'movements', role),
+        conflictHandler: conflictHandler('movements', ctx) as never,
+      },
       balances: { schema: schemaForRole(balanceSchema, 'balances', role) },
     });
   } catch (e) {
@@ -87,14 +95,12 @@ export async function openTenantDatabase(
 }
 
 /**
- * Delete a partition and everything in it (access lost, policy changed, wipe at logout). The
- * key-encryption storage needs the key to open the encrypted collections it deletes.
+ * Delete a local database and everything in it. The key-encryption storage needs the key to open
+ * the encrypted collections it deletes; RxDB's Dexie storage only empties its tables, so the
+ * IndexedDB databases themselves are dropped too — nothing (not even a schema) stays behind.
  */
-export async function removeTenantDatabase(userId: string, tenantId: string, dataKey: string): Promise<void> {
-  const name = partitionName(userId, tenantId);
+export async function removeLocalDatabase(name: string, dataKey: string): Promise<void> {
   await removeRxDatabase(name, await storage(), true, dataKey);
-  // RxDB's Dexie storage only empties its tables; drop the IndexedDB databases themselves so
-  // nothing of the tenant (not even its schema or an empty file) stays on the PC.
   const prefix = `rxdb-dexie-${name}--`;
   const all = await indexedDB.databases();
   await Promise.all(
@@ -110,4 +116,9 @@ export async function removeTenantDatabase(userId: string, tenantId: string, dat
           }),
       ),
   );
+}
+
+/** Delete a tenant partition (access lost, policy changed, wipe at logout). */
+export async function removeTenantDatabase(userId: string, tenantId: string, dataKey: string): Promise<void> {
+  await removeLocalDatabase(partitionName(userId, tenantId), dataKey);
 }

@@ -23,6 +23,8 @@ type OfflineRecord = {
   verifier: string;
   ticket: string;
   publicJwk: JWK;
+  /** The user's co-sign key, AES-GCM encrypted under a second PBKDF2 of the password. */
+  cosign?: { salt: string; iv: string; data: string };
 };
 
 type Throttle = { failures: number; lockedUntil: number };
@@ -94,12 +96,35 @@ export async function verifyTicket(ticket: string, publicJwk: JWK): Promise<Offl
   }
 }
 
-/** Keep what an offline sign-in needs, after a successful online login. */
+async function aesKey(password: string, salt: Uint8Array): Promise<CryptoKey> {
+  const bits = await pbkdf2(password, salt, ITERATIONS);
+  return crypto.subtle.importKey('raw', bits as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+
+/** Keep what an offline sign-in (and an offline co-sign) needs, after a successful online login. */
 export async function rememberForOffline(
   store: OfflineStore,
-  args: { userId: string; username: string; password: string; ticket: string; publicJwk: JWK },
+  args: {
+    userId: string;
+    username: string;
+    password: string;
+    ticket: string;
+    publicJwk: JWK;
+    cosignKey?: string;
+  },
 ): Promise<void> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
+  let cosign: OfflineRecord['cosign'];
+  if (args.cosignKey) {
+    const cSalt = crypto.getRandomValues(new Uint8Array(16));
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const data = await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv: iv as BufferSource },
+      await aesKey(args.password, cSalt),
+      new TextEncoder().encode(args.cosignKey),
+    );
+    cosign = { salt: hex(cSalt), iv: hex(iv), data: hex(data) };
+  }
   const record: OfflineRecord = {
     userId: args.userId,
     username: args.username,
@@ -108,6 +133,7 @@ export async function rememberForOffline(
     verifier: hex(await pbkdf2(args.password, salt, ITERATIONS)),
     ticket: args.ticket,
     publicJwk: args.publicJwk,
+    cosign,
   };
   await store.set(recordKey(args.username), JSON.stringify(record));
   await store.delete(throttleKey(args.username));
@@ -162,4 +188,41 @@ export async function offlineSignIn(
   if (Date.parse(claims.offlineUntil) <= now.getTime()) throw new OfflineLoginError('ticket-expired');
   await store.delete(throttleKey(username));
   return claims;
+}
+
+/** HMAC-SHA256 (hex) of `message` with a co-sign key given as hex (the key's bytes). */
+export async function hmacHex(keyHex: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    unhex(keyHex) as BufferSource,
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  return hex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(message)));
+}
+
+/**
+ * Co-sign offline on this PC: the second user's password is checked against their cached
+ * verifier (same throttle as sign-in), unlocks their co-sign key, and signs the message. Their
+ * ticket must still be valid. Resolves with their user id and the signature.
+ */
+export async function cosignOffline(
+  store: OfflineStore,
+  username: string,
+  password: string,
+  message: string,
+  now: Date,
+): Promise<{ userId: string; signature: string; claims: OfflineTicketClaims }> {
+  const claims = await offlineSignIn(store, username, password, now);
+  const raw = await store.get(recordKey(username));
+  const record = raw ? (JSON.parse(raw) as OfflineRecord) : null;
+  if (!record?.cosign) throw new OfflineLoginError('no-offline-data');
+  const plain = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: unhex(record.cosign.iv) as BufferSource },
+    await aesKey(password, unhex(record.cosign.salt)),
+    unhex(record.cosign.data),
+  );
+  const keyHex = new TextDecoder().decode(plain);
+  return { userId: record.userId, signature: await hmacHex(keyHex, message), claims };
 }

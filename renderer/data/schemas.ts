@@ -1,5 +1,6 @@
 import type { RxJsonSchema } from 'rxdb';
 import { hiddenFields, type Entity, type Role } from '../../shared/access/policy.js';
+import type { ClientAuditEntry } from '../../shared/audit/entry.js';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
 
 // Local collection schemas. Index fields are required and bounded (RxDB needs that to build
@@ -7,8 +8,14 @@ import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schem
 const seq = { type: 'number', minimum: 0, maximum: 1e15, multipleOf: 1 } as const;
 const time = { type: 'string', maxLength: 40 } as const;
 
-/** A document as stored locally: RxDB keeps `_deleted` itself. */
-export type Local<T> = Omit<T, '_deleted'>;
+/**
+ * A document as stored locally: RxDB keeps `_deleted` itself, and a document carries the audit
+ * entries of its not-yet-pushed changes, written in the same local write as the change (I4).
+ */
+export type Local<T> = Omit<T, '_deleted'> & { pendingAudit?: ClientAuditEntry[] };
+
+/** Local-only: the audit entries of unpushed changes (stripped before a push, never pulled). */
+const pendingAudit = { type: 'array', items: { type: 'object' } } as const;
 
 /** Local schema of items; `purchasePrice` only exists for roles that may read it. */
 export const itemSchema: RxJsonSchema<Local<ItemDoc>> = {
@@ -25,6 +32,7 @@ export const itemSchema: RxJsonSchema<Local<ItemDoc>> = {
     purchasePrice: { type: ['number', 'null'] },
     updatedAt: time,
     seq,
+    pendingAudit,
   },
   required: ['id', 'tenantId', 'sku', 'name', 'uom', 'updatedAt', 'seq'],
   indexes: ['sku', 'seq'],
@@ -46,10 +54,12 @@ export const movementSchema: RxJsonSchema<Local<MovementDoc>> = {
     toLocationId: { type: ['string', 'null'], maxLength: 64 },
     batch: { type: ['string', 'null'], maxLength: 64 },
     note: { type: ['string', 'null'], maxLength: 500 },
+    reversalOf: { type: ['string', 'null'], maxLength: 36 },
     createdAt: time,
     createdBy: { type: 'string', maxLength: 64 },
     deviceId: { type: 'string', maxLength: 64 },
     seq,
+    pendingAudit,
   },
   required: ['id', 'tenantId', 'itemId', 'type', 'quantity', 'createdAt', 'createdBy', 'deviceId', 'seq'],
   indexes: ['seq', 'itemId'],
@@ -57,7 +67,7 @@ export const movementSchema: RxJsonSchema<Local<MovementDoc>> = {
 };
 
 /** Local schema of server-derived balances (read-only on the client). */
-export const balanceSchema: RxJsonSchema<Local<BalanceDoc>> = {
+export const balanceSchema: RxJsonSchema<Omit<BalanceDoc, '_deleted'>> = {
   version: 0,
   primaryKey: 'id',
   type: 'object',

@@ -5,6 +5,9 @@ import type { Checkpoint, SyncCollection } from '../../shared/sync/protocol.js';
 import { PUSHABLE } from '../../shared/sync/protocol.js';
 import { ApiError, NetworkError, type ApiClient } from './api.js';
 import type { TenantDatabase } from './database.js';
+import { acknowledge } from './acks.js';
+import { conflictContext } from './conflicts.js';
+import { splitPush } from './writes.js';
 
 /** Where replication reports what the status control shows. */
 export type SyncStatusSink = {
@@ -27,10 +30,24 @@ export type TenantSyncOptions = {
   onForbidden(): void;
   /** The server no longer accepts the session (401 after a failed refresh). */
   onUnauthenticated(): void;
+  /** The stream (re)connected: a good moment to ask the server what changed while away. */
+  onConnected?(): void;
   /** The user's role or the tenant's field policy changed: the partition must be rebuilt. */
   onPolicyChanged(policyVersion: number): void;
-  /** Changes the server rejected, with its reasons (Needs attention arrives with issue 4). */
-  onRejected?(collection: SyncCollection, rejections: { id: string; code: string; reason: string }[]): void;
+  /**
+   * Changes the server rejected: the code and reason, what this PC sent and what the server holds
+   * (null when the document does not exist there). Called before RxDB resolves the conflicts.
+   */
+  onRejected?(
+    collection: SyncCollection,
+    rejected: {
+      id: string;
+      code: string;
+      reason: string;
+      local: Record<string, unknown>;
+      server: Record<string, unknown> | null;
+    }[],
+  ): void;
 };
 
 /** A running replication of one tenant partition. */
@@ -39,6 +56,8 @@ export type TenantSync = {
   reSync(): void;
   /** Resolves once every collection finished its first download. */
   initialSync: Promise<void>;
+  /** Resolves when every local change was pushed (or after `timeoutMs`, with false). */
+  flush(timeoutMs: number): Promise<boolean>;
 };
 
 const COLLECTIONS: readonly SyncCollection[] = ['items', 'balances', 'movements'];
@@ -117,17 +136,34 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
         ? {
             batchSize: 100,
             handler: async (rows) => {
-              const res = await o.api
-                .push(
-                  o.tenantId,
+              const { changes, audit } = splitPush(
+                rows.map((r) => ({
+                  assumedMasterState: (r.assumedMasterState as Record<string, unknown> | undefined) ?? null,
+                  newDocumentState: r.newDocumentState,
+                })),
+              );
+              const res = await o.api.push(o.tenantId, name, changes, audit).catch(fail);
+              if (res.accepted) acknowledge(res.accepted);
+              if (res.rejections.length > 0) {
+                const ctx = conflictContext(o.db.name);
+                const sent = new Map(rows.map((r) => [String(r.newDocumentState['id']), r.newDocumentState]));
+                const masters = new Map(res.conflicts.map((c) => [String(c['id']), c]));
+                for (const r of res.rejections) ctx.rejected.add(`${name}|${r.id}`);
+                o.onRejected?.(
                   name,
-                  rows.map((r) => ({
-                    assumedMasterState: (r.assumedMasterState as Record<string, unknown> | undefined) ?? null,
-                    newDocumentState: r.newDocumentState,
-                  })),
-                )
-                .catch(fail);
-              if (res.rejections.length > 0) o.onRejected?.(name, res.rejections);
+                  res.rejections.map((r) => {
+                    const server = masters.get(r.id) ?? null;
+                    return {
+                      ...r,
+                      local: sent.get(r.id) ?? { id: r.id },
+                      server:
+                        server && server['_deleted'] === true && !('seq' in server && server['seq'])
+                          ? null
+                          : server,
+                    };
+                  }),
+                );
+              }
               o.status.markSynced(new Date().toISOString());
               return res.conflicts as WithDeleted<Record<string, unknown>>[];
             },
@@ -147,8 +183,10 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
     while (!stopped && !forbidden) {
       try {
         await o.api.stream(o.tenantId, abort.signal, (e) => {
-          if (e.type === 'hello') for (const s of streams.values()) s.next('RESYNC');
-          else if (e.type === 'change') for (const c of e.collections) streams.get(c)?.next('RESYNC');
+          if (e.type === 'hello') {
+            for (const s of streams.values()) s.next('RESYNC');
+            o.onConnected?.();
+          } else if (e.type === 'change') for (const c of e.collections) streams.get(c)?.next('RESYNC');
           else if (e.type === 'membership-revoked' && !forbidden) {
             forbidden = true;
             o.onForbidden();
@@ -202,6 +240,11 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
   return {
     reSync,
     initialSync,
+    flush: (timeoutMs) =>
+      Promise.race([
+        Promise.all(states.map((s) => s.awaitInSync())).then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs)),
+      ]),
     stop: async () => {
       stopped = true;
       abort.abort();

@@ -20,6 +20,13 @@ import {
   type OfflineStore,
 } from './offline-auth.js';
 import { forgetPartition, isStale, partitionInfo, partitionsOf, recordPartition } from './partitions.js';
+import { configureAttention, dropAttentionOf, fileAttention, useUserDb } from './attention.js';
+import { conflictContext } from './conflicts.js';
+import { cosignMessage } from '../../shared/audit/cosign.js';
+import { cosignOffline, hmacHex } from './offline-auth.js';
+import { openUserDatabase, removeUserDatabase } from './user-store.js';
+import { flushLocalAlerts, noteActivity } from './local-alerts.js';
+import { onLocalChange } from './writes.js';
 import { startTenantSync, type TenantSync } from './tenant-sync.js';
 
 /** The open tenant partition, as UI state: which database handle screens read from. */
@@ -153,6 +160,7 @@ export async function signIn(username: string, password: string): Promise<void> 
         password,
         ticket: res.offlineTicket,
         publicJwk,
+        cosignKey: (res as { cosignKey?: string }).cosignKey,
       });
     }
   } catch (e) {
@@ -168,6 +176,7 @@ export async function signIn(username: string, password: string): Promise<void> 
       offline: true,
     });
   }
+  await openUserStore(user.id);
   await serial(() => enforceMemberships());
   const tenants = currentTenants(useSession.getState().memberships, user.id);
   if (tenants[0]) await switchTenant(tenants[0]);
@@ -189,12 +198,85 @@ function requireKey(): string {
   return dataKey;
 }
 
-/** Remove a tenant's partition (closing it first if it is open). */
+/** Remove a tenant's partition (closing it first if it is open) and everything filed for it. */
 async function purge(userId: string, tenantId: string): Promise<void> {
   if (current?.tenantId === tenantId) await closeCurrent();
   await removeTenantDatabase(userId, tenantId, requireKey());
   forgetPartition(userId, tenantId);
+  const userDb = useUserDb.getState().db;
+  if (userDb) await dropAttentionOf(userDb, tenantId);
 }
+
+/** Open the signed-in user's own database (Needs attention, offline alerts). */
+async function openUserStore(userId: string): Promise<void> {
+  const key = requireKey();
+  const old = useUserDb.getState().db;
+  if (old) await old.close();
+  let db;
+  try {
+    db = await openUserDatabase(userId, key);
+  } catch {
+    // Unreadable with this key (password changed): its content cannot be recovered; start anew.
+    await removeUserDatabase(userId, key);
+    db = await openUserDatabase(userId, key);
+  }
+  useUserDb.setState({ db });
+}
+
+onLocalChange((tenantId, destructive) => {
+  void noteActivity(tenantId, destructive ? ['change', 'destructive'] : ['change']).catch(() => undefined);
+});
+
+configureAttention(
+  () => {
+    const c = current;
+    const user = useSession.getState().user;
+    if (!c || !user) return null;
+    return {
+      tenantDb: c.db,
+      tenantId: c.tenantId,
+      actor: { userId: user.id, deviceId: deviceId() },
+      skuOf: async (itemId) => {
+        const item = await c.db.items.findOne(itemId).exec();
+        return item ? String(item.sku) : null;
+      },
+    };
+  },
+  async (item, entry) => {
+    const client = await apiClient();
+    await client.sendJson('POST', `/api/t/${encodeURIComponent(item.tenantId)}/audit`, {
+      entries: [entry],
+      localVersion: item.localVersion,
+    });
+  },
+);
+
+/**
+ * Co-sign a destructive change with a second user's credentials on this PC: online through the
+ * server, otherwise against the second user's cached offline data.
+ */
+export async function cosignChange(
+  username: string,
+  password: string,
+  fields: Parameters<typeof cosignMessage>[0],
+): Promise<{ userId: string; signature: string }> {
+  const client = await apiClient();
+  try {
+    const r = await client.sendJson<{ cosignerId: string; signature: string }>('POST', '/api/auth/cosign', {
+      username,
+      password,
+      message: fields,
+    });
+    return { userId: r.cosignerId, signature: r.signature };
+  } catch (e) {
+    if (!(e instanceof NetworkError)) throw e;
+    const r = await cosignOffline(offlineStore, username, password, cosignMessage(fields), new Date());
+    return { userId: r.userId, signature: r.signature };
+  }
+}
+
+/** Exposed for tests: the HMAC the co-sign uses. */
+export const cosignHmac = hmacHex;
 
 /**
  * Drop every partition of the signed-in user that the memberships (by this PC's clock) no longer
@@ -232,10 +314,46 @@ function applyMemberships(memberships: Membership[], policies: Record<string, Te
     if (!user || !open) return;
     const m = memberships.find((x) => x.tenantId === open.tenantId);
     if (m && isStale(partitionInfo(user.id, open.tenantId), m.role, m.policyVersion)) {
+      await fileUnsynced(open, 'rebuild');
       await closeCurrent();
       await openTenant(open.tenantId);
     }
   });
+}
+
+/**
+ * Before a partition is rebuilt, push what is still local; whatever the server has not taken by
+ * then is filed in Needs attention, never dropped silently (I6).
+ */
+async function fileUnsynced(
+  open: { db: TenantDatabase; sync: TenantSync; tenantId: string },
+  why: string,
+): Promise<void> {
+  await open.sync.flush(5000);
+  const userDb = useUserDb.getState().db;
+  if (!userDb) return;
+  const pending = [
+    ...(await open.db.items.find({ selector: { pendingAudit: { $exists: true } } }).exec()).map((d) => ({
+      collection: 'items' as const,
+      doc: d.toJSON(),
+    })),
+    ...(await open.db.movements.find({ selector: { seq: 0 } }).exec()).map((d) => ({
+      collection: 'movements' as const,
+      doc: d.toJSON(),
+    })),
+  ].filter((p) => Array.isArray(p.doc['pendingAudit']) && (p.doc['pendingAudit'] as unknown[]).length > 0);
+  await fileAttention(
+    userDb,
+    pending.map((p) => ({
+      tenantId: open.tenantId,
+      collection: p.collection,
+      docId: String(p.doc['id']),
+      code: `unsynced-before-${why}`,
+      reason: 'Your access in this client changed before this change reached the server.',
+      localVersion: p.doc,
+      serverVersion: null,
+    })),
+  );
 }
 
 /** Ask the server for the memberships valid now (after a revocation or policy event). */
@@ -300,8 +418,44 @@ async function openTenant(tenantId: string): Promise<void> {
       },
       onUnauthenticated: () => useWorkspace.setState({ needsSignIn: true }),
       onPolicyChanged: () => void refreshMemberships(),
-      onRejected: (collection, rejections) => console.warn('server rejected changes', collection, rejections),
+      onConnected: () => {
+        void refreshMemberships();
+        void flushLocalAlerts(client, tenantId).catch(() => undefined);
+      },
+      onRejected: (collection, rejected) => {
+        const userDb = useUserDb.getState().db;
+        if (!userDb) return;
+        fileAttention(
+          userDb,
+          rejected.map((r) => ({
+            tenantId,
+            collection: collection === 'items' ? 'items' : 'movements',
+            docId: r.id,
+            code: r.code,
+            reason: r.reason,
+            localVersion: r.local,
+            serverVersion: r.server,
+          })),
+        ).catch((e: unknown) => console.error('could not file rejected changes in Needs attention', e));
+      },
     });
+    conflictContext(db.name).onUnmergeable = (collection, local, server, fields) => {
+      const userDb = useUserDb.getState().db;
+      if (!userDb) return;
+      void fileAttention(userDb, [
+        {
+          tenantId,
+          collection: collection === 'items' ? 'items' : 'movements',
+          docId: String(local['id']),
+          code: 'conflict',
+          reason: fields.length
+            ? `Changed on the server meanwhile: ${fields.join(', ')}. The server's version was kept.`
+            : "The server's version was kept.",
+          localVersion: local,
+          serverVersion: server,
+        },
+      ]);
+    };
     current = { db, sync, tenantId };
     useSession.getState().setActiveTenant(tenantId);
     useWorkspace.setState({ db, tenantId, opening: null });
@@ -332,6 +486,10 @@ export async function signOut(): Promise<void> {
       for (const p of partitionsOf(user.id)) await purge(user.id, p.tenantId);
       await forgetOffline(offlineStore, user.username);
     }
+    const userDb = useUserDb.getState().db;
+    useUserDb.setState({ db: null });
+    if (userDb) await userDb.close();
+    if (user && wipe && dataKey) await removeUserDatabase(user.id, dataKey);
   });
   const key = refreshKey;
   refreshKey = null;
@@ -358,6 +516,13 @@ export async function reauthenticate(password: string): Promise<void> {
   useWorkspace.setState({ needsSignIn: false });
   applyMemberships(res.memberships, res.policies);
   current?.sync.reSync();
+}
+
+/** Who is acting on this PC right now, for audit entries (the server re-stamps the actor). */
+export function currentActor(): { userId: string; deviceId: string } {
+  const user = useSession.getState().user;
+  if (!user) throw new Error('not signed in');
+  return { userId: user.id, deviceId: deviceId() };
 }
 
 /** The session's principal for policy checks, by the PC's clock now. */

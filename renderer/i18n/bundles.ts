@@ -1,4 +1,9 @@
+import { alertsStrings } from '../features/alerts/strings.js';
+import { attentionStrings } from '../features/attention/strings.js';
+import { auditStrings } from '../features/audit/strings.js';
+import { confirmStrings } from '../features/confirm/strings.js';
 import { grantsStrings } from '../features/grants/strings.js';
+import { stockStrings } from '../features/items/stock-strings.js';
 import { itemsStrings } from '../features/items/strings.js';
 import { policyStrings } from '../features/policy/strings.js';
 import { reportsStrings } from '../features/reports/strings.js';
@@ -8,8 +13,13 @@ export type Bundle = { en: Record<string, unknown>; zhCN: Record<string, unknown
 
 /** Feature bundles by top-level key (`t('grants.title')`). Register every feature's strings here. */
 export const bundles: Record<string, Bundle> = {
+  alerts: alertsStrings,
+  attention: attentionStrings,
+  audit: auditStrings,
+  confirm: confirmStrings,
   grants: grantsStrings,
   items: itemsStrings,
   policy: policyStrings,
   reports: reportsStrings,
+  stock: stockStrings,
 };

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 
 /** Top-level screens of the signed-in app. */
-export type View = 'inventory' | 'reports' | 'grants' | 'policy';
+export type View = 'inventory' | 'reports' | 'grants' | 'policy' | 'audit' | 'alerts' | 'attention';
 
 export type NavState = { view: View; go(view: View): void };
 

@@ -1,47 +1,150 @@
-import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Role, TenantPolicy } from '../../shared/access/policy.js';
 import { Entity, project } from '../../shared/access/policy.js';
+import type { AuditQuery } from '../../shared/api/audit.js';
 import type { AuditEntry, AuditPage } from '../../shared/api/audit.js';
+import type { ChainedEntry, ChainEntry, ChainVerdict, Confirmation } from '../../shared/audit/chain.js';
+import { chainEntryOf, GENESIS_HASH, verifyChain } from '../../shared/audit/chain.js';
+import { canonicalJson } from '../../shared/audit/canonical.js';
 import type { AuditLogTable, DB } from '../db/types.js';
 import { toIso } from '../sync/mapping.js';
 
 export type NewAuditEntry = {
   tenantId: string;
   actorId: string;
+  /** The entry id; a client-recorded entry keeps its own (UUID), server entries get a fresh one. */
+  id?: string;
   deviceId?: string | null;
+  deviceTime?: Date | string | null;
   action: string;
   entity: string;
   entityId: string;
+  /** FULL snapshots (never projected at write). */
   before?: unknown;
   after?: unknown;
   reason?: string | null;
+  confirmation?: Confirmation | null;
+  compensates?: string | null;
   at: Date;
 };
 
+/** A JSON value exactly as jsonb gives it back (undefined members dropped, dates as strings). */
+const asStored = (v: unknown): unknown =>
+  v === undefined || v === null ? null : (JSON.parse(JSON.stringify(v)) as unknown);
+
 /**
- * Appends one entry. Must run inside a scope whose `app.tenant_ids` include the entry's tenant
- * (RLS WITH CHECK refuses anything else); the app role can only INSERT and SELECT.
+ * The shared `snapshotHash` / `chainHash`, computed with Node's synchronous SHA-256 (the same
+ * bytes: SHA-256 of the UTF-8 canonical JSON, lowercase hex). WebCrypto's promise per digest cost
+ * a thread-pool round trip per hash, three per entry, on the push path.
  */
-export async function appendAudit(tx: Kysely<DB>, e: NewAuditEntry): Promise<string> {
-  const id = randomUUID();
+const sha256HexSync = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+const snapshotHashSync = (snapshot: unknown): string | null =>
+  snapshot === null || snapshot === undefined ? null : sha256HexSync(canonicalJson(snapshot));
+const chainHashSync = (prevHash: string, entry: ChainEntry): string =>
+  sha256HexSync(prevHash + canonicalJson(chainEntryOf(entry)));
+
+/** Locks the tenant's counter row (creating it) and returns the chain head. */
+async function lockHead(tx: Kysely<DB>, tenantId: string): Promise<{ seq: number; hash: string }> {
   await tx
-    .insertInto('audit_log')
-    .values({
-      tenant_id: e.tenantId,
+    .insertInto('tenant_seq')
+    .values({ tenant_id: tenantId, last_seq: 0 })
+    .onConflict((oc) => oc.column('tenant_id').doNothing())
+    .execute();
+  const row = await tx
+    .selectFrom('tenant_seq')
+    .select(['audit_seq', 'audit_head'])
+    .where('tenant_id', '=', tenantId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return { seq: Number(row.audit_seq), hash: row.audit_head };
+}
+
+/**
+ * Appends entries (all of one tenant) to the tenant's hash chain: the one way to write the audit
+ * log. Takes the tenant's counter row FOR UPDATE (held to commit), so sequence numbers are
+ * gap-free and every entry links to the one before. Must run inside a scope whose
+ * `app.tenant_ids` include the tenant (RLS WITH CHECK refuses anything else); the app role can
+ * only INSERT and SELECT audit rows. Returns the stored ids, in order.
+ */
+export async function appendAudits(tx: Kysely<DB>, entries: readonly NewAuditEntry[]): Promise<string[]> {
+  if (entries.length === 0) return [];
+  const tenantId = entries[0]?.tenantId ?? '';
+  if (entries.some((e) => e.tenantId !== tenantId)) throw new Error('appendAudits: one tenant per call');
+  const head = await lockHead(tx, tenantId);
+  let prev = head.hash;
+  let seq = head.seq;
+  const rows: Insertable<AuditLogTable>[] = [];
+  const ids: string[] = [];
+  for (const e of entries) {
+    seq += 1;
+    // The column is uuid and reads back in lower case: hash what will be read.
+    const id = (e.id ?? randomUUID()).toLowerCase();
+    const before = asStored(e.before);
+    const after = asStored(e.after);
+    const confirmation = (asStored(e.confirmation) as Confirmation | null) ?? null;
+    const deviceTime = e.deviceTime === undefined || e.deviceTime === null ? null : toIso(e.deviceTime);
+    const entry: ChainEntry = {
+      tenantId,
+      seq,
       id,
-      at: e.at,
-      actor_id: e.actorId,
-      device_id: e.deviceId ?? null,
+      at: e.at.toISOString(),
+      actorId: e.actorId,
+      deviceId: e.deviceId ?? null,
+      deviceTime,
       action: e.action,
       entity: e.entity,
-      entity_id: e.entityId,
-      before: e.before === undefined || e.before === null ? null : JSON.stringify(e.before),
-      after: e.after === undefined || e.after === null ? null : JSON.stringify(e.after),
+      entityId: e.entityId,
+      beforeHash: snapshotHashSync(before),
+      afterHash: snapshotHashSync(after),
       reason: e.reason ?? null,
-    })
+      confirmation,
+    };
+    if (e.compensates) entry.compensates = e.compensates;
+    const hash = chainHashSync(prev, entry);
+    rows.push({
+      tenant_id: tenantId,
+      seq,
+      id,
+      at: entry.at,
+      actor_id: entry.actorId,
+      device_id: entry.deviceId,
+      device_time: deviceTime,
+      action: entry.action,
+      entity: entry.entity,
+      entity_id: entry.entityId,
+      before: before === null ? null : JSON.stringify(before),
+      after: after === null ? null : JSON.stringify(after),
+      before_hash: entry.beforeHash,
+      after_hash: entry.afterHash,
+      reason: entry.reason,
+      confirmation: confirmation === null ? null : JSON.stringify(confirmation),
+      compensates: e.compensates ?? null,
+      prev_hash: prev,
+      hash,
+    });
+    ids.push(id);
+    prev = hash;
+  }
+  // Chunks keep each statement well under the bind-parameter limit.
+  for (let i = 0; i < rows.length; i += 500) {
+    await tx
+      .insertInto('audit_log')
+      .values(rows.slice(i, i + 500))
+      .execute();
+  }
+  await tx
+    .updateTable('tenant_seq')
+    .set({ audit_seq: seq, audit_head: prev })
+    .where('tenant_id', '=', tenantId)
     .execute();
-  return id;
+  return ids;
+}
+
+/** Appends one entry (see appendAudits). */
+export async function appendAudit(tx: Kysely<DB>, e: NewAuditEntry): Promise<string> {
+  const [id] = await appendAudits(tx, [e]);
+  return id ?? '';
 }
 
 const asObject = (v: unknown): Record<string, unknown> | null => {
@@ -62,32 +165,84 @@ export function projectSnapshot(
   return e.success ? project(role, e.data, snapshot, policy.overrides) : snapshot;
 }
 
-export function auditRowToEntry(r: Selectable<AuditLogTable>): AuditEntry {
-  return {
-    id: r.id,
-    seq: Number(r.seq),
+/** A stored row as the chain committed to it (no snapshots). */
+export function auditRowToChained(r: Selectable<AuditLogTable>): ChainedEntry {
+  const e: ChainedEntry = {
     tenantId: r.tenant_id,
+    seq: Number(r.seq),
+    id: r.id,
     at: toIso(r.at),
     actorId: r.actor_id,
     deviceId: r.device_id,
+    deviceTime: r.device_time === null ? null : toIso(r.device_time),
     action: r.action,
     entity: r.entity,
     entityId: r.entity_id,
+    beforeHash: r.before_hash,
+    afterHash: r.after_hash,
+    reason: r.reason,
+    confirmation: (asObject(r.confirmation) as Confirmation | null) ?? null,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+  if (r.compensates !== null) e.compensates = r.compensates;
+  return e;
+}
+
+/** Snapshots of a stored row, as they were hashed. */
+export const rowSnapshots = (r: Selectable<AuditLogTable>): { before: unknown; after: unknown } => ({
+  before:
+    r.before === null || r.before === undefined
+      ? null
+      : typeof r.before === 'string'
+        ? JSON.parse(r.before)
+        : r.before,
+  after:
+    r.after === null || r.after === undefined
+      ? null
+      : typeof r.after === 'string'
+        ? JSON.parse(r.after)
+        : r.after,
+});
+
+export function auditRowToEntry(r: Selectable<AuditLogTable>): AuditEntry {
+  const c = auditRowToChained(r);
+  return {
+    id: c.id,
+    seq: c.seq,
+    tenantId: c.tenantId,
+    at: c.at,
+    actorId: c.actorId,
+    deviceId: c.deviceId,
+    deviceTime: c.deviceTime,
+    action: c.action,
+    entity: c.entity,
+    entityId: c.entityId,
     before: asObject(r.before),
     after: asObject(r.after),
-    reason: r.reason,
+    reason: c.reason,
+    confirmation: c.confirmation,
+    compensates: r.compensates,
+    beforeHash: c.beforeHash,
+    afterHash: c.afterHash,
+    prevHash: c.prevHash,
+    hash: c.hash,
   };
 }
 
+export type AuditReader = {
+  tenantId: string;
+  userId: string;
+  role: Role;
+  policy: TenantPolicy;
+  ownOnly: boolean;
+};
+
 /**
- * Entries of a tenant, newest first, projected for the reader. `ownOnly` limits them to the
- * reader's own entries (operators).
+ * Entries of a tenant, newest first, filtered and projected for the reader. `ownOnly` limits them
+ * to the reader's own entries (operators).
  */
-export async function readAudit(
-  tx: Kysely<DB>,
-  reader: { tenantId: string; userId: string; role: Role; policy: TenantPolicy; ownOnly: boolean },
-  q: { limit: number; before?: number },
-): Promise<AuditPage> {
+export async function readAudit(tx: Kysely<DB>, reader: AuditReader, q: AuditQuery): Promise<AuditPage> {
   let query = tx
     .selectFrom('audit_log')
     .selectAll()
@@ -96,6 +251,12 @@ export async function readAudit(
     .limit(q.limit + 1);
   if (q.before !== undefined) query = query.where('seq', '<', q.before);
   if (reader.ownOnly) query = query.where('actor_id', '=', reader.userId);
+  if (q.actor !== undefined) query = query.where('actor_id', '=', q.actor);
+  if (q.entity !== undefined) query = query.where('entity', '=', q.entity);
+  if (q.action !== undefined) query = query.where('action', '=', q.action);
+  if (q.entityId !== undefined) query = query.where('entity_id', '=', q.entityId);
+  if (q.from !== undefined) query = query.where('at', '>=', new Date(q.from));
+  if (q.to !== undefined) query = query.where('at', '<=', new Date(q.to));
   const rows = await query.execute();
   const page = rows.slice(0, q.limit).map(auditRowToEntry);
   const entries = page.map((e) => ({
@@ -105,4 +266,109 @@ export async function readAudit(
   }));
   const last = page[page.length - 1];
   return { entries, nextBefore: rows.length > q.limit && last ? last.seq : null };
+}
+
+/** The head the tenant's counter records (seq 0 and the genesis hash before the first entry). */
+export async function auditHead(tx: Kysely<DB>, tenantId: string): Promise<{ seq: number; hash: string }> {
+  const row = await tx
+    .selectFrom('tenant_seq')
+    .select(['audit_seq', 'audit_head'])
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  return row ? { seq: Number(row.audit_seq), hash: row.audit_head } : { seq: 0, hash: GENESIS_HASH };
+}
+
+/** One page of the chain after `afterSeq`, without snapshots. */
+export async function readChain(
+  tx: Kysely<DB>,
+  tenantId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<{ entries: ChainedEntry[]; head: { seq: number; hash: string }; nextAfterSeq: number | null }> {
+  const rows = await tx
+    .selectFrom('audit_log')
+    .select([
+      'tenant_id',
+      'seq',
+      'id',
+      'at',
+      'actor_id',
+      'device_id',
+      'device_time',
+      'action',
+      'entity',
+      'entity_id',
+      'before_hash',
+      'after_hash',
+      'reason',
+      'confirmation',
+      'compensates',
+      'prev_hash',
+      'hash',
+    ])
+    .where('tenant_id', '=', tenantId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit + 1)
+    .execute();
+  const entries = rows.slice(0, limit).map((r) => auditRowToChained({ ...r, before: null, after: null }));
+  const last = entries[entries.length - 1];
+  return {
+    entries,
+    head: await auditHead(tx, tenantId),
+    nextAfterSeq: rows.length > limit && last ? last.seq : null,
+  };
+}
+
+/**
+ * Verifies a tenant's whole chain, page by page, over FULL rows: links, hashes, gap-free
+ * sequence, snapshots against their hashes, and the last entry against the recorded head (an
+ * entry cut off the end is noticed too). Works with any handle that can read the rows (the app
+ * role in a tenant scope, or the owner for the command-line verifier).
+ */
+export async function verifyTenantChain(
+  tx: Kysely<DB>,
+  tenantId: string,
+  pageSize = 2000,
+): Promise<ChainVerdict> {
+  let from: { prevHash: string; seq: number } | undefined;
+  let length = 0;
+  for (;;) {
+    const rows = await tx
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('seq', '>', from?.seq ?? 0)
+      .orderBy('seq')
+      .limit(pageSize)
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const chained = rows.map(auditRowToChained);
+    const v = await verifyChain(
+      chained,
+      (e) => {
+        const r = byId.get(e.id);
+        return r ? rowSnapshots(r) : { before: undefined, after: undefined };
+      },
+      from,
+    );
+    if (!v.ok) return { ...v, length: length + v.length };
+    length += chained.length;
+    const last = chained[chained.length - 1];
+    if (last) from = { prevHash: last.hash, seq: last.seq };
+    if (rows.length < pageSize) break;
+  }
+  const head = await auditHead(tx, tenantId);
+  const lastSeq = from?.seq ?? 0;
+  const lastHash = from?.prevHash ?? GENESIS_HASH;
+  if (lastSeq !== head.seq || lastHash !== head.hash) {
+    return {
+      ok: false,
+      length,
+      head: lastHash,
+      brokenAt: Math.min(lastSeq, head.seq) + 1,
+      reason: `the chain ends at seq ${lastSeq} but the tenant's head records seq ${head.seq}`,
+    };
+  }
+  return { ok: true, length, head: lastHash };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import type { Kysely } from 'kysely';
@@ -8,7 +8,14 @@ export type ServerKeys = {
   jwtSecret: Uint8Array;
   ticketPrivateKey: CryptoKey;
   ticketPublicJwk: JWK;
+  /** Server secret from which every user's co-sign key is derived (persisted like the JWT secret). */
+  cosignSecret: Uint8Array;
 };
+
+/** A user's co-sign key: HMAC-SHA256(serverSecret, 'cosign:' + userId), 32 bytes. */
+export function cosignKey(keys: Pick<ServerKeys, 'cosignSecret'>, userId: string): Buffer {
+  return createHmac('sha256', keys.cosignSecret).update(`cosign:${userId}`).digest();
+}
 
 /**
  * Returns the stored value for `id`, creating it with `make()` if absent. Insert-then-reread so two
@@ -47,9 +54,18 @@ export async function loadServerKeys(owner: Kysely<DB>, injectedJwtSecret?: Uint
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     return JSON.stringify(await exportJWK(privateKey));
   });
+  const cosignSecret = Buffer.from(
+    await getOrCreate(owner, 'cosign-hmac', () => Promise.resolve(randomBytes(32).toString('base64url'))),
+    'base64url',
+  );
   const privateJwk = JSON.parse(privateJson) as JWK;
   const ticketPrivateKey = (await importJWK(privateJwk, 'EdDSA')) as CryptoKey;
   // The public half is the private JWK without its secret component.
   const { d: _d, ...publicJwk } = privateJwk;
-  return { jwtSecret, ticketPrivateKey, ticketPublicJwk: { ...publicJwk, alg: 'EdDSA', use: 'sig' } };
+  return {
+    jwtSecret,
+    ticketPrivateKey,
+    ticketPublicJwk: { ...publicJwk, alg: 'EdDSA', use: 'sig' },
+    cosignSecret,
+  };
 }

@@ -15,6 +15,7 @@ import type { Database, DB, MembershipsTable, UsersTable } from '../db/types.js'
 import { HttpError } from '../http/errors.js';
 import { toIso } from '../sync/mapping.js';
 import type { ServerKeys } from './keys.js';
+import { cosignKey } from './keys.js';
 
 export const ACCESS_TTL_MS = 15 * 60_000;
 export const REFRESH_TTL_MS = 30 * 24 * 3600_000;
@@ -141,24 +142,35 @@ async function issueTokens(
       policies,
       memberships.map((m) => m.tenantId),
     ),
+    cosignKey: cosignKey(keys, user.id).toString('hex'),
   };
 }
 
 const invalidCredentials = (): HttpError =>
   new HttpError(401, 'invalid_credentials', 'username or password is wrong');
 
+/** Checks a username and password; throws 401 on any mismatch (never says which). */
+export async function checkPassword(
+  deps: AuthDeps,
+  username: string,
+  password: string,
+): Promise<Pick<Selectable<UsersTable>, 'id' | 'username' | 'display_name'>> {
+  const user = await withAppTransaction(deps.db, (tx) =>
+    tx.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst(),
+  );
+  const ok = user
+    ? await verify(user.password_hash, password).catch(() => false)
+    : await verify(await getDummyHash(), password).then(() => false);
+  if (!user || !ok || user.disabled) throw invalidCredentials();
+  return user;
+}
+
 /** Checks the password and opens a session; throws 401 on any mismatch (never says which). */
 export async function login(
   deps: AuthDeps,
   body: { username: string; password: string; deviceId: string },
 ): Promise<LoginResponse> {
-  const user = await withAppTransaction(deps.db, (tx) =>
-    tx.selectFrom('users').selectAll().where('username', '=', body.username).executeTakeFirst(),
-  );
-  const ok = user
-    ? await verify(user.password_hash, body.password).catch(() => false)
-    : await verify(await getDummyHash(), body.password).then(() => false);
-  if (!user || !ok || user.disabled) throw invalidCredentials();
+  const user = await checkPassword(deps, body.username, body.password);
   return withAppTransaction(deps.db, async (tx) => {
     const sessionId = randomUUID();
     const refreshToken = newRefreshToken();

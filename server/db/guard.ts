@@ -16,6 +16,8 @@ export const TENANT_TABLES: readonly string[] = [
   'tenant_seq',
   'tenant_policies',
   'audit_log',
+  'activity',
+  'alerts',
 ];
 
 /**

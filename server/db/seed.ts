@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Insertable, Kysely } from 'kysely';
 import type { Role } from '../../shared/access/policy.js';
 import { balanceId } from '../../shared/domain/schemas.js';
+import { appendAudit } from '../audit/log.js';
 import { hashPassword } from '../auth/service.js';
 import type { BalancesTable, DB, ItemsTable, MovementsTable } from './types.js';
 
@@ -175,6 +176,18 @@ export async function seed(owner: Kysely<DB>, opts: SeedOptions = {}): Promise<b
         .insertInto('tenant_seq')
         .values({ tenant_id: t.id, last_seq: 2 * n })
         .execute();
+      // One chain entry per tenant records the seed (not one per item: it is not user work).
+      await appendAudit(tx, {
+        tenantId: t.id,
+        actorId: 'seed',
+        deviceId: 'seed',
+        action: 'seed',
+        entity: 'tenant',
+        entityId: t.id,
+        after: { items: n, movements: n, balances: n, note: 'demo data with opening stock' },
+        reason: 'demo seed',
+        at: now,
+      });
     }
     return true;
   });

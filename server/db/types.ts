@@ -24,6 +24,7 @@ export type MembershipsTable = {
   valid_until: NullableTimestamp;
   policy_version: Generated<number>;
   grant_id: ColumnType<string | null, string | null | undefined, string | null>;
+  first_access_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 };
 export type SessionsTable = {
   id: string;
@@ -37,7 +38,12 @@ export type SessionsTable = {
 /** Refresh-token hashes that were rotated out; presenting one again means the token leaked. */
 export type SessionRefreshHistoryTable = { refresh_hash: string; session_id: string };
 export type ServerKeysTable = { id: string; value: string; created_at: Timestamp };
-export type TenantSeqTable = { tenant_id: string; last_seq: Num };
+export type TenantSeqTable = {
+  tenant_id: string;
+  last_seq: Num;
+  audit_seq: ColumnType<string | number, number | string | undefined, number | string>;
+  audit_head: ColumnType<string, string | undefined, string>;
+};
 export type ItemsTable = {
   tenant_id: string;
   id: string;
@@ -65,6 +71,7 @@ export type MovementsTable = {
   device_id: string;
   received_at: Timestamp;
   seq: Num;
+  reversal_of: ColumnType<string | null, string | null | undefined, string | null>;
 };
 export type BalancesTable = {
   tenant_id: string;
@@ -102,20 +109,60 @@ export type GrantRequestsTable = {
   decision_reason: string | null;
   created_at: Timestamp;
 };
-/** Append-only audit trail per tenant (RLS; the app role may only INSERT and SELECT). */
+/** Append-only, hash-chained audit trail per tenant (RLS; the app role may only INSERT and SELECT). */
 export type AuditLogTable = {
   tenant_id: string;
+  seq: Num;
   id: string;
-  seq: Generated<string | number>;
   at: Timestamp;
   actor_id: string;
   device_id: string | null;
+  device_time: NullableTimestamp;
   action: string;
   entity: string;
   entity_id: string;
   before: NullableJson;
   after: NullableJson;
+  before_hash: string | null;
+  after_hash: string | null;
   reason: string | null;
+  confirmation: NullableJson;
+  compensates: string | null;
+  prev_hash: string;
+  hash: string;
+};
+/** What users did, for the anomaly rules (RLS). */
+export type ActivityTable = { tenant_id: string; user_id: string; at: Timestamp; kind: string };
+/** Raised anomaly alerts (RLS), one per (tenant, dedup_key). */
+export type AlertsTable = {
+  tenant_id: string;
+  id: string;
+  rule: string;
+  user_id: string;
+  raised_at: Timestamp;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  count: number;
+  detail: Json;
+  source: string;
+  acknowledged_by: string | null;
+  acknowledged_at: NullableTimestamp;
+  dedup_key: string;
+};
+/** Webhook outbox (server-internal; only the dispatcher reads it). */
+export type AlertDeliveriesTable = {
+  id: string;
+  tenant_id: string;
+  alert_id: string;
+  /** Where it goes: each worker claims only the rows of its own webhook. */
+  url: string;
+  body: string;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: NullableTimestamp;
 };
 export type MigrationsTable = { name: string; applied_at: Timestamp };
 
@@ -133,6 +180,9 @@ export type DB = {
   tenant_policies: TenantPoliciesTable;
   grant_requests: GrantRequestsTable;
   audit_log: AuditLogTable;
+  activity: ActivityTable;
+  alerts: AlertsTable;
+  alert_deliveries: AlertDeliveriesTable;
   migrations: MigrationsTable;
 };
 

@@ -3,11 +3,17 @@ import type { z } from 'zod';
 import { TenantId } from '../../shared/domain/schemas.js';
 import type { AuthContext, AuthDeps } from '../auth/service.js';
 import { authenticate } from '../auth/service.js';
+import type { Alert } from '../../shared/api/alerts.js';
+import type { WebhookConfig } from '../alerts/service.js';
 import type { ChangeHub } from '../sync/hub.js';
 import { HttpError } from './errors.js';
 
 /** What route modules need from the server. */
-export type RouteContext = AuthDeps & { hub: ChangeHub };
+export type RouteContext = AuthDeps & {
+  hub: ChangeHub;
+  /** Alert delivery: the webhook (null: none) and the hook that wakes its worker after commit. */
+  alerts: { webhook: WebhookConfig | null; raised: (alerts: Alert[]) => void };
+};
 
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(value);

@@ -283,6 +283,7 @@ export function registerGrantRoutes(app: FastifyInstance, ctx: RouteContext): vo
                 valid_from: sql`excluded.valid_from`,
                 valid_until: sql`excluded.valid_until`,
                 grant_id: sql`excluded.grant_id`,
+                first_access_at: null,
                 policy_version: sql`memberships.policy_version + 1`,
               }),
             )

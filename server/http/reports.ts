@@ -2,14 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Role } from '../../shared/access/policy.js';
-import { roleCan } from '../../shared/access/policy.js';
-import { AuditQuery } from '../../shared/api/audit.js';
+import { DEFAULT_TENANT_SETTINGS, roleCan } from '../../shared/access/policy.js';
+import type { Alert } from '../../shared/api/alerts.js';
 import type { ReportResult } from '../../shared/api/reports.js';
 import { CrossTenantQuery, ExportQuery, ReportName } from '../../shared/api/reports.js';
-import { appendAudit, readAudit } from '../audit/log.js';
+import { recordActivity } from '../alerts/service.js';
+import { appendAudit } from '../audit/log.js';
 import type { UserScope } from '../db/scope.js';
 import type { DB } from '../db/types.js';
-import { withTenantScope, withUserScope } from '../db/scope.js';
+import { withUserScope } from '../db/scope.js';
 import { inventoryLines, projectInventory, toCsv } from '../reports/inventory.js';
 import type { RouteContext } from './common.js';
 import { auth, forbidden, parseOr400, tenantParam } from './common.js';
@@ -32,7 +33,7 @@ async function inventory(tx: Transaction<DB>, scope: UserScope, tenants: string[
   return projectInventory(lines, tenants, roles, scope.policies);
 }
 
-/** Reports, exports and the audit reader: every cell and snapshot goes through the shared policy. */
+/** Reports and exports: every cell goes through the shared policy. */
 export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { db } = ctx;
 
@@ -84,6 +85,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext): v
       throw new HttpError(400, 'unsupported_format', 'only format=csv is available');
     const q = parseOr400(ExportQuery, req.query ?? {}, 'query');
     const now = ctx.now();
+    let raised: Alert[] = [];
     const csv = await withUserScope(
       db,
       a.userId,
@@ -107,40 +109,25 @@ export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext): v
           },
           at: now,
         });
+        // Exports count for the off-hours rule.
+        raised = await recordActivity(
+          tx,
+          tenant,
+          scope.policies[tenant]?.settings ?? DEFAULT_TENANT_SETTINGS,
+          [{ tenantId: tenant, userId: a.userId, at: now.toISOString(), kind: 'export' }],
+          now,
+          ctx.alerts.webhook,
+        );
         return toCsv(result);
       },
       { at: ctx.at() },
     );
+    ctx.alerts.raised(raised);
     const stamp = now.toISOString().slice(0, 10);
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${report}-${tenant}-${stamp}.csv"`)
       .header('cache-control', 'no-store')
       .send(csv);
-  });
-
-  app.get('/api/t/:tenant/audit', async (req) => {
-    const a = await auth(ctx, req);
-    const tenant = tenantParam(req);
-    const q = parseOr400(AuditQuery, req.query ?? {}, 'query');
-    return withTenantScope(
-      db,
-      a.userId,
-      tenant,
-      (tx, scope) =>
-        // Readers with audit rights see the tenant's entries; everyone else (operators) their own.
-        readAudit(
-          tx,
-          {
-            tenantId: tenant,
-            userId: a.userId,
-            role: scope.role,
-            policy: scope.policy,
-            ownOnly: !roleCan(scope.role, 'audit:read'),
-          },
-          q,
-        ),
-      { at: ctx.at() },
-    );
   });
 }

@@ -23,7 +23,19 @@ const ControlPayload = z.object({
 });
 export type ControlPayload = z.infer<typeof ControlPayload>;
 
-export type HubMessage = ({ kind: 'change' } & ChangePayload) | ({ kind: 'control' } & ControlPayload);
+/** A new anomaly alert of a tenant. */
+const AlertPayload = z.object({
+  alert: z.literal(true),
+  tenantId: z.string(),
+  alertId: z.string(),
+  rule: z.string(),
+});
+export type AlertPayload = z.infer<typeof AlertPayload>;
+
+export type HubMessage =
+  | ({ kind: 'change' } & ChangePayload)
+  | ({ kind: 'control' } & ControlPayload)
+  | ({ kind: 'alert' } & AlertPayload);
 
 type Listener = (m: HubMessage) => void;
 
@@ -51,7 +63,12 @@ export class ChangeHub {
     try {
       const json: unknown = JSON.parse(raw);
       const c = ControlPayload.safeParse(json);
-      msg = c.success ? { kind: 'control', ...c.data } : { kind: 'change', ...ChangePayload.parse(json) };
+      const a = AlertPayload.safeParse(json);
+      msg = c.success
+        ? { kind: 'control', ...c.data }
+        : a.success
+          ? { kind: 'alert', ...a.data }
+          : { kind: 'change', ...ChangePayload.parse(json) };
     } catch {
       return;
     }

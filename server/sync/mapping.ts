@@ -45,6 +45,7 @@ export function movementRowToDoc(r: Selectable<MovementsTable>): MovementDoc {
     createdAt: toIso(r.created_at),
     createdBy: r.created_by,
     deviceId: r.device_id,
+    reversalOf: r.reversal_of ?? null,
     seq: toNum(r.seq),
     _deleted: false,
   };
@@ -114,5 +115,6 @@ export function movementContent(m: MovementDoc): Record<string, unknown> {
     // Compare instants, not spellings: "…+00:00" and "…Z" are the same createdAt.
     createdAt: Date.parse(m.createdAt),
     deviceId: m.deviceId,
+    reversalOf: m.reversalOf ?? null,
   };
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Entity } from '../../shared/access/policy.js';
 import { fieldAccess, governedFields, MASKED, project } from '../../shared/access/policy.js';
 import { balanceId, ItemDoc, MovementDoc, movementDelta } from '../../shared/domain/schemas.js';
@@ -10,10 +10,14 @@ import type {
   Rejection,
   SyncCollection,
 } from '../../shared/sync/protocol.js';
-import { appendAudit } from '../audit/log.js';
+import type { ActivityEvent } from '../../shared/alerts/rules.js';
+import type { NewAuditEntry } from '../audit/log.js';
+import { appendAudits } from '../audit/log.js';
+import type { AuditBindingDeps } from './audit-binding.js';
+import { AuditBinder, isRefusal, reversalProblem } from './audit-binding.js';
 import { CHANGES_CHANNEL } from '../db/connect.js';
 import type { TenantScope } from '../db/scope.js';
-import type { DB } from '../db/types.js';
+import type { BalancesTable, DB, ItemsTable, MovementsTable } from '../db/types.js';
 import {
   balanceRowToDoc,
   deepEqual,
@@ -162,7 +166,13 @@ function invisibleWrites(scope: TenantScope, entity: Entity, raw: Doc): { cleane
   return { cleaned, bad };
 }
 
-export type PushOutcome = { response: PushResponse; seq: number; changed: SyncCollection[] };
+export type PushOutcome = {
+  response: PushResponse;
+  seq: number;
+  changed: SyncCollection[];
+  /** What the push did, for the anomaly rules: accepted changes (device time) and refusals. */
+  activity: ActivityEvent[];
+};
 
 /**
  * Applies one push in the caller's scope transaction. Rows are judged one by one; a refused row
@@ -174,12 +184,16 @@ export async function push(
   collection: SyncCollection,
   body: PushRequest,
   now: Date,
-  deviceId: string | null = null,
+  _deviceId: string | null = null,
+  auditDeps?: AuditBindingDeps,
 ): Promise<PushOutcome> {
   const { tenantId, role, userId } = scope;
   const overrides = scope.policy.overrides;
   const conflicts: Doc[] = [];
   const rejections: Rejection[] = [];
+  // Movements accepted now or earlier, with their sequence: the client counts them correctly
+  // until it pulls them back (a balance may arrive first).
+  const accepted: { id: string; seq: number }[] = [];
   const view = (d: Doc): Doc => project(role, collection, d, overrides);
 
   // Lock the tenant's counter first: pushes in one tenant serialize here, and the lock is held to
@@ -198,6 +212,105 @@ export async function push(
   const startSeq = Number(locked.last_seq);
   let seq = startSeq;
   const changed = new Set<SyncCollection>();
+  // Every accepted change is bound to exactly one chain entry (I4), appended in order at the end.
+  const binder = new AuditBinder(tx, scope, collection, body.audit, now, auditDeps);
+  const audits: NewAuditEntry[] = [];
+  const activity: ActivityEvent[] = [];
+
+  // Performance (movements): stored rows of the pushed ids come in one query, and accepted
+  // movements and their balance deltas are written in bulk before the counter update below —
+  // the same rows, seqs and balances as one statement per movement, in far fewer round trips.
+  const prefetched = new Set<string>();
+  const knownMovements = new Map<string, MovementDoc>();
+  const pendingMovements: Insertable<MovementsTable>[] = [];
+  const pendingBalances = new Map<string, Insertable<BalancesTable> & { quantity: number }>();
+  if (collection === 'movements') {
+    const ids = [
+      ...new Set(
+        body.changes
+          .map((c) => c.newDocumentState['id'])
+          .filter((id): id is string => typeof id === 'string' && UUID_RE.test(id)),
+      ),
+    ];
+    if (ids.length > 0) {
+      const rows = await tx
+        .selectFrom('movements')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', 'in', ids)
+        .execute();
+      for (const id of ids) prefetched.add(id.toLowerCase());
+      for (const r of rows) knownMovements.set(r.id.toLowerCase(), movementRowToDoc(r));
+    }
+  }
+  // Performance (items): the same for item pushes — stored rows of the pushed ids in one query,
+  // creations inserted in bulk. An id written earlier in this push is flushed and read back from
+  // the table, so a second change of it is judged against what the first one stored.
+  const knownItems = new Map<string, ItemDoc>();
+  const touchedItems = new Set<string>();
+  const pendingItems: Insertable<ItemsTable>[] = [];
+  if (collection === 'items') {
+    const ids = [
+      ...new Set(
+        body.changes
+          .map((c) => c.newDocumentState['id'])
+          .filter((id): id is string => typeof id === 'string' && UUID_RE.test(id)),
+      ),
+    ];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await tx
+        .selectFrom('items')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', 'in', ids.slice(i, i + 1000))
+        .execute();
+      for (const r of rows) knownItems.set(r.id.toLowerCase(), itemRowToDoc(r));
+    }
+    for (const id of ids) prefetched.add(id.toLowerCase());
+  }
+  const flushItems = async (): Promise<void> => {
+    for (let i = 0; i < pendingItems.length; i += 1000) {
+      await tx
+        .insertInto('items')
+        .values(pendingItems.slice(i, i + 1000))
+        .execute();
+    }
+    pendingItems.length = 0;
+  };
+  /** The stored item (as `loadItem` reads it), from the prefetch unless this push wrote it. */
+  const storedItem = async (id: string): Promise<ItemDoc | undefined> => {
+    const key = id.toLowerCase();
+    if (touchedItems.has(key)) {
+      await flushItems();
+      return loadItem(tx, tenantId, id);
+    }
+    if (prefetched.has(key)) return knownItems.get(key);
+    return loadItem(tx, tenantId, id);
+  };
+  const flushMovements = async (): Promise<void> => {
+    for (let i = 0; i < pendingMovements.length; i += 1000) {
+      await tx
+        .insertInto('movements')
+        .values(pendingMovements.slice(i, i + 1000))
+        .execute();
+    }
+    pendingMovements.length = 0;
+    const balances = [...pendingBalances.values()];
+    pendingBalances.clear();
+    for (let i = 0; i < balances.length; i += 1000) {
+      await tx
+        .insertInto('balances')
+        .values(balances.slice(i, i + 1000))
+        .onConflict((oc) =>
+          oc.columns(['tenant_id', 'id']).doUpdateSet({
+            quantity: sql`balances.quantity + excluded.quantity`,
+            updated_at: sql`excluded.updated_at`,
+            seq: sql`excluded.seq`,
+          }),
+        )
+        .execute();
+    }
+  };
 
   for (const change of body.changes) {
     const raw = stripInternal(change.newDocumentState);
@@ -205,8 +318,11 @@ export async function push(
     const validId = UUID_RE.test(id) || (collection === 'balances' && id.length > 0 && id.length <= 200);
     const master = async (): Promise<Doc | undefined> => {
       if (!validId) return undefined;
-      if (collection === 'items') return loadItem(tx, tenantId, id);
-      if (collection === 'movements') return loadMovement(tx, tenantId, id);
+      if (collection === 'items') return storedItem(id);
+      if (collection === 'movements') {
+        await flushMovements();
+        return loadMovement(tx, tenantId, id);
+      }
       return loadBalance(tx, tenantId, id);
     };
     const reject = async (code: Rejection['code'], reason: string, known?: Doc): Promise<void> => {
@@ -215,6 +331,12 @@ export async function push(
       // No master: tell the client to drop its local version so it returns to the server state.
       conflicts.push(view(m ?? { ...raw, _deleted: true }));
     };
+
+    const mismatch = binder.actorMismatch(id);
+    if (mismatch) {
+      await reject(mismatch.code, mismatch.reason);
+      continue;
+    }
 
     if (collection === 'balances') {
       await reject('forbidden', 'balances are derived from movements and cannot be written');
@@ -243,7 +365,14 @@ export async function push(
         await reject('forbidden', `role ${role} may not record movements`);
         continue;
       }
-      const existing = await loadMovement(tx, tenantId, m.id);
+      const key = m.id.toLowerCase();
+      let existing: MovementDoc | undefined;
+      if (pendingMovements.some((p) => p.id.toLowerCase() === key)) {
+        // The same id twice in one push: judge the second against the stored first, as before.
+        await flushMovements();
+        existing = await loadMovement(tx, tenantId, m.id);
+      } else if (prefetched.has(key)) existing = knownMovements.get(key);
+      else existing = await loadMovement(tx, tenantId, m.id);
       if (existing) {
         if (m._deleted === true)
           await reject('immutable', 'movements cannot be deleted; record a correcting movement', existing);
@@ -251,58 +380,78 @@ export async function push(
           await reject('immutable', 'a movement with this id exists with different content', existing);
         }
         // Same content: a retried push, already applied once — nothing to do.
+        else accepted.push({ id: m.id, seq: existing.seq });
         continue;
       }
       if (m._deleted === true) {
         await reject('immutable', 'movements cannot be deleted');
         continue;
       }
+      if (m.reversalOf) {
+        await flushMovements();
+        const problem = await reversalProblem(tx, tenantId, m);
+        if (problem !== null) {
+          await reject('invalid', problem);
+          continue;
+        }
+      }
+      const createdDoc: Doc = {
+        ...m,
+        createdAt: new Date(m.createdAt).toISOString(),
+        createdBy: userId,
+        reversalOf: m.reversalOf ?? null,
+        seq: seq + 1,
+        _deleted: false,
+      };
+      const boundMovement = await binder.bind(m.id, null, createdDoc, 'create');
+      if (isRefusal(boundMovement)) {
+        await reject(boundMovement.code, boundMovement.reason);
+        continue;
+      }
+      audits.push(boundMovement.entry);
+      activity.push(...boundMovement.activity);
       seq += 1;
-      await tx
-        .insertInto('movements')
-        .values({
-          tenant_id: tenantId,
-          id: m.id,
-          item_id: m.itemId,
-          type: m.type,
-          quantity: m.quantity,
-          from_location_id: m.fromLocationId,
-          to_location_id: m.toLocationId,
-          batch: m.batch,
-          note: m.note,
-          created_at: m.createdAt,
-          // The actor is who authenticated, whatever the document claims (I4).
-          created_by: userId,
-          device_id: m.deviceId,
-          received_at: now,
-          seq,
-        })
-        .execute();
+      accepted.push({ id: m.id, seq });
+      pendingMovements.push({
+        tenant_id: tenantId,
+        id: m.id,
+        item_id: m.itemId,
+        type: m.type,
+        quantity: m.quantity,
+        from_location_id: m.fromLocationId,
+        to_location_id: m.toLocationId,
+        batch: m.batch,
+        note: m.note,
+        created_at: m.createdAt,
+        // The actor is who authenticated, whatever the document claims (I4).
+        created_by: userId,
+        device_id: m.deviceId,
+        reversal_of: m.reversalOf ?? null,
+        received_at: now,
+        seq,
+      });
       const locations = [
         ...new Set([m.toLocationId, m.fromLocationId].filter((x): x is string => x !== null)),
       ];
       for (const loc of locations) {
         const delta = movementDelta(m, loc);
-        await tx
-          .insertInto('balances')
-          .values({
+        const bid = balanceId(m.itemId, loc, m.batch);
+        const b = pendingBalances.get(bid);
+        if (b) {
+          b.quantity += delta;
+          b.seq = seq;
+        } else {
+          pendingBalances.set(bid, {
             tenant_id: tenantId,
-            id: balanceId(m.itemId, loc, m.batch),
+            id: bid,
             item_id: m.itemId,
             location_id: loc,
             batch: m.batch,
             quantity: delta,
             updated_at: now,
             seq,
-          })
-          .onConflict((oc) =>
-            oc.columns(['tenant_id', 'id']).doUpdateSet({
-              quantity: sql`balances.quantity + excluded.quantity`,
-              updated_at: sql`excluded.updated_at`,
-              seq: sql`excluded.seq`,
-            }),
-          )
-          .execute();
+          });
+        }
       }
       changed.add('movements');
       changed.add('balances');
@@ -331,7 +480,7 @@ export async function push(
       await reject('forbidden', `role ${role} may not change items`);
       continue;
     }
-    const stored = await loadItem(tx, tenantId, doc.id);
+    const stored = await storedItem(doc.id);
     if (!stored) {
       const incomingNew = doc as Record<string, unknown>;
       const denied = fields.find(
@@ -341,32 +490,39 @@ export async function push(
         await reject('forbidden', `role ${role} may not create items${denied ? ` (${denied})` : ''}`);
         continue;
       }
-      seq += 1;
-      await tx
-        .insertInto('items')
-        .values({
-          tenant_id: tenantId,
-          id: doc.id,
-          sku: doc.sku,
-          name: doc.name,
-          barcode: doc.barcode,
-          uom: doc.uom,
-          purchase_price: writable(scope, 'items', 'purchasePrice') ? (doc.purchasePrice ?? null) : null,
-          updated_at: now,
-          seq,
-          deleted: doc._deleted === true,
-        })
-        .execute();
-      const created = await loadItem(tx, tenantId, doc.id);
-      await appendAudit(tx, {
+      const purchasePrice = writable(scope, 'items', 'purchasePrice') ? (doc.purchasePrice ?? null) : null;
+      const createdItem: Doc = {
+        id: doc.id,
         tenantId,
-        actorId: userId,
-        deviceId,
-        action: 'create',
-        entity: 'items',
-        entityId: doc.id,
-        after: created,
-        at: now,
+        sku: doc.sku,
+        name: doc.name,
+        barcode: doc.barcode,
+        uom: doc.uom,
+        purchasePrice,
+        updatedAt: now.toISOString(),
+        seq: seq + 1,
+        _deleted: doc._deleted === true,
+      };
+      const boundCreate = await binder.bind(doc.id, null, createdItem, 'create');
+      if (isRefusal(boundCreate)) {
+        await reject(boundCreate.code, boundCreate.reason);
+        continue;
+      }
+      audits.push(boundCreate.entry);
+      activity.push(...boundCreate.activity);
+      seq += 1;
+      touchedItems.add(doc.id.toLowerCase());
+      pendingItems.push({
+        tenant_id: tenantId,
+        id: doc.id,
+        sku: doc.sku,
+        name: doc.name,
+        barcode: doc.barcode,
+        uom: doc.uom,
+        purchase_price: purchasePrice,
+        updated_at: now,
+        seq,
+        deleted: doc._deleted === true,
       });
       changed.add('items');
       continue;
@@ -399,8 +555,22 @@ export async function push(
       continue;
     }
     if (!dirty) continue;
-    seq += 1;
     const n = next as ItemDoc;
+    const deleting = n._deleted === true && stored._deleted !== true;
+    const boundUpdate = await binder.bind(
+      doc.id,
+      stored,
+      { ...n, updatedAt: now.toISOString(), seq: seq + 1 },
+      deleting ? 'delete' : 'update',
+    );
+    if (isRefusal(boundUpdate)) {
+      await reject(boundUpdate.code, boundUpdate.reason, stored);
+      continue;
+    }
+    audits.push(boundUpdate.entry);
+    activity.push(...boundUpdate.activity);
+    seq += 1;
+    touchedItems.add(doc.id.toLowerCase());
     await tx
       .updateTable('items')
       .set({
@@ -417,25 +587,18 @@ export async function push(
       .where('tenant_id', '=', tenantId)
       .where('id', '=', doc.id)
       .execute();
-    await appendAudit(tx, {
-      tenantId,
-      actorId: userId,
-      deviceId,
-      action: n._deleted === true && stored._deleted !== true ? 'delete' : 'update',
-      entity: 'items',
-      entityId: doc.id,
-      before: stored,
-      after: { ...n, updatedAt: now.toISOString(), seq },
-      at: now,
-    });
     changed.add('items');
   }
 
+  await flushMovements();
+  await flushItems();
+  await appendAudits(tx, audits);
+  if (rejections.length > 0) activity.push({ tenantId, userId, at: now.toISOString(), kind: 'rejected' });
   if (seq > startSeq) {
     await tx.updateTable('tenant_seq').set({ last_seq: seq }).where('tenant_id', '=', tenantId).execute();
     // Delivered on commit only, so listeners never hear about a rolled-back push.
     const payload = JSON.stringify({ tenantId, seq, collections: [...changed] });
     await sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${payload})`.execute(tx);
   }
-  return { response: { conflicts, rejections }, seq, changed: [...changed] };
+  return { response: { conflicts, rejections, accepted }, seq, changed: [...changed], activity };
 }

@@ -1,4 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Role } from '../../shared/access/policy.js';
+import { roleCan } from '../../shared/access/policy.js';
 import type { StreamEvent } from '../../shared/sync/protocol.js';
 import type { AuthDeps } from '../auth/service.js';
 import { authenticate, isSessionLive } from '../auth/service.js';
@@ -29,10 +31,19 @@ export async function openStream(
   // never lost (the client may see it twice, which is harmless).
   const unsubscribe = await deps.hub.subscribe(tenantId, (c) => (send ? send(c) : pending.push(c)));
   let seq: number;
+  // Alerts go only to those who may read them; the role is re-read on every recheck.
+  let role: Role | null = null;
   try {
-    seq = await withTenantScope(deps.db, auth.userId, tenantId, (tx) => currentSeq(tx, tenantId), {
-      at: deps.at(),
-    });
+    seq = await withTenantScope(
+      deps.db,
+      auth.userId,
+      tenantId,
+      async (tx, s) => {
+        role = s.role;
+        return currentSeq(tx, tenantId);
+      },
+      { at: deps.at() },
+    );
   } catch (e) {
     unsubscribe();
     throw e;
@@ -76,7 +87,10 @@ export async function openStream(
         deps.db,
         auth.userId,
         tenantId,
-        (_tx, s) => Promise.resolve(s.policyVersion),
+        (_tx, s) => {
+          role = s.role;
+          return Promise.resolve(s.policyVersion);
+        },
         {
           at: deps.at(),
         },
@@ -104,6 +118,11 @@ export async function openStream(
     if (closed) return;
     if (m.kind === 'change') {
       write({ type: 'change', tenantId: m.tenantId, seq: m.seq, collections: m.collections });
+      return;
+    }
+    if (m.kind === 'alert') {
+      if (role !== null && roleCan(role, 'alerts:read'))
+        write({ type: 'alert', tenantId: m.tenantId, alertId: m.alertId, rule: m.rule });
       return;
     }
     if (m.userId !== undefined && m.userId !== auth.userId) return;

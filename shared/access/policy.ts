@@ -43,9 +43,37 @@ export const TenantSettings = z
     tenantColumn: z.enum(['auto', 'required', 'hidden']).default('auto'),
     /** Wipe every local partition of a user at logout (shared PCs). */
     wipeOnLogout: z.boolean().default(false),
+    /** Destructive changes moving more than this quantity need a second person's co-sign (null: never). */
+    cosignAboveQuantity: z.number().nonnegative().nullable().default(1000),
+    /** Working hours for alerts on destructive changes and exports (null: no such alert). */
+    workingHours: z
+      .object({
+        /** 'HH:MM' local to `timeZone`. */
+        start: z.string().regex(/^\d{2}:\d{2}$/),
+        end: z.string().regex(/^\d{2}:\d{2}$/),
+        /** 0 = Sunday … 6 = Saturday. */
+        days: z.array(z.number().int().min(0).max(6)).max(7),
+        timeZone: z.string().min(1).max(64),
+      })
+      .strict()
+      .nullable()
+      .default(null),
+    /** More than `count` changes by one user within `minutes` raise an alert. */
+    rapidChanges: z
+      .object({ count: z.number().int().positive(), minutes: z.number().positive() })
+      .strict()
+      .default({ count: 40, minutes: 5 }),
+    /** More than `count` rejected pushes by one user within `minutes` raise an alert. */
+    rejectedPushes: z
+      .object({ count: z.number().int().positive(), minutes: z.number().positive() })
+      .strict()
+      .default({ count: 5, minutes: 15 }),
   })
   .strict();
 export type TenantSettings = z.infer<typeof TenantSettings>;
+
+/** Settings of a tenant that never changed them. */
+export const DEFAULT_TENANT_SETTINGS: TenantSettings = TenantSettings.parse({});
 
 /** The field policy of one tenant as the server hands it to its members. */
 export const TenantPolicy = z.object({
@@ -277,6 +305,10 @@ export const Action = z.enum([
   'report:cross-tenant',
   'export',
   'audit:read',
+  'audit:verify',
+  'audit:rollback',
+  'cosign',
+  'alerts:read',
 ]);
 export type Action = z.infer<typeof Action>;
 
@@ -290,6 +322,10 @@ const ACTIONS: Record<Action, readonly Role[]> = {
   'report:cross-tenant': ['admin', 'manager', 'finance', 'auditor'],
   export: ['admin', 'manager', 'finance', 'auditor'],
   'audit:read': ['admin', 'manager', 'finance', 'auditor'],
+  'audit:verify': ['admin', 'manager', 'finance', 'auditor'],
+  'audit:rollback': ['admin', 'manager'],
+  cosign: ['admin', 'manager'],
+  'alerts:read': ['admin', 'manager'],
 };
 
 /** May `role` take `action`? */

@@ -36,6 +36,8 @@ export const LoginResponse = z.object({
   user: PublicUser,
   memberships: z.array(Membership),
   policies: TenantPolicies.default({}),
+  /** This user's co-sign key (hex): kept encrypted under the password to co-sign offline. */
+  cosignKey: z.string().optional(),
 });
 export type LoginResponse = z.infer<typeof LoginResponse>;
 

@@ -46,6 +46,8 @@ export const MovementDoc = z
     toLocationId: z.string().min(1).max(64).nullable(),
     batch: z.string().max(64).nullable(),
     note: z.string().max(500).nullable(),
+    /** For a compensating movement (rollback): the movement it reverses. */
+    reversalOf: DocId.nullable().optional(),
     createdAt: isoTime,
     createdBy: z.string().max(64),
     deviceId: z.string().max(64),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ClientAuditEntry } from '../audit/entry.js';
 import { BalanceDoc, ItemDoc, MovementDoc } from '../domain/schemas.js';
 
 /** Collections that replicate in the walking skeleton, by their local (and URL) names. */
@@ -44,17 +45,31 @@ export const PushRow = z
   .strict();
 export type PushRow = z.infer<typeof PushRow>;
 
-/** Body of `POST …/push`. Audit entries arrive with issue 4; the field is accepted now. */
+/**
+ * Body of `POST …/push`: the changes and, for each, at least one audit entry naming its document
+ * (`entityId`). A change without its audit entry is rejected (`audit-missing`).
+ */
 export const PushRequest = z
   .object({
     changes: z.array(PushRow).min(1).max(500),
-    audit: z.array(z.record(z.string(), z.unknown())).max(500).optional(),
+    audit: z.array(ClientAuditEntry).max(2000).default([]),
   })
   .strict();
 export type PushRequest = z.infer<typeof PushRequest>;
 
 /** Why the server refused one change. */
-export const RejectionCode = z.enum(['forbidden', 'invalid', 'wrong-tenant', 'immutable', 'conflict']);
+export const RejectionCode = z.enum([
+  'forbidden',
+  'invalid',
+  'wrong-tenant',
+  'immutable',
+  'conflict',
+  'audit-missing',
+  'actor-mismatch',
+  'confirmation-required',
+  'confirmation-invalid',
+  'cosign-invalid',
+]);
 export type RejectionCode = z.infer<typeof RejectionCode>;
 
 /** A refused change: reported so the client can file it in Needs attention (I6). */
@@ -68,6 +83,11 @@ export type Rejection = { id: string; code: RejectionCode; reason: string };
 export type PushResponse<D = Record<string, unknown>> = {
   conflicts: D[];
   rejections: Rejection[];
+  /**
+   * Movements the server accepted (or already had), with their tenant sequence. The client needs
+   * it until the movement itself is pulled back: a balance pulled earlier already counts it.
+   */
+  accepted?: { id: string; seq: number }[];
 };
 
 /** Events on `GET /api/t/:tenant/sync/stream` (server-sent events; `event:` is the type). */
@@ -76,6 +96,8 @@ export type StreamEvent =
   | { type: 'change'; tenantId: string; seq: number; collections: SyncCollection[] }
   | { type: 'membership-revoked'; tenantId: string }
   | { type: 'policy-changed'; tenantId: string; policyVersion: number }
+  /** A new anomaly alert (only to members who may read alerts); fetch it from `…/alerts`. */
+  | { type: 'alert'; tenantId: string; alertId: string; rule: string }
   | { type: 'session-ended' };
 
 /** The error body of every 4xx/5xx answer. */

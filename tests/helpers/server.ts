@@ -1,9 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import type { LoginResponse } from '../../shared/api/auth.js';
+import type { ClientAuditEntry } from '../../shared/audit/entry.js';
 import type { StreamEvent } from '../../shared/sync/protocol.js';
+import type { WebhookConfig } from '../../server/alerts/service.js';
 import type { Database, DB } from '../../server/db/types.js';
 import { startServer } from '../../server/start.js';
 
@@ -35,6 +37,8 @@ export type TestServerOptions = {
   jwtSecret?: Uint8Array;
   /** Update feed folder served at `/updates/`. */
   updatesDir?: string;
+  /** Outbound alert webhook. */
+  alertWebhook?: WebhookConfig | null;
 };
 
 export const ADMIN_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -89,6 +93,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       staticDir: opts.staticDir,
       updatesDir: opts.updatesDir,
       jwtSecret: opts.jwtSecret,
+      alertWebhook: opts.alertWebhook,
     });
     return {
       url: s.url,
@@ -118,6 +123,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       staticDir: opts.staticDir,
       updatesDir: opts.updatesDir,
       jwtSecret: opts.jwtSecret,
+      alertWebhook: opts.alertWebhook,
     });
     return {
       url: s.url,
@@ -268,4 +274,47 @@ export async function openSse(url: string, tenant: string, token: string): Promi
       ac.abort();
     },
   };
+}
+
+/** The audit entry a client records with a change (I4): `actorId` is the user the test signs in as. */
+export function auditEntry(
+  actorId: string,
+  entity: ClientAuditEntry['entity'],
+  entityId: string,
+  over: Partial<ClientAuditEntry> = {},
+): ClientAuditEntry {
+  return {
+    id: randomUUID(),
+    entity,
+    entityId,
+    action: 'update',
+    actorId,
+    deviceId: 'test-device',
+    deviceTime: new Date().toISOString(),
+    reason: null,
+    confirmation: null,
+    ...over,
+  };
+}
+
+/** One audit entry per pushed change (creates for movements, updates for items unless told). */
+export function auditFor(
+  actorId: string,
+  collection: string,
+  changes: readonly { newDocumentState: Record<string, unknown> }[],
+  over: Partial<ClientAuditEntry> = {},
+): ClientAuditEntry[] {
+  const entity = (collection === 'balances' ? 'movements' : collection) as ClientAuditEntry['entity'];
+  const seen = new Set<string>();
+  const out: ClientAuditEntry[] = [];
+  for (const c of changes) {
+    const raw = c.newDocumentState.id;
+    const id = typeof raw === 'string' ? raw : '';
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(
+      auditEntry(actorId, entity, id, { action: collection === 'movements' ? 'create' : 'update', ...over }),
+    );
+  }
+  return out;
 }

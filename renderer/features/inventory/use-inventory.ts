@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import { combineLatest, distinctUntilChanged, map, switchMap } from 'rxjs';
+import { combineLatest, distinctUntilChanged, map, Observable, switchMap } from 'rxjs';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../../shared/domain/schemas.js';
 import { onHandByItem } from '../../../shared/domain/stock.js';
+import { effectiveSeq, useAcks } from '../../data/acks.js';
 import type { TenantDatabase } from '../../data/database.js';
 import { toRows, type InventoryRow } from './model.js';
 
@@ -24,9 +25,16 @@ export function useInventory(db: TenantDatabase | null): { rows: InventoryRow[] 
       ),
       map((docs) => docs.map((d) => d.toJSON() as MovementDoc)),
     );
-    const sub = combineLatest([items$, balances$, movements$]).subscribe(([items, balances, movements]) => {
-      setRows(toRows(items, onHandByItem(balances, movements)));
+    const acks$ = new Observable<ReadonlyMap<string, number>>((sub) => {
+      sub.next(useAcks.getState().seqs);
+      return useAcks.subscribe((s) => sub.next(s.seqs));
     });
+    const sub = combineLatest([items$, balances$, movements$, acks$]).subscribe(
+      ([items, balances, movements, acks]) => {
+        const known = movements.map((m) => ({ ...m, seq: effectiveSeq(m, acks) }));
+        setRows(toRows(items, onHandByItem(balances, known)));
+      },
+    );
     return () => sub.unsubscribe();
   }, [db]);
   return { rows };

@@ -2,8 +2,11 @@ import { useEffect, useMemo, useRef, useState, type SyntheticEvent } from 'react
 import { useTranslation } from 'react-i18next';
 import { canWriteEntity, MASKED } from '../../../shared/access/policy.js';
 import type { ItemDoc } from '../../../shared/domain/schemas.js';
-import { useWorkspace } from '../../data/workspace.js';
+import { currentActor, useWorkspace } from '../../data/workspace.js';
+import { deleteItem, patchItem } from '../../data/writes.js';
+import { requestConfirmation } from '../../state/confirm.js';
 import { principalOf, useSession } from '../../state/session.js';
+import { StockPanel } from './StockPanel.js';
 import { checkDraft, draftPatch, fieldModes, ITEM_FIELDS, type ItemDraft, type ItemField } from './model.js';
 
 const toDraft = (i: ItemDoc): ItemDraft => ({
@@ -38,10 +41,12 @@ export function ItemEditor({ itemId, onClose }: { itemId: string; onClose: () =>
     return () => sub.unsubscribe();
   }, [db, itemId]);
 
+  const loaded = item !== null && draft !== null;
   useEffect(() => {
+    // The dialog element exists only once the item has loaded.
     const d = dialog.current;
-    if (d && !d.open) d.showModal();
-  }, []);
+    if (loaded && d && !d.open) d.showModal();
+  }, [loaded]);
 
   const principal = principalOf(session);
   const modes = useMemo(
@@ -60,10 +65,32 @@ export function ItemEditor({ itemId, onClose }: { itemId: string; onClose: () =>
     e.preventDefault();
     if (!db || !changed || Object.keys(errors).length > 0) return;
     try {
-      const doc = await db.items.findOne(itemId).exec();
-      if (!doc) return;
-      await doc.incrementalPatch({ ...patch, updatedAt: new Date().toISOString() });
+      await patchItem(db, currentActor(), itemId, patch);
       setMessage({ kind: 'ok', text: t('items.saved') });
+    } catch (err) {
+      setMessage({
+        kind: 'error',
+        text: t('items.failed', { message: err instanceof Error ? err.message : String(err) }),
+      });
+    }
+  };
+
+  const remove = async () => {
+    if (!db || !tenantId) return;
+    const confirmation = await requestConfirmation({
+      kind: 'delete',
+      subject: `${item.sku} — ${item.name}`,
+      identifying: item.sku,
+      needsCosign: false,
+      tenantId,
+      entity: 'items',
+      entityId: item.id,
+      action: 'delete',
+    });
+    if (!confirmation) return;
+    try {
+      await deleteItem(db, currentActor(), item.id, { reason: confirmation.reason, confirmation });
+      dialog.current?.close();
     } catch (err) {
       setMessage({
         kind: 'error',
@@ -113,6 +140,11 @@ export function ItemEditor({ itemId, onClose }: { itemId: string; onClose: () =>
           <button type="button" onClick={() => dialog.current?.close()}>
             {t('items.cancel')}
           </button>
+          <span title={canEdit ? undefined : t('items.cannotEdit')}>
+            <button type="button" className="danger" disabled={!canEdit} onClick={() => void remove()}>
+              {t('items.delete')}
+            </button>
+          </span>
         </div>
         {saveReason && !changed && canEdit ? null : saveReason && <p className="hint">{saveReason}</p>}
         {message && (
@@ -121,6 +153,8 @@ export function ItemEditor({ itemId, onClose }: { itemId: string; onClose: () =>
           </p>
         )}
       </form>
+      {/* Outside the form: the panel has forms of its own, and forms do not nest. */}
+      <StockPanel item={item} />
     </dialog>
   );
 }

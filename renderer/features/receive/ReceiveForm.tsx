@@ -2,7 +2,8 @@ import { useRef, useState, type SyntheticEvent, type KeyboardEvent } from 'react
 import { useTranslation } from 'react-i18next';
 import { canWriteEntity } from '../../../shared/access/policy.js';
 import type { ItemDoc } from '../../../shared/domain/schemas.js';
-import { deviceId, useWorkspace } from '../../data/workspace.js';
+import { currentActor, deviceId, useWorkspace } from '../../data/workspace.js';
+import { recordMovement } from '../../data/writes.js';
 import { principalOf, useSession } from '../../state/session.js';
 import { useSyncStatus } from '../../state/sync.js';
 import { checkReceive, receiptMovement } from './model.js';
@@ -88,7 +89,7 @@ export function ReceiveForm() {
         deviceId: deviceId(),
         now: new Date(),
       });
-      await db.movements.insert(movement);
+      await recordMovement(db, currentActor(), movement);
       const args = { quantity: check.quantity, sku: it.sku, location: check.location };
       setFeedback({ kind: 'ok', text: online ? t('receive.saved', args) : t('receive.savedOffline', args) });
       setCode('');

@@ -7,11 +7,11 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MASKED } from '../../../shared/access/policy.js';
-import type { AuditPage } from '../../../shared/api/audit.js';
+import type { AuditChainPage, AuditPage, AuditVerifyAnswer } from '../../../shared/api/audit.js';
 import type { ReportResult } from '../../../shared/api/reports.js';
 import type { PullResponse, PushResponse } from '../../../shared/sync/protocol.js';
 import type { TestServer } from '../../helpers/server.js';
-import { api, integrationBackends, openSse, startTestServer } from '../../helpers/server.js';
+import { api, auditFor, integrationBackends, openSse, startTestServer } from '../../helpers/server.js';
 import type { Doc, World } from './world.js';
 import {
   auditEntries,
@@ -131,6 +131,29 @@ describe.each(backends)('isolation properties (%s)', (backend) => {
           }
           for (const e of expected) expect(got.get(e.id), ctx).toEqual(e);
         });
+        // Verification and the chain: only the tenant's own entries, only for roles with audit:verify.
+        jobs.push(async () => {
+          const r = await api<AuditVerifyAnswer>(s.url, `/api/t/${t}/audit/verify`, { token });
+          cases++;
+          if (role === null || !roleCan(role, 'audit:verify')) return void expect(r.status, ctx).toBe(403);
+          expect(r.status, ctx).toBe(200);
+          expect(r.body.ok, ctx).toBe(true);
+          expect(r.body.length, ctx).toBeGreaterThanOrEqual((audits.get(t) ?? []).length);
+        });
+        jobs.push(async () => {
+          const r = await api<AuditChainPage>(s.url, `/api/t/${t}/audit/chain?limit=5000`, { token });
+          cases++;
+          if (role === null || !roleCan(role, 'audit:verify')) return void expect(r.status, ctx).toBe(403);
+          expect(r.status, ctx).toBe(200);
+          const mine = new Set((audits.get(t) ?? []).map((e) => e.id));
+          for (const e of r.body.entries) {
+            expect(e.tenantId, ctx).toBe(t);
+            expect(e, ctx).not.toHaveProperty('before');
+            expect(e, ctx).not.toHaveProperty('after');
+          }
+          const got = new Set(r.body.entries.map((e) => e.id));
+          for (const id of mine) expect(got.has(id), ctx).toBe(true);
+        });
       }
       // Cross-tenant report over the user's tenants (live or not) plus one more.
       const mine = (w.memberships.get(u) ?? []).map((m) => m.tenantId);
@@ -236,6 +259,7 @@ describe.each(backends)('isolation properties (%s)', (backend) => {
         token,
         body: {
           changes: [{ assumedMasterState: assumed, newDocumentState: { ...assumed, [field]: value } }],
+          audit: auditFor(u, 'items', [{ newDocumentState: assumed }]),
         },
       });
       cases++;
@@ -248,7 +272,7 @@ describe.each(backends)('isolation properties (%s)', (backend) => {
         const star = fieldAccess(role, 'items', 'sku', ov);
         const accepted = access === 'rw' && (star === 'r' || star === 'rw');
         if (accepted) {
-          expect(r.body, ctx).toEqual({ conflicts: [], rejections: [] });
+          expect(r.body, ctx).toMatchObject({ conflicts: [], rejections: [] });
           const after = (await fullDocs(s.db, t)).items.find((d) => d.id === itemId) ?? {};
           expect(after[field], ctx).toEqual(value);
         } else {
@@ -282,7 +306,10 @@ describe.each(backends)('isolation properties (%s)', (backend) => {
       const before2 = await tenantState(s.db, t);
       const r2 = await api<PushResponse<Doc>>(s.url, `/api/t/${t}/sync/movements/push`, {
         token,
-        body: { changes: [{ newDocumentState: mv }] },
+        body: {
+          changes: [{ newDocumentState: mv }],
+          audit: auditFor(u, 'movements', [{ newDocumentState: mv }]),
+        },
       });
       cases++;
       if (role === null) {
@@ -291,7 +318,7 @@ describe.each(backends)('isolation properties (%s)', (backend) => {
       } else {
         const may = fieldAccess(role, 'movements', 'quantity', ov) === 'rw';
         if (may) {
-          expect(r2.body, ctx).toEqual({ conflicts: [], rejections: [] });
+          expect(r2.body, ctx).toMatchObject({ conflicts: [], rejections: [] });
           const row = await s.db
             .selectFrom('movements')
             .select('created_by')
@@ -317,7 +344,10 @@ describe.each(backends)('isolation properties (%s)', (backend) => {
         const forged = { ...mv, id: randomUUID(), tenantId: other };
         const r3 = await api<PushResponse<Doc>>(s.url, `/api/t/${t}/sync/movements/push`, {
           token,
-          body: { changes: [{ newDocumentState: forged }] },
+          body: {
+            changes: [{ newDocumentState: forged }],
+            audit: auditFor(u, 'movements', [{ newDocumentState: forged }]),
+          },
         });
         cases++;
         if (role === null) expect(r3.status, ctx).toBe(403);

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT_SETTINGS } from '../../../shared/access/policy.js';
 /**
  * The generated world of the isolation suite and its oracle. The oracle evaluates the shared
  * policy on the generated memberships and overrides (never on what the server reports), and
@@ -26,7 +27,8 @@ import {
   weaker,
 } from '../../../shared/access/policy.js';
 import { balanceId } from '../../../shared/domain/schemas.js';
-import { auditRowToEntry } from '../../../server/audit/log.js';
+import type { NewAuditEntry } from '../../../server/audit/log.js';
+import { appendAudits, auditRowToEntry } from '../../../server/audit/log.js';
 import type { DB } from '../../../server/db/types.js';
 import { balanceRowToDoc, itemRowToDoc, movementRowToDoc } from '../../../server/sync/mapping.js';
 
@@ -173,7 +175,11 @@ export async function insertWorld(
     policies[id] = {
       version: spec.policyVersion[i] ?? 1,
       overrides: buildOverrides(spec.overrides[i] ?? []),
-      settings: { tenantColumn: spec.tenantColumn[i] ?? 'auto', wipeOnLogout: false },
+      settings: {
+        ...DEFAULT_TENANT_SETTINGS,
+        tenantColumn: spec.tenantColumn[i] ?? 'auto',
+        wipeOnLogout: false,
+      },
     };
   });
   await db
@@ -235,7 +241,7 @@ export async function insertWorld(
   const items = [];
   const movements = [];
   const balances = [];
-  const audit = [];
+  const audit: NewAuditEntry[] = [];
   for (const tenant of tenants) {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -284,17 +290,15 @@ export async function insertWorld(
       });
       const itemDoc = itemRowToDoc({ ...doc });
       audit.push({
-        tenant_id: tenant,
-        id: randomUUID(),
+        tenantId: tenant,
         at: t1,
-        actor_id: users[rnd(users.length)] ?? 'x',
-        device_id: null,
+        actorId: users[rnd(users.length)] ?? 'x',
+        deviceId: null,
         action: 'update',
         entity: 'items',
-        entity_id: id,
-        before: JSON.stringify({ ...itemDoc, purchasePrice: price + 1 }),
-        after: JSON.stringify(itemDoc),
-        reason: null,
+        entityId: id,
+        before: { ...itemDoc, purchasePrice: price + 1 },
+        after: itemDoc,
       });
     }
     itemIds.set(tenant, ids);
@@ -302,11 +306,16 @@ export async function insertWorld(
   await db.insertInto('items').values(items).execute();
   await db.insertInto('movements').values(movements).execute();
   await db.insertInto('balances').values(balances).execute();
-  await db.insertInto('audit_log').values(audit).execute();
   await db
     .insertInto('tenant_seq')
     .values(tenants.map((tenant_id) => ({ tenant_id, last_seq: 20 })))
     .execute();
+  // Chained like every entry (the owner writes them, as the seed does).
+  for (const tenant of tenants)
+    await appendAudits(
+      db,
+      audit.filter((e) => e.tenantId === tenant),
+    );
 
   const tokens = new Map<string, string>();
   const sessions = [];

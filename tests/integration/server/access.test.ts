@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantPolicy } from '../../../shared/access/policy.js';
+import { DEFAULT_TENANT_SETTINGS } from '../../../shared/access/policy.js';
 import type { AuditPage } from '../../../shared/api/audit.js';
 import type { Grant, GrantList, Member, TenantSummary } from '../../../shared/api/grants.js';
 import type { ReportResult } from '../../../shared/api/reports.js';
 import type { ErrorBody, PullResponse } from '../../../shared/sync/protocol.js';
 import { demoUserId } from '../../../server/db/seed.js';
 import type { TestServer } from '../../helpers/server.js';
-import { api, integrationBackends, login, openSse, startTestServer } from '../../helpers/server.js';
+import { api, auditFor, integrationBackends, login, openSse, startTestServer } from '../../helpers/server.js';
 
 const backends = await integrationBackends();
 const H = 3600_000;
@@ -184,7 +185,7 @@ describe.each(backends)('grants, members, policy, reports, exports, audit (%s)',
     expect(get.body).toEqual({
       version: 1,
       overrides: {},
-      settings: { tenantColumn: 'auto', wipeOnLogout: false },
+      settings: DEFAULT_TENANT_SETTINGS,
     });
     const loosen = await api<ErrorBody>(s.url, '/api/t/acme/policy', {
       method: 'PUT',
@@ -302,9 +303,12 @@ describe.each(backends)('grants, members, policy, reports, exports, audit (%s)',
     const item = pull.body.documents[0] ?? {};
     const r = await api(s.url, '/api/t/globex/sync/items/push', {
       token: tok['fin.globex'],
-      body: { changes: [{ assumedMasterState: item, newDocumentState: { ...item, purchasePrice: 77.7 } }] },
+      body: {
+        changes: [{ assumedMasterState: item, newDocumentState: { ...item, purchasePrice: 77.7 } }],
+        audit: auditFor(demoUserId('fin.globex'), 'items', [{ newDocumentState: item }]),
+      },
     });
-    expect(r.body).toEqual({ conflicts: [], rejections: [] });
+    expect(r.body).toMatchObject({ conflicts: [], rejections: [] });
     const mgr = await api<AuditPage>(s.url, '/api/t/globex/audit', { token: tok.mgr });
     const e = mgr.body.entries.find((x) => x.entity === 'items' && x.entityId === item.id);
     expect(e?.after).toBeDefined();

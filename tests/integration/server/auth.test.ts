@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT_SETTINGS } from '../../../shared/access/policy.js';
 import { importJWK, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,7 +124,7 @@ describe.each(backends)('auth (%s)', (backend) => {
       { tenantId: 'acme', role: 'finance', validFrom: null, validUntil: null, policyVersion: 2 },
     ]);
     expect(body.policies).toEqual({
-      acme: { version: 1, overrides: {}, settings: { tenantColumn: 'auto', wipeOnLogout: false } },
+      acme: { version: 1, overrides: {}, settings: DEFAULT_TENANT_SETTINGS },
     });
     const none = await api<ErrorBody>(s.url, '/api/me');
     expect(none.status).toBe(401);

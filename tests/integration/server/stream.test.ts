@@ -3,7 +3,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoUserId, stableUuid } from '../../../server/db/seed.js';
 import type { TestServer } from '../../helpers/server.js';
-import { api, integrationBackends, login, openSse, startTestServer } from '../../helpers/server.js';
+import { api, auditFor, integrationBackends, login, openSse, startTestServer } from '../../helpers/server.js';
+
+/** A movements push body with one audit entry per change. */
+const withAudit = (actor: string, changes: { newDocumentState: Record<string, unknown> }[]) => ({
+  changes,
+  audit: auditFor(actor, 'movements', changes),
+});
 
 const backends = await integrationBackends();
 
@@ -56,7 +62,7 @@ describe.each(backends)('change stream (%s)', (backend) => {
 
       const r = await api(s.url, '/api/t/acme/sync/movements/push', {
         token: mgr.accessToken,
-        body: { changes: [{ newDocumentState: receipt('acme') }] },
+        body: withAudit(demoUserId('mgr'), [{ newDocumentState: receipt('acme') }]),
       });
       expect(r.status).toBe(200);
       const change = await acme.next((e) => e.type === 'change');
@@ -70,7 +76,7 @@ describe.each(backends)('change stream (%s)', (backend) => {
       // The globex stream heard nothing of acme: its first change is globex's own.
       await api(s.url, '/api/t/globex/sync/movements/push', {
         token: mgr.accessToken,
-        body: { changes: [{ newDocumentState: receipt('globex') }] },
+        body: withAudit(demoUserId('mgr'), [{ newDocumentState: receipt('globex') }]),
       });
       const g = await globex.next((e) => e.type === 'change');
       expect(g).toMatchObject({ type: 'change', tenantId: 'globex' });
@@ -95,7 +101,7 @@ describe.each(backends)('change stream (%s)', (backend) => {
       const m = receipt('acme');
       await api(s.url, '/api/t/acme/sync/movements/push', {
         token: op.accessToken,
-        body: { changes: [{ newDocumentState: m }] },
+        body: withAudit(demoUserId('op.acme'), [{ newDocumentState: m }]),
       });
       const change = await stream.next((e) => e.type === 'change');
       const row = await s.db

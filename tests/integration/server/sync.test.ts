@@ -4,7 +4,7 @@ import { BalanceDoc, balanceId, ItemDoc, MovementDoc } from '../../../shared/dom
 import type { ErrorBody, PullResponse, PushResponse } from '../../../shared/sync/protocol.js';
 import { demoUserId, stableUuid } from '../../../server/db/seed.js';
 import type { TestServer } from '../../helpers/server.js';
-import { api, integrationBackends, login, startTestServer } from '../../helpers/server.js';
+import { api, auditFor, integrationBackends, login, startTestServer } from '../../helpers/server.js';
 
 const backends = await integrationBackends();
 const ITEMS = 12;
@@ -45,10 +45,16 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
     expect(r.status).toBe(200);
     return r.body;
   };
-  const push = async (user: string, collection: string, changes: unknown[], tenant = 'acme') =>
+  // Every change carries its audit entry, as the client sends it (I4).
+  const push = async (
+    user: string,
+    collection: string,
+    changes: { newDocumentState: Doc; assumedMasterState?: Doc | null }[],
+    tenant = 'acme',
+  ) =>
     api<PushResponse<Doc>>(s.url, `/api/t/${tenant}/sync/${collection}/push`, {
       token: tokens[user],
-      body: { changes },
+      body: { changes, audit: auditFor(demoUserId(user), collection, changes) },
     });
   const itemRow = (id: string) =>
     s.db
@@ -169,7 +175,9 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
     const m = movement({ createdBy: 'u-admin.acme' });
     const r = await push('op.acme', 'movements', [{ assumedMasterState: null, newDocumentState: m }]);
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ conflicts: [], rejections: [] });
+    expect(r.body).toMatchObject({ conflicts: [], rejections: [] });
+    // The client learns the movement's sequence before it pulls it back (no double counting).
+    expect(r.body.accepted).toEqual([{ id: m.id, seq: before + 1 }]);
 
     const pulled = await pullAll('op.acme', 'movements', before);
     expect(pulled.documents).toHaveLength(1);
@@ -198,12 +206,17 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
   it('applies the same movement only once when pushed twice', async () => {
     const m = movement({ fromLocationId: null, toLocationId: 'C-01-01', type: 'receipt', quantity: 5 });
     const r1 = await push('op.acme', 'movements', [{ newDocumentState: m }]);
-    expect(r1.body).toEqual({ conflicts: [], rejections: [] });
+    expect(r1.body).toMatchObject({ conflicts: [], rejections: [] });
     const seqAfterFirst = await tenantSeq();
     // Retry, e.g. after a lost response; also duplicated inside one push.
     const r2 = await push('op.acme', 'movements', [{ newDocumentState: m }, { newDocumentState: m }]);
     expect(r2.status).toBe(200);
-    expect(r2.body).toEqual({ conflicts: [], rejections: [] });
+    expect(r2.body).toMatchObject({ conflicts: [], rejections: [] });
+    // A repeat is acknowledged with the sequence it got the first time.
+    expect(r2.body.accepted).toEqual([
+      { id: m.id, seq: seqAfterFirst },
+      { id: m.id, seq: seqAfterFirst },
+    ]);
     expect(await tenantSeq()).toBe(seqAfterFirst);
     const rows = await s.db.selectFrom('movements').select('id').where('id', '=', m.id).execute();
     expect(rows).toHaveLength(1);
@@ -278,7 +291,7 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
     const r = await push('mgr', 'items', [
       { assumedMasterState: master, newDocumentState: { ...master, name: 'Renamed widget' } },
     ]);
-    expect(r.body).toEqual({ conflicts: [], rejections: [] });
+    expect(r.body).toMatchObject({ conflicts: [], rejections: [] });
     const after = await itemRow(id);
     expect(after.name).toBe('Renamed widget');
     expect(Number(after.purchase_price)).toBe(Number(before.purchase_price));
@@ -299,7 +312,7 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
     const ok = await push('fin.acme', 'items', [
       { assumedMasterState: master, newDocumentState: { ...master, purchasePrice: 42.5 } },
     ]);
-    expect(ok.body).toEqual({ conflicts: [], rejections: [] });
+    expect(ok.body).toMatchObject({ conflicts: [], rejections: [] });
     expect(Number((await itemRow(id)).purchase_price)).toBe(42.5);
     const m2 = await itemDoc('fin.acme', id);
     const no = await push('fin.acme', 'items', [
@@ -314,7 +327,7 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
     const r1 = await push('admin.acme', 'items', [
       { assumedMasterState: stale, newDocumentState: { ...stale, name: 'First' } },
     ]);
-    expect(r1.body).toEqual({ conflicts: [], rejections: [] });
+    expect(r1.body).toMatchObject({ conflicts: [], rejections: [] });
     const current = await itemDoc('admin.acme', id);
     const r2 = await push('admin.acme', 'items', [
       { assumedMasterState: stale, newDocumentState: { ...stale, name: 'Second' } },
@@ -339,7 +352,7 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
       _deleted: false,
     };
     const r = await push('admin.acme', 'items', [{ assumedMasterState: null, newDocumentState: doc }]);
-    expect(r.body).toEqual({ conflicts: [], rejections: [] });
+    expect(r.body).toMatchObject({ conflicts: [], rejections: [] });
     expect(await itemDoc('fin.acme', id)).toMatchObject({ sku: 'ACME-NEW-1', purchasePrice: 9.99 });
 
     const bal = (await pullAll('admin.acme', 'balances')).documents[0] as Doc;

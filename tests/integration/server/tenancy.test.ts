@@ -6,7 +6,7 @@ import { withTenantScope } from '../../../server/db/scope.js';
 import { demoUserId, stableUuid } from '../../../server/db/seed.js';
 import { HttpError } from '../../../server/http/errors.js';
 import type { TestServer } from '../../helpers/server.js';
-import { api, integrationBackends, login, openSse, startTestServer } from '../../helpers/server.js';
+import { api, auditFor, integrationBackends, login, openSse, startTestServer } from '../../helpers/server.js';
 
 const backends = await integrationBackends();
 const ITEMS = 8;
@@ -171,7 +171,10 @@ describe.each(backends)('tenant isolation and bad input (%s)', (backend) => {
       docs.map((d) =>
         api(s.url, '/api/t/acme/sync/movements/push', {
           token: opAcme,
-          body: { changes: [{ newDocumentState: d }] },
+          body: {
+            changes: [{ newDocumentState: d }],
+            audit: auditFor(demoUserId('op.acme'), 'movements', [{ newDocumentState: d }]),
+          },
         }),
       ),
     );

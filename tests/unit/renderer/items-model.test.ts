@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT_SETTINGS } from '../../../shared/access/policy.js';
 import { describe, expect, it } from 'vitest';
 import type { Membership, Principal, Role } from '../../../shared/access/policy.js';
 import { checkDraft, draftPatch, fieldModes } from '../../../renderer/features/items/model.js';
@@ -8,7 +9,13 @@ const principal = (role: Role, overrides = {}): Principal => ({
   memberships: [
     { tenantId: 'acme', role, validFrom: null, validUntil: null, policyVersion: 1 } satisfies Membership,
   ],
-  policies: { acme: { version: 1, overrides, settings: { tenantColumn: 'auto', wipeOnLogout: false } } },
+  policies: {
+    acme: {
+      version: 1,
+      overrides,
+      settings: { ...DEFAULT_TENANT_SETTINGS, tenantColumn: 'auto', wipeOnLogout: false },
+    },
+  },
 });
 const draft = { sku: 'S-1', name: 'Widget', barcode: '', uom: 'pc', purchasePrice: '2.5' };
 

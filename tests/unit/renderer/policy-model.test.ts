@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT_SETTINGS } from '../../../shared/access/policy.js';
 import { describe, expect, it } from 'vitest';
 import {
   checkOverrides,
@@ -105,7 +106,7 @@ describe('saving', () => {
     const draft = draftFrom(policy());
     expect(isDirty(draft, policy())).toBe(false);
     draft.values[cellKey('items', 'purchasePrice', 'finance')] = '-';
-    draft.settings = { tenantColumn: 'required', wipeOnLogout: true };
+    draft.settings = { ...draft.settings, tenantColumn: 'required', wipeOnLogout: true };
     draft.reason = '  finance no longer buys  ';
     expect(isDirty(draft, policy())).toBe(true);
     const r = buildPolicyUpdate(draft, 4);
@@ -113,7 +114,7 @@ describe('saving', () => {
       ok: true,
       body: {
         overrides: { items: { purchasePrice: { finance: '-' } } },
-        settings: { tenantColumn: 'required', wipeOnLogout: true },
+        settings: { ...DEFAULT_TENANT_SETTINGS, tenantColumn: 'required', wipeOnLogout: true },
         expectedVersion: 4,
         reason: 'finance no longer buys',
       },

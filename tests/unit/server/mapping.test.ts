@@ -80,6 +80,7 @@ describe('row ↔ document mapping', () => {
       device_id: 'd',
       received_at: t,
       seq: '9',
+      reversal_of: null,
     });
     expect(MovementDoc.parse(m)).toMatchObject({
       quantity: 2.5,

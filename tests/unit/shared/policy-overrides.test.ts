@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT_SETTINGS } from '../../../shared/access/policy.js';
 import { describe, expect, it } from 'vitest';
 import {
   Action,
@@ -104,7 +105,7 @@ describe('actions and settings', () => {
     const pol = (tenantColumn: 'auto' | 'required' | 'hidden'): TenantPolicy => ({
       version: 1,
       overrides: {},
-      settings: { tenantColumn, wipeOnLogout: false },
+      settings: { ...DEFAULT_TENANT_SETTINGS, tenantColumn, wipeOnLogout: false },
     });
     expect(showTenantColumn(['a'], { a: pol('auto') })).toBe(false);
     expect(showTenantColumn(['a'], { a: pol('required') })).toBe(true);

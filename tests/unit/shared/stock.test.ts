@@ -45,3 +45,32 @@ describe('stock derivation', () => {
     expect(balanceId('i', 'A', 'L1')).not.toBe(balanceId('i', 'A', null));
   });
 });
+
+describe('stock per location and batch', () => {
+  it('sums balances and unreflected movements per location × batch, hiding zeros', async () => {
+    const { onHandByLocation, adjustmentFor } = await import('../../../shared/domain/stock.js');
+    const rows = onHandByLocation(
+      [
+        { itemId: 'i', locationId: 'A', batch: 'L1', quantity: 10, seq: 5 },
+        { itemId: 'i', locationId: 'B', batch: null, quantity: 3, seq: 6 },
+        { itemId: 'x', locationId: 'A', batch: 'L1', quantity: 99, seq: 7 },
+      ],
+      [
+        { itemId: 'i', quantity: 10, fromLocationId: 'A', toLocationId: null, batch: 'L1', seq: 0 },
+        { itemId: 'i', quantity: 2, fromLocationId: null, toLocationId: 'B', batch: null, seq: 9 },
+        // Reflected in B's balance (seq 6) already: not counted again.
+        { itemId: 'i', quantity: 3, fromLocationId: null, toLocationId: 'B', batch: null, seq: 6 },
+        // A movement to a location whose balance has not arrived yet counts.
+        { itemId: 'i', quantity: 4, fromLocationId: null, toLocationId: 'C', batch: null, seq: 12 },
+      ],
+      'i',
+    );
+    expect(rows).toEqual([
+      { locationId: 'B', batch: null, quantity: 5 },
+      { locationId: 'C', batch: null, quantity: 4 },
+    ]);
+    expect(adjustmentFor(5, 5)).toBeNull();
+    expect(adjustmentFor(5, 8)).toEqual({ quantity: 3, direction: 'in' });
+    expect(adjustmentFor(5, 1)).toEqual({ quantity: 4, direction: 'out' });
+  });
+});

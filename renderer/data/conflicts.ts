@@ -1,0 +1,80 @@
+import type { RxConflictHandler, WithDeleted } from 'rxdb';
+
+type Doc = Record<string, unknown>;
+
+/** Fields the server owns or that only exist locally: never part of a field-by-field merge. */
+const NOT_MERGED = new Set(['seq', 'updatedAt', 'pendingAudit', '_deleted', '_meta', '_rev', '_attachments']);
+
+/** What the sync layer tells the conflict handler about one partition. */
+export class ConflictContext {
+  /** `collection|id` of changes the server rejected: the handler keeps the server state. */
+  readonly rejected = new Set<string>();
+  /** Called for a local version that cannot be merged with the server's (I6: never dropped silently). */
+  onUnmergeable: (collection: string, local: Doc, server: Doc, fields: string[]) => void = () => undefined;
+}
+
+const contexts = new Map<string, ConflictContext>();
+
+/** The conflict context of a partition (by database name). */
+export function conflictContext(dbName: string): ConflictContext {
+  let c = contexts.get(dbName);
+  if (!c) contexts.set(dbName, (c = new ConflictContext()));
+  return c;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/** Fields that differ between two versions of a document (merge-relevant fields only). */
+export function changedFields(from: Doc, to: Doc): string[] {
+  const keys = new Set([...Object.keys(from), ...Object.keys(to)]);
+  return [...keys].filter((k) => !NOT_MERGED.has(k) && !same(from[k], to[k])).sort();
+}
+
+/**
+ * Merge a local edit onto a newer server version, field by field. Null when both changed a
+ * common field (or either side deleted the document): then the server state wins and the local
+ * version goes to Needs attention.
+ */
+export function mergeFields(
+  assumed: Doc,
+  local: Doc,
+  server: Doc,
+): { merged: Doc; overlap: string[] } | { merged: null; overlap: string[] } {
+  const mine = changedFields(assumed, local);
+  const theirs = changedFields(assumed, server);
+  const overlap = mine.filter((f) => theirs.includes(f) && !same(local[f], server[f]));
+  if (overlap.length > 0 || local['_deleted'] === true || server['_deleted'] === true)
+    return { merged: null, overlap };
+  const merged: Doc = { ...server };
+  for (const f of mine) merged[f] = local[f];
+  if (local['pendingAudit'] !== undefined) merged['pendingAudit'] = local['pendingAudit'];
+  return { merged, overlap };
+}
+
+/**
+ * Conflict handler of a collection. Rejected changes and immutable documents return to the
+ * server state; mutable documents merge field by field where the edits touch different fields.
+ */
+export function conflictHandler(collection: string, ctx: ConflictContext): RxConflictHandler<Doc> {
+  return {
+    isEqual: (a, b) => same(a, b),
+    resolve: (i) => {
+      const server = i.realMasterState;
+      const local = i.newDocumentState;
+      const key = `${collection}|${String(local['id'])}`;
+      if (ctx.rejected.delete(key)) return Promise.resolve(server);
+      if (collection !== 'items' || !i.assumedMasterState) {
+        ctx.onUnmergeable(collection, local, server, []);
+        return Promise.resolve(server);
+      }
+      const r = mergeFields(i.assumedMasterState, local, server);
+      if (r.merged === null) {
+        ctx.onUnmergeable(collection, local, server, r.overlap);
+        return Promise.resolve(server);
+      }
+      return Promise.resolve(r.merged as WithDeleted<Doc>);
+    },
+  };
+}

@@ -1,0 +1,205 @@
+/** Browser-side figures in Debian's Chromium (real IndexedDB), driven by Playwright. */
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import type { BulkheadHarness, StorageKind } from './browser/bulkhead-harness.js';
+import type { PouchHarness } from './browser/pouch-harness.js';
+
+type W = { bh: BulkheadHarness; peer: PouchHarness };
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+];
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/** A fresh browser profile (own IndexedDB). tsx compiles page functions with esbuild's `__name`. */
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  const ctx = await browser.newContext();
+  await ctx.addInitScript('globalThis.__name = (f) => f;');
+  return ctx;
+}
+
+export async function harnessPage(ctx: BrowserContext, url: string, global: 'bh' | 'peer'): Promise<Page> {
+  const page = await ctx.newPage();
+  page.on('console', (m) => {
+    const quiet = /Failed to load resource|RxDB Open Core|premium/.test(m.text());
+    if (!quiet && (m.type() === 'error' || m.type() === 'warning'))
+      console.log(`  [page ${m.type()}] ${m.text()}`);
+  });
+  await page.goto(url);
+  await page.waitForFunction((g) => g in globalThis, global);
+  return page;
+}
+
+/** JS heap in use after a full garbage collection, in MB (CDP). */
+export async function heapMb(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  await cdp.detach();
+  return usedSize / 1024 / 1024;
+}
+
+export const rawIdb = (page: Page, n: number) =>
+  page.evaluate(([n]) => (globalThis as unknown as W).bh.rawIdb(n, 1000, 2000), [n] as const);
+
+export const bhStart = (page: Page, kind: StorageKind, user: string, tenant: string) =>
+  page.evaluate(([k, u, t]) => (globalThis as unknown as W).bh.start(k, u, t), [kind, user, tenant] as const);
+
+export const bhStop = (page: Page) => page.evaluate(() => (globalThis as unknown as W).bh.stop());
+
+export const bhLocalWrites = (page: Page, n: number) =>
+  page.evaluate(([n]) => (globalThis as unknown as W).bh.localWrites(n), [n] as const);
+
+export const bhReopen = (page: Page, kind: StorageKind, user: string, tenant: string) =>
+  page.evaluate(([k, u, t]) => (globalThis as unknown as W).bh.reopenAndRead(k, u, t), [
+    kind,
+    user,
+    tenant,
+  ] as const);
+
+/** A→B: `n` movements recorded on A, each timed until it is in B's local database. */
+export async function bhPropagation(a: Page, b: Page, n: number): Promise<number[]> {
+  await b.evaluate(() => (globalThis as unknown as W).bh.watchMovements());
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const { id, at } = await a.evaluate(() => (globalThis as unknown as W).bh.recordMovement());
+    const arrived = await b.evaluate(([id]) => (globalThis as unknown as W).bh.arrivalOf(id, 15_000), [
+      id,
+    ] as const);
+    if (arrived === null) throw new Error(`movement ${id} never reached B`);
+    out.push(arrived - at);
+    await a.waitForTimeout(100);
+  }
+  return out;
+}
+
+export const peerFirstSync = (page: Page, names: string[], batch: number) =>
+  page.evaluate(([n, b]) => (globalThis as unknown as W).peer.firstSync(n, b), [names, batch] as const);
+
+export const peerLocalWrites = (page: Page, n: number) =>
+  page.evaluate(([n]) => (globalThis as unknown as W).peer.localWrites('writes', n), [n] as const);
+
+export async function peerPropagation(a: Page, b: Page, n: number): Promise<number[]> {
+  await a.evaluate(() => (globalThis as unknown as W).peer.live('movements'));
+  await b.evaluate(() => (globalThis as unknown as W).peer.live('movements'));
+  await a.waitForTimeout(500);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `m-${i}-${Date.now()}`;
+    const at = await a.evaluate(
+      ([id]) => (globalThis as unknown as W).peer.put('movements', { _id: id, type: 'receipt', quantity: 1 }),
+      [id] as const,
+    );
+    const arrived = await b.evaluate(([id]) => (globalThis as unknown as W).peer.arrivalOf(id, 15_000), [
+      id,
+    ] as const);
+    if (arrived === null) throw new Error(`peer movement ${id} never reached B`);
+    out.push(arrived - at);
+    await a.waitForTimeout(100);
+  }
+  await a.evaluate(() => (globalThis as unknown as W).peer.stop());
+  await b.evaluate(() => (globalThis as unknown as W).peer.stop());
+  return out;
+}
+
+// --- the real app (dist/renderer build) ---
+
+const countText = (page: Page) =>
+  page.evaluate(() => document.querySelector('[data-testid="inventory-count"]')?.textContent ?? '');
+
+/**
+ * App start for an already synced tenant: load the app, sign in, and wait until the grid shows
+ * every item. Returns ms from navigation start and from submitting the sign-in form.
+ */
+export async function appStart(
+  ctx: BrowserContext,
+  url: string,
+  user: string,
+  total: number,
+): Promise<{ page: Page; fromNavigation: number; fromSignIn: number }> {
+  const page = await ctx.newPage();
+  await page.goto(url);
+  await page.getByLabel(/username/i).fill(user);
+  await page.getByLabel(/password/i).fill('demo1234');
+  const submitAt = await page.evaluate(() => performance.now());
+  await page.getByLabel(/password/i).press('Enter');
+  const doneAt = await page.evaluate(
+    ([total]) =>
+      new Promise<number>((resolve) => {
+        const check = () => {
+          const t = document.querySelector('[data-testid="inventory-count"]')?.textContent ?? '';
+          const row = document.querySelector('[role="row"][data-sku]');
+          if (t.endsWith(`of ${total} items`) && row) resolve(performance.now());
+          else requestAnimationFrame(check);
+        };
+        check();
+      }),
+    [total] as const,
+  );
+  return { page, fromNavigation: doneAt, fromSignIn: doneAt - submitAt };
+}
+
+/** Click a tenant in the switcher and time until its grid shows all `total` rows' count and a row. */
+export function switchTo(page: Page, tenant: string, prefix: string, total: number): Promise<number> {
+  return page.evaluate(
+    ([tenant, prefix, total]) =>
+      new Promise<number>((resolve, reject) => {
+        const btn = document.querySelector<HTMLButtonElement>(
+          `.tenant-switcher button[data-tenant="${tenant}"]`,
+        );
+        if (!btn) return reject(new Error(`no switcher button for ${tenant}`));
+        const t0 = performance.now();
+        btn.click();
+        const check = () => {
+          const t = document.querySelector('[data-testid="inventory-count"]')?.textContent ?? '';
+          const row = document.querySelector(`[role="row"][data-sku^="${prefix}-"]`);
+          if (t.endsWith(`of ${total} items`) && row) resolve(performance.now() - t0);
+          else if (performance.now() - t0 > 300_000) reject(new Error(`switch to ${tenant} timed out`));
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      }),
+    [tenant, prefix, total] as const,
+  );
+}
+
+/**
+ * Type a query into the grid's search box (as one input event) and time until the grid shows the
+ * expected count and its first row contains the query.
+ */
+export async function searchOnce(page: Page, query: string, expectedShown: number): Promise<number> {
+  const ms = await page.evaluate(
+    ([q, expected]) =>
+      new Promise<number>((resolve, reject) => {
+        const input = document.querySelector<HTMLInputElement>('input[type="search"]');
+        if (!input) return reject(new Error('no search box'));
+        const desc = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value');
+        const t0 = performance.now();
+        desc?.set?.call(input, q);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        const check = () => {
+          const t = document.querySelector('[data-testid="inventory-count"]')?.textContent ?? '';
+          const row = document.querySelector('[role="row"][data-sku]');
+          const rowOk =
+            expected === 0 ? !row : (row?.textContent ?? '').toLowerCase().includes(q.toLowerCase());
+          if (t.startsWith(`${expected} of`) && rowOk) resolve(performance.now() - t0);
+          else if (performance.now() - t0 > 30_000) reject(new Error(`search ${q} timed out: ${t}`));
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      }),
+    [query, expectedShown] as const,
+  );
+  return ms;
+}
+
+export { countText };

@@ -1,0 +1,317 @@
+/**
+ * Benchmark harness page for Bulkhead's own data layer, bundled by esbuild and served by the test
+ * server (same origin as the API). It uses the real renderer modules: `ApiClient` (api.ts), the
+ * local schemas (schemas.ts) and `startTenantSync` (tenant-sync.ts). The database is created
+ * exactly as `openTenantDatabase` does (key-encryption wrapper, same options and collections),
+ * with the storage as a parameter (the collections' conflict handlers are left out).
+ */
+import { createRxDatabase, type RxDatabase, type RxStorage } from 'rxdb';
+import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
+import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
+import type { Role } from '../../../shared/access/policy.js';
+import type { MovementDoc } from '../../../shared/domain/schemas.js';
+import { ApiClient } from '../../../renderer/data/api.js';
+import { localDataKey } from '../../../renderer/data/offline-auth.js';
+import {
+  partitionName,
+  type TenantCollections,
+  type TenantDatabase,
+} from '../../../renderer/data/database.js';
+import {
+  balanceSchema,
+  encryptSensitive,
+  itemSchema,
+  movementSchema,
+  schemaForRole,
+} from '../../../renderer/data/schemas.js';
+import { getChunkedIdbStorage } from '../../../renderer/data/storage/chunked-idb.js';
+import { startTenantSync, type TenantSync } from '../../../renderer/data/tenant-sync.js';
+import { recordMovement as writeMovement } from '../../../renderer/data/writes.js';
+
+export type StorageKind = 'dexie' | 'chunked';
+
+type BenchCollections = TenantCollections;
+type BenchDb = RxDatabase<BenchCollections>;
+
+const storages = new Map<StorageKind, RxStorage<unknown, unknown>>();
+function storageOf(kind: StorageKind): RxStorage<unknown, unknown> {
+  let s = storages.get(kind);
+  if (!s) {
+    const inner =
+      kind === 'dexie' ? (getRxStorageDexie() as RxStorage<unknown, unknown>) : getChunkedIdbStorage();
+    s = wrappedKeyEncryptionCryptoJsStorage<unknown, unknown>({ storage: inner });
+    storages.set(kind, s);
+  }
+  return s;
+}
+
+async function openDb(kind: StorageKind, userId: string, tenantId: string, role: Role): Promise<BenchDb> {
+  // The key the app derives at sign-in, so the real app opens this partition as it is.
+  const password = await localDataKey(userId, 'demo1234');
+  const db = await createRxDatabase<BenchCollections>({
+    name: partitionName(userId, tenantId),
+    storage: storageOf(kind),
+    password,
+    multiInstance: true,
+    eventReduce: true,
+    closeDuplicates: true,
+  });
+  await db.addCollections({
+    items: { schema: encryptSensitive(schemaForRole(itemSchema, 'items', role), 'items') },
+    movements: { schema: schemaForRole(movementSchema, 'movements', role) },
+    balances: { schema: schemaForRole(balanceSchema, 'balances', role) },
+  });
+  return db;
+}
+
+type Session = { api: ApiClient; userId: string; role: Role; tenantId: string; policyVersion: number };
+
+async function signIn(username: string, tenantId: string): Promise<Session> {
+  let token: string | null = null;
+  const api = new ApiClient(location.origin, {
+    accessToken: () => token,
+    refresh: () => Promise.resolve(null),
+  });
+  const res = await api.login(username, 'demo1234', `bench-${username}`);
+  token = res.accessToken;
+  const m = res.memberships.find((x) => x.tenantId === tenantId);
+  if (!m) throw new Error(`${username} is no member of ${tenantId}`);
+  return { api, userId: res.user.id, role: m.role, tenantId, policyVersion: m.policyVersion };
+}
+
+let open: { db: BenchDb; sync: TenantSync | null; session: Session; kind: StorageKind } | null = null;
+
+const noStatus = {
+  setOnline: () => undefined,
+  setActive: () => undefined,
+  markSynced: () => undefined,
+  setError: (e: string | null) => {
+    if (e) console.warn('sync error', e);
+  },
+  setProgress: () => undefined,
+};
+
+/** Sign in, open the partition and start replication; resolves when the first sync finished. */
+async function start(
+  kind: StorageKind,
+  username: string,
+  tenantId: string,
+): Promise<{ ms: number; counts: Record<string, number> }> {
+  const session = await signIn(username, tenantId);
+  const t0 = performance.now();
+  const db = await openDb(kind, session.userId, tenantId, session.role);
+  const sync = startTenantSync({
+    db: db,
+    api: session.api,
+    serverUrl: location.origin,
+    userId: session.userId,
+    tenantId,
+    policyVersion: session.policyVersion,
+    status: noStatus,
+    onForbidden: () => console.warn('forbidden'),
+    onUnauthenticated: () => console.warn('unauthenticated'),
+    onPolicyChanged: () => undefined,
+  });
+  open = { db, sync, session, kind };
+  await sync.initialSync;
+  const ms = performance.now() - t0;
+  return { ms, counts: await counts() };
+}
+
+async function counts(): Promise<Record<string, number>> {
+  if (!open) throw new Error('nothing open');
+  const db = open.db;
+  return {
+    items: await db.items.count().exec(),
+    balances: await db.balances.count().exec(),
+    movements: await db.movements.count().exec(),
+  };
+}
+
+/** Open the partition without syncing (as after a restart) and read the whole inventory. */
+async function reopenAndRead(
+  kind: StorageKind,
+  username: string,
+  tenantId: string,
+): Promise<{ openMs: number; readMs: number; items: number }> {
+  const session = await signIn(username, tenantId);
+  const t0 = performance.now();
+  const db = await openDb(kind, session.userId, tenantId, session.role);
+  const t1 = performance.now();
+  const items = await db.items.find({ sort: [{ sku: 'asc' }] }).exec();
+  await db.balances.find().exec();
+  const t2 = performance.now();
+  open = { db, sync: null, session, kind };
+  return { openMs: t1 - t0, readMs: t2 - t1, items: items.length };
+}
+
+/** Open a partition with no server contact and no replication (offline, after a restart). */
+async function openLocal(kind: StorageKind, userId: string, tenantId: string, role: Role): Promise<void> {
+  const db = await openDb(kind, userId, tenantId, role);
+  const api = new ApiClient(location.origin, {
+    accessToken: () => null,
+    refresh: () => Promise.resolve(null),
+  });
+  open = { db, sync: null, session: { api, userId, role, tenantId, policyVersion: 1 }, kind };
+}
+
+async function stop(): Promise<void> {
+  if (!open) return;
+  await open.sync?.stop();
+  await open.db.close();
+  open = null;
+}
+
+function movement(itemId: string): MovementDoc {
+  if (!open) throw new Error('nothing open');
+  return {
+    id: crypto.randomUUID(),
+    tenantId: open.session.tenantId,
+    itemId,
+    type: 'receipt',
+    quantity: 1,
+    fromLocationId: null,
+    toLocationId: 'RCV-01',
+    batch: null,
+    note: 'bench',
+    createdAt: new Date().toISOString(),
+    createdBy: open.session.userId,
+    deviceId: 'bench',
+    seq: 0,
+  };
+}
+
+async function anyItemId(): Promise<string> {
+  if (!open) throw new Error('nothing open');
+  const one = await open.db.items.findOne().exec();
+  if (!one) throw new Error('no items');
+  return one.id;
+}
+
+/**
+ * Local write as the app does it (`writes.ts`): the movement and its audit entry in one document
+ * write, awaited (the storage resolves only when IndexedDB committed). One duration per write, ms.
+ */
+async function localWrites(n: number): Promise<number[]> {
+  if (!open) throw new Error('nothing open');
+  const db = open.db as unknown as TenantDatabase;
+  const actor = { userId: open.session.userId, deviceId: 'bench' };
+  const itemId = await anyItemId();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = movement(itemId);
+    const t0 = performance.now();
+    await writeMovement(db, actor, m);
+    out.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return out;
+}
+
+/** Record one movement; returns its id and the wall-clock instant (ms since epoch) of the call. */
+async function recordMovement(): Promise<{ id: string; at: number }> {
+  if (!open) throw new Error('nothing open');
+  const m = movement(await anyItemId());
+  const at = performance.timeOrigin + performance.now();
+  await writeMovement(open.db, { userId: open.session.userId, deviceId: 'bench' }, m);
+  return { id: m.id, at };
+}
+
+const seen = new Map<string, number>();
+/** Start noting the arrival instant of every movement that reaches this client. */
+function watchMovements(): void {
+  if (!open) throw new Error('nothing open');
+  open.db.movements.$.subscribe((ev) => {
+    const id = ev.documentId;
+    if (!seen.has(id)) seen.set(id, performance.timeOrigin + performance.now());
+  });
+}
+
+async function arrivalOf(id: string, timeoutMs: number): Promise<number | null> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    const at = seen.get(id);
+    if (at !== undefined) return at;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return null;
+}
+
+/**
+ * The raw IndexedDB floor: `n` documents written one record per document (the shape of a
+ * per-document storage), in transactions of `perTx` puts; and the same documents packed
+ * `perRecord` to a record. Documents look like synced items.
+ */
+async function rawIdb(
+  n: number,
+  perTx: number,
+  perRecord: number,
+): Promise<{ oneMs: number; packedMs: number }> {
+  const docs = Array.from({ length: n }, (_, i) => ({
+    id: crypto.randomUUID(),
+    tenantId: 'acme',
+    sku: `ACME-${String(i).padStart(6, '0')}`,
+    name: `Acme Widget ${i}`,
+    barcode: String(2010000000000 + i),
+    uom: 'pcs',
+    updatedAt: new Date().toISOString(),
+    seq: i + 1,
+    _meta: { lwt: Date.now() },
+    _rev: '1-bench',
+    _deleted: false,
+    _attachments: {},
+  }));
+  const openDb = (name: string, keyPath: string | null) =>
+    new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(name, 1);
+      req.onupgradeneeded = () => {
+        if (keyPath) req.result.createObjectStore('docs', { keyPath });
+        else req.result.createObjectStore('docs', { autoIncrement: true });
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error ?? new Error('open failed'));
+    });
+  const commit = (tx: IDBTransaction) =>
+    new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error ?? new Error('tx failed'));
+    });
+  const suffix = Math.random().toString(36).slice(2);
+  const one = await openDb(`bench-raw-one-${suffix}`, 'id');
+  let t0 = performance.now();
+  for (let i = 0; i < n; i += perTx) {
+    const tx = one.transaction('docs', 'readwrite');
+    const store = tx.objectStore('docs');
+    for (const d of docs.slice(i, i + perTx)) store.put(d);
+    await commit(tx);
+  }
+  const oneMs = performance.now() - t0;
+  one.close();
+  const packed = await openDb(`bench-raw-packed-${suffix}`, null);
+  t0 = performance.now();
+  for (let i = 0; i < n; i += perRecord) {
+    const tx = packed.transaction('docs', 'readwrite');
+    tx.objectStore('docs').put(JSON.stringify(docs.slice(i, i + perRecord)));
+    await commit(tx);
+  }
+  const packedMs = performance.now() - t0;
+  packed.close();
+  indexedDB.deleteDatabase(`bench-raw-one-${suffix}`);
+  indexedDB.deleteDatabase(`bench-raw-packed-${suffix}`);
+  return { oneMs, packedMs };
+}
+
+const api = {
+  start,
+  stop,
+  counts,
+  reopenAndRead,
+  openLocal,
+  localWrites,
+  recordMovement,
+  watchMovements,
+  arrivalOf,
+  rawIdb,
+};
+export type BulkheadHarness = typeof api;
+(globalThis as unknown as { bh: BulkheadHarness }).bh = api;
