@@ -172,3 +172,56 @@ test('50 rapid adjustments raise an alert that a manager sees and acknowledges',
   await op.ctx.close();
   await mgr.ctx.close();
 });
+
+test('above the threshold a second person co-signs with their own credentials on the same PC', async ({
+  browser,
+}) => {
+  const sku = 'ACME-000017';
+  const admin = await apiAs(env.url, 'admin.acme');
+  const policy = await admin.call<{ version: number; overrides: object; settings: Record<string, unknown> }>(
+    'GET',
+    '/api/t/acme/policy',
+  );
+  await admin.call('PUT', '/api/t/acme/policy', {
+    overrides: policy.overrides,
+    settings: { ...policy.settings, cosignAboveQuantity: 5 },
+    expectedVersion: policy.version,
+    reason: 'co-sign write-offs above 5 units',
+  });
+
+  const op = await signedIn(browser, env.url, 'op.acme', ITEMS);
+  await op.app.receive(sku, 9, 'A-07-07', 'LOT-CS');
+  await op.app.expectPending(0);
+  await openItem(op.app, sku);
+  const lot = op.app.page.locator('.stock-table tr[data-batch="LOT-CS"]');
+  await lot.getByRole('button', { name: 'Write off batch' }).click();
+  const dialog = op.app.page.locator('dialog.confirm-dialog');
+  await expect(dialog.getByText(/second person must co-sign/)).toBeVisible();
+  await dialog.locator('input[name="typed"]').fill('LOT-CS');
+  await dialog.locator('input[name="reason"]').fill('water damage');
+  // Nobody co-signs their own change.
+  await dialog.locator('input[name="cosigner"]').fill('op.acme');
+  await dialog.locator('input[name="cosign-password"]').fill('demo1234');
+  await dialog.locator('input[name="cosign-password"]').press('Enter');
+  await expect(dialog.locator('[role="alert"]')).toContainText('someone else');
+  // A wrong password is refused by the server.
+  await dialog.locator('input[name="cosigner"]').fill('mgr');
+  await dialog.locator('input[name="cosign-password"]').fill('wrong-password');
+  await dialog.locator('input[name="cosign-password"]').press('Enter');
+  await expect(dialog.locator('[role="alert"]')).toContainText('Co-sign failed');
+  await dialog.locator('input[name="cosign-password"]').fill('demo1234');
+  await dialog.locator('input[name="cosign-password"]').press('Enter');
+  await expect(dialog).toBeHidden();
+  await expect(lot).toHaveCount(0);
+  await op.app.page.keyboard.press('Escape');
+  await op.app.expectPending(0);
+
+  // The server accepted it with the co-signature on the chained entry.
+  const mgr = await apiAs(env.url, 'mgr');
+  const page = await mgr.call<{
+    entries: { reason: string | null; confirmation?: { cosign?: { userId: string } | null } }[];
+  }>('GET', '/api/t/acme/audit?entity=movements&limit=20');
+  const entry = page.entries.find((e) => e.reason === 'water damage');
+  expect(entry?.confirmation?.cosign?.userId).toBe(mgr.userId);
+  await op.ctx.close();
+});

@@ -118,3 +118,22 @@ describe('offline sign-in', () => {
     });
   });
 });
+
+describe('co-signature agreement with the server', () => {
+  it('the PC computes exactly the signature the server verifies', async () => {
+    const { cosignSignature } = await import('../../../shared/audit/cosign-sign.js');
+    const { cosignMessage } = await import('../../../shared/audit/cosign.js');
+    const key = '0f'.repeat(32);
+    const message = cosignMessage({
+      tenantId: 'acme',
+      entity: 'movements',
+      entityId: 'm1',
+      action: 'create',
+      typed: 'LOT-1',
+      reason: 'damaged',
+      at: '2026-06-01T08:00:00.000Z',
+    });
+    expect(await hmacHex(key, message)).toBe(await cosignSignature(key, message));
+    expect(await hmacHex(key, message)).not.toBe(await hmacHex('0e'.repeat(32), message));
+  });
+});
