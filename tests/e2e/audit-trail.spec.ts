@@ -138,15 +138,6 @@ test('a change rejected after coming back online shows up in Needs attention wit
 test('50 rapid adjustments raise an alert that a manager sees and acknowledges', async ({ browser }) => {
   const sku = 'ACME-000013';
   const op = await signedIn(browser, env.url, 'op.acme', ITEMS);
-  op.app.page.on('response', async (r) => {
-    if (r.url().includes('/sync/'))
-      console.log(
-        'RES',
-        Date.now() % 100000,
-        r.url().split('/sync/')[1]?.slice(0, 40),
-        (await r.text()).slice(0, 160),
-      );
-  });
   await openItem(op.app, sku);
   const row = op.app.page.locator('.stock-table tbody tr').first();
   for (let i = 1; i <= 50; i++) {
