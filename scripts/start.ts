@@ -9,8 +9,11 @@ import { buildElectron } from './build-electron.js';
 import { ELECTRON_MISSING_MESSAGE, findElectronBinary, launchElectron } from './electron-launch.js';
 
 async function main(): Promise<void> {
+  // Read the settings first: vite's build sets NODE_ENV=production in this process, which would
+  // turn off the demo seed.
+  const options = optionsFromEnv();
   await build({ configFile: 'vite.renderer.config.ts', logLevel: 'warn' });
-  const server = await startServer(optionsFromEnv());
+  const server = await startServer(options);
   const stop = () => {
     void server.close().finally(() => process.exit(0));
   };
