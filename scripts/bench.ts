@@ -98,7 +98,12 @@ async function buildPages(staticDir: string): Promise<void> {
   await viteBuild({
     configFile: viteConfig,
     logLevel: 'warn',
-    build: { outDir: path.join(staticDir, 'chunked'), emptyOutDir: true },
+    // Unminified when profiling (BENCH_PROFILE), so the profile names functions.
+    build: {
+      outDir: path.join(staticDir, 'chunked'),
+      emptyOutDir: true,
+      ...(process.env['BENCH_PROFILE'] ? { minify: false } : {}),
+    },
     resolve: {
       alias: [
         {
@@ -380,7 +385,7 @@ async function main(): Promise<void> {
         unit: 'changes/s',
         target: '≥ 3,000 changes/s',
         ok: Math.max(push1.perSecond, push2.perSecond) >= 3000,
-        detail: `batches of 100 over HTTP: 1 client ${Math.round(push1.perSecond)}/s, 2 clients ${Math.round(push2.perSecond)}/s; ${push1.rejected + push2.rejected} rejected`,
+        detail: `batches of 100 over HTTP, each movement with its audit entry: 1 client ${Math.round(push1.perSecond)}/s, 2 clients ${Math.round(push2.perSecond)}/s; ${push1.rejected + push2.rejected} rejected`,
       });
       const items = await pushItems(server.url, 'acme', Math.round(S.push / 4));
       add({
@@ -389,7 +394,7 @@ async function main(): Promise<void> {
         unit: 'changes/s',
         target: '≥ 3,000 changes/s',
         ok: items.perSecond >= 3000,
-        detail: `${Math.round(S.push / 4)} creations in batches of 100, one client; audit hash chain not built yet`,
+        detail: `${Math.round(S.push / 4)} creations in batches of 100, one client, each with its audit entry (hash chain); ${items.rejected} rejected`,
       });
       const rls = await rlsCost(server.url, server.db, 'acme', S.items, S.rlsPushes, S.rlsRounds);
       add({

@@ -69,6 +69,11 @@ const steps: Step[] = [
     cmd: ['npx', 'playwright', 'test', '--project', 'chromium', '--reporter=list,json'],
     counts: playwrightCounts(`${out}/e2e.json`),
   },
+  // The client data layer in Chromium against a live server, on both local storages.
+  {
+    name: 'client (both storages)',
+    cmd: ['npx', 'playwright', 'test', '-c', 'tests/client/playwright.config.ts'],
+  },
   // Benchmarks never fail on a number; the quick run only keeps the suite working.
   { name: 'bench (quick smoke)', cmd: ['npx', 'tsx', 'scripts/bench.ts', '--quick'] },
 ];

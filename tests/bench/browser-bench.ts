@@ -1,4 +1,5 @@
 /** Browser-side figures in Debian's Chromium (real IndexedDB), driven by Playwright. */
+import { writeFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import type { BulkheadHarness, StorageKind } from './browser/bulkhead-harness.js';
 import type { PouchHarness } from './browser/pouch-harness.js';
@@ -130,6 +131,13 @@ export async function appStart(
   await page.goto(url);
   await page.getByLabel(/username/i).fill(user);
   await page.getByLabel(/password/i).fill('demo1234');
+  // BENCH_PROFILE=<file>: a CPU profile (CDP) of the app start, from sign-in to usable grid.
+  const profileTo = process.env['BENCH_PROFILE'];
+  const cdp = profileTo ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.start');
+  }
   const submitAt = await page.evaluate(() => performance.now());
   await page.getByLabel(/password/i).press('Enter');
   const doneAt = await page.evaluate(
@@ -145,6 +153,11 @@ export async function appStart(
       }),
     [total] as const,
   );
+  if (cdp && profileTo) {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(profileTo, JSON.stringify(profile));
+    await cdp.detach();
+  }
   return { page, fromNavigation: doneAt, fromSignIn: doneAt - submitAt };
 }
 

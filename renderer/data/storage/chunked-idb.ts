@@ -8,7 +8,6 @@ import type {
 } from 'rxdb';
 import { ensureRxStorageInstanceParamsAreCorrect } from 'rxdb';
 import {
-  bulkInsertToState,
   createMemoryStorageInstance,
   type MemoryStorageInternals,
   type RxStorageMemory,
@@ -54,6 +53,48 @@ type Shared = {
 };
 
 const STORE = 'log';
+
+/**
+ * Makes every index of a memory state lazy: an index is built (one sort over the documents in the
+ * state) the first time a query, count, changes-since or cleanup reads it, and kept up to date by
+ * writes from then on. Until then writes skip it. An index nobody queries (for example `seq` of
+ * balances, or the `_deleted`/`_meta.lwt` ones of a collection that is never pushed) is never
+ * built, which saves its index strings (balance ids are padded to 200 characters in every index
+ * string) and the sort at open.
+ *
+ * Consistent at any moment: an index is built from `documents`, which holds exactly the writes
+ * already applied to the built indexes; writes still queued in the memory storage's persistence
+ * task are applied to the documents and to every built index (now including this one) together.
+ */
+function makeIndexesLazy(internals: MemoryStorageInternals<unknown>, primaryPath: string): void {
+  internals.byIndexArray = [];
+  for (const byIndex of Object.values(internals.byIndex)) {
+    let entries: typeof byIndex.docsWithIndex | null = null;
+    Object.defineProperty(byIndex, 'docsWithIndex', {
+      configurable: true,
+      enumerable: true,
+      get() {
+        if (entries === null) {
+          const built: typeof byIndex.docsWithIndex = [];
+          for (const doc of internals.documents.values()) {
+            built.push([
+              byIndex.getIndexableString(doc),
+              doc,
+              (doc as unknown as Record<string, string>)[primaryPath] as string,
+            ]);
+          }
+          built.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+          entries = built;
+          internals.byIndexArray.push(byIndex);
+        }
+        return entries;
+      },
+      set(v: typeof byIndex.docsWithIndex) {
+        entries = v;
+      },
+    });
+  }
+}
 
 /** IndexedDB database name of one collection; `removeChunkedIdbDatabases` relies on the prefix. */
 export function chunkedIdbName(databaseName: string, collectionName: string, version: number): string {
@@ -128,34 +169,37 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
     const db = await openIdb(
       chunkedIdbName(params.databaseName, params.collectionName, params.schema.version),
     );
-    const rows = await request(db.transaction(STORE, 'readonly').objectStore(STORE).getAll());
+    const rows = (await request(db.transaction(STORE, 'readonly').objectStore(STORE).getAll())) as string[];
+    const recordCount = rows.length;
     const primary = params.schema.primaryKey;
     const primaryPath = typeof primary === 'string' ? primary : primary.key;
-    // Replay the log: later records win.
-    const byId = new Map<string, RxDocumentData<unknown>>();
-    let docsInLog = 0;
-    for (const row of rows as string[]) {
-      const docs = JSON.parse(row) as RxDocumentData<unknown>[];
-      docsInLog += docs.length;
-      for (const d of docs) byId.set((d as unknown as Record<string, string>)[primaryPath] as string, d);
-    }
     memory.collectionStates.delete(key);
     const inst = await createMemoryStorageInstance(
       memory,
       params as RxStorageInstanceCreationParams<unknown, object>,
       {},
     );
-    if (byId.size > 0) {
-      // Straight into the memory state (documents map + one sorted merge per index), not through
-      // `bulkWrite`: the log holds committed documents, so there is nothing to categorise or
-      // conflict-check, and nobody listens yet, so no change event per document is built.
-      const writes = Array.from(byId.values(), (document) => ({ document }));
-      byId.clear();
-      bulkInsertToState(primaryPath, inst.internals, inst.internals.byIndexArray, writes);
+    // Replay the log straight into the memory state (later records win), not through `bulkWrite`:
+    // the log holds committed documents, so there is nothing to categorise or conflict-check,
+    // nobody listens yet (no change event per document), no intermediate map, and the indexes are
+    // built when first read (makeIndexesLazy). Each record is dropped once parsed.
+    makeIndexesLazy(inst.internals, primaryPath);
+    const documents = inst.internals.documents;
+    let docsInLog = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const docs = JSON.parse(rows[i] as string) as RxDocumentData<unknown>[];
+      rows[i] = '';
+      docsInLog += docs.length;
+      for (const d of docs) documents.set((d as unknown as Record<string, string>)[primaryPath] as string, d);
+    }
+    // The `_meta.lwt` index is read by replication as soon as it starts (changes since its
+    // checkpoint): build it now, while the app opens, rather than in the user's first interaction.
+    for (const byIndex of Object.values(inst.internals.byIndex)) {
+      if (byIndex.index[0] === '_meta.lwt') void byIndex.docsWithIndex.length;
     }
     const s: Shared = {
       internals: inst.internals,
-      log: { db, records: rows.length, docsInLog, compacting: false },
+      log: { db, records: recordCount, docsInLog, compacting: false },
       refCount: 0,
     };
     // The loader instance only filled the state (kept in `memory.collectionStates`, refCount 0);
