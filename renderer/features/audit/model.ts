@@ -3,6 +3,10 @@ import type { AuditEntry } from '../../../shared/api/audit.js';
 import { canonicalJson } from '../../../shared/audit/canonical.js';
 import { verifyChain, type ChainedEntry, type ChainVerdict } from '../../../shared/audit/chain.js';
 import { ApiError, NetworkError } from '../../data/api.js';
+import { localInputToIso } from '../../components/local-time.js';
+
+/** Local-time inputs (shared with other forms). */
+export { localInputToIso };
 
 /** A translate function (react-i18next's `t` fits); the model builds keys, never sentences. */
 export type Translate = (key: string, options?: Record<string, unknown>) => string;
@@ -47,35 +51,6 @@ export const AUDIT_ACTIONS = [
 /** i18n key of an action or entity id (`grant:approve` → `grant-approve`: keys cannot hold ':'). */
 export const labelKey = (prefix: string, id: string): string =>
   `${prefix}.${id.replace(/[^A-Za-z0-9]/g, '-')}`;
-
-const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
-const LOCAL_INPUT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
-
-/**
- * A `datetime-local` value read as this PC's local time, as ISO 8601 with its UTC offset; '' when
- * it is not a valid local date-time (31 February, hour 25 and the like are refused).
- */
-export function localInputToIso(value: string): string {
-  const m = LOCAL_INPUT.exec(value.trim());
-  if (!m) return '';
-  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x))) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(y, mo - 1, d, h, mi, s);
-  if (Number.isNaN(date.getTime()) || date.getMonth() !== mo - 1 || date.getDate() !== d || h > 23) return '';
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  return (
-    `${pad(date.getFullYear(), 4)}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
-    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
-    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
-  );
-}
 
 /** Problems of a filter, as i18n keys per field (the query is not sent while there are any). */
 export function filterErrors(f: AuditFilter): Partial<Record<keyof AuditFilter, string>> {

@@ -1,6 +1,10 @@
 import { Role } from '../../../shared/access/policy.js';
 import { GrantDecisionBody, GrantRequestBody, type Grant } from '../../../shared/api/grants.js';
 import { ApiError, NetworkError } from '../../data/api.js';
+import { localInputToIso, toLocalInput } from '../../components/local-time.js';
+
+/** Local-time inputs (shared with other forms). */
+export { localInputToIso, toLocalInput };
 
 /** A translate function (react-i18next's `t` fits); the model builds keys, never sentences. */
 export type Translate = (key: string, options?: Record<string, unknown>) => string;
@@ -106,43 +110,6 @@ export function sortGrants(grants: readonly Grant[]): Grant[] {
     if (pa !== pb) return pa - pb;
     return Date.parse(b.createdAt) - Date.parse(a.createdAt);
   });
-}
-
-const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
-
-/** A `datetime-local` input value (local time, minutes) for an instant. */
-export function toLocalInput(d: Date): string {
-  return `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-const LOCAL_INPUT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
-
-/**
- * A `datetime-local` value read as this PC's local time, as ISO 8601 with its UTC offset
- * (`2026-11-26T09:30:00+08:00`); '' when it is not a valid local date-time.
- */
-export function localInputToIso(value: string): string {
-  const m = LOCAL_INPUT.exec(value.trim());
-  if (!m) return '';
-  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x))) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(y, mo - 1, d, h, mi, s);
-  // Reject values the Date constructor silently rolls over (31 February, hour 25).
-  if (Number.isNaN(date.getTime()) || date.getMonth() !== mo - 1 || date.getDate() !== d) return '';
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  // The Date's own local fields, so a time inside a DST gap is sent as the instant it became.
-  return (
-    `${pad(date.getFullYear(), 4)}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
-    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
-    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
-  );
 }
 
 /** The request form as the inputs hold it (strings, local times). */
