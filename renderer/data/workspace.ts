@@ -52,6 +52,13 @@ export const useWorkspace = create<WorkspaceState>()(() => ({
 
 const DEVICE_KEY = 'bulkhead.deviceId';
 
+/** The tenant the screens work on: the open partition, or the one being opened. */
+export function useActiveTenant(): string | null {
+  const workspaceTenant = useWorkspace((s) => s.tenantId);
+  const sessionTenant = useSession((s) => s.activeTenant);
+  return workspaceTenant ?? sessionTenant;
+}
+
 /** A stable id for this PC/browser profile, sent with logins and movements. */
 export function deviceId(): string {
   let id = localStorage.getItem(DEVICE_KEY);

@@ -51,3 +51,13 @@ export function principalOf(s: Pick<SessionState, 'user' | 'memberships' | 'poli
   if (!s.user) return null;
   return { userId: s.user.id, memberships: s.memberships, policies: s.policies, now: new Date() };
 }
+
+/** The signed-in user for the shared policy, re-read at every membership start or lapse. */
+export function usePrincipal(): Principal | null {
+  const user = useSession((s) => s.user);
+  const memberships = useSession((s) => s.memberships);
+  const policies = useSession((s) => s.policies);
+  // Subscribing to the tick re-renders (and so re-judges by the clock) when a window opens or closes.
+  useSession((s) => s.clockTick);
+  return principalOf({ user, memberships, policies });
+}

@@ -30,6 +30,9 @@ import {
 
 type Doc = Record<string, unknown>;
 
+/** Row → wire document, per synced table. */
+const ROW_TO_DOC = { items: itemRowToDoc, movements: movementRowToDoc, balances: balanceRowToDoc } as const;
+
 /** Reads one page of a collection above the checkpoint, projected for the caller's role. */
 export async function pull(
   tx: Kysely<DB>,
@@ -40,46 +43,17 @@ export async function pull(
 ): Promise<PullResponse> {
   const t = scope.tenantId;
   const after = checkpoint ?? 0;
-  let docs: Doc[];
-  // Each branch carries the explicit tenant filter as well as RLS (defence in depth, I1).
-  switch (collection) {
-    case 'items':
-      docs = (
-        await tx
-          .selectFrom('items')
-          .selectAll()
-          .where('tenant_id', '=', t)
-          .where('seq', '>', after)
-          .orderBy('seq')
-          .limit(limit)
-          .execute()
-      ).map(itemRowToDoc);
-      break;
-    case 'movements':
-      docs = (
-        await tx
-          .selectFrom('movements')
-          .selectAll()
-          .where('tenant_id', '=', t)
-          .where('seq', '>', after)
-          .orderBy('seq')
-          .limit(limit)
-          .execute()
-      ).map(movementRowToDoc);
-      break;
-    case 'balances':
-      docs = (
-        await tx
-          .selectFrom('balances')
-          .selectAll()
-          .where('tenant_id', '=', t)
-          .where('seq', '>', after)
-          .orderBy('seq')
-          .limit(limit)
-          .execute()
-      ).map(balanceRowToDoc);
-      break;
-  }
+  // The explicit tenant filter as well as RLS (defence in depth, I1).
+  const rows = await tx
+    .selectFrom(collection)
+    .selectAll()
+    .where('tenant_id', '=', t)
+    .where('seq', '>', after)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  // Each row comes from the table named `collection`, so it fits that table's mapper.
+  const docs: Doc[] = rows.map((r) => ROW_TO_DOC[collection](r as never));
   const overrides = scope.policy.overrides;
   const documents = docs.map((d) => project(scope.role, collection, d, overrides));
   const last = documents[documents.length - 1];

@@ -1,8 +1,8 @@
 import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { can } from '../../../shared/access/policy.js';
-import { apiClient, useWorkspace } from '../../data/workspace.js';
-import { principalOf, useSession } from '../../state/session.js';
+import { apiClient, useActiveTenant, useWorkspace } from '../../data/workspace.js';
+import { usePrincipal, useSession } from '../../state/session.js';
 import { formatAbsolute, formatRange, loadError, loadErrorText, type LoadError } from '../audit/model.js';
 import {
   ackPath,
@@ -24,16 +24,10 @@ type Feedback = { kind: 'ok' | 'error'; text: string } | null;
 /** Anomaly alerts of the open tenant, for managers and admins: list, acknowledge, refresh. */
 export function AlertsScreen() {
   const { t, i18n } = useTranslation();
-  const workspaceTenant = useWorkspace((s) => s.tenantId);
-  const sessionTenant = useSession((s) => s.activeTenant);
-  const user = useSession((s) => s.user);
-  const memberships = useSession((s) => s.memberships);
-  const policies = useSession((s) => s.policies);
   const signedInOffline = useSession((s) => s.offline);
-  useSession((s) => s.clockTick);
   const opening = useWorkspace((s) => s.opening);
-  const tenant = workspaceTenant ?? sessionTenant;
-  const principal = principalOf({ user, memberships, policies });
+  const tenant = useActiveTenant();
+  const principal = usePrincipal();
   const allowed = principal !== null && tenant !== null && can(principal, tenant, 'alerts:read');
   const toggleId = useId();
 

@@ -3,8 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { can } from '../../../shared/access/policy.js';
 import type { AuditEntry, AuditPage } from '../../../shared/api/audit.js';
 import { rollbackEntries } from '../../data/rollback.js';
-import { apiClient, useWorkspace } from '../../data/workspace.js';
-import { principalOf, useSession } from '../../state/session.js';
+import { apiClient, useActiveTenant, useWorkspace } from '../../data/workspace.js';
+import { usePrincipal, useSession } from '../../state/session.js';
 import { FieldDiff } from './FieldDiff.js';
 import {
   appendPage,
@@ -62,16 +62,10 @@ const entityLabel = (t: Translate, entity: string) =>
 /** The tenant's audit log: filters, entries with field diffs, chain verification and rollback. */
 export function AuditScreen() {
   const { t, i18n } = useTranslation();
-  const workspaceTenant = useWorkspace((s) => s.tenantId);
-  const sessionTenant = useSession((s) => s.activeTenant);
-  const user = useSession((s) => s.user);
-  const memberships = useSession((s) => s.memberships);
-  const policies = useSession((s) => s.policies);
   const signedInOffline = useSession((s) => s.offline);
-  useSession((s) => s.clockTick);
   const opening = useWorkspace((s) => s.opening);
-  const tenant = workspaceTenant ?? sessionTenant;
-  const principal = principalOf({ user, memberships, policies });
+  const tenant = useActiveTenant();
+  const principal = usePrincipal();
   const mayReadAll = principal !== null && tenant !== null && can(principal, tenant, 'audit:read');
   const mayVerify = principal !== null && tenant !== null && can(principal, tenant, 'audit:verify');
   const mayRollback = principal !== null && tenant !== null && can(principal, tenant, 'audit:rollback');

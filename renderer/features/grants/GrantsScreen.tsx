@@ -22,7 +22,8 @@ import {
   type GrantFormErrors,
   type Translate,
 } from './model.js';
-import { useGrants, useNow, usePrincipal, useTenantSummaries } from './use-grants.js';
+import { usePrincipal } from '../../state/session.js';
+import { useGrants, useNow, useTenantSummaries } from './use-grants.js';
 
 type Feedback = { kind: 'ok' | 'error'; text: string } | null;
 type Decision = { grant: Grant; mode: 'reject' | 'revoke' } | null;

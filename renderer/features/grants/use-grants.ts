@@ -1,8 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Grant, GrantList, TenantSummary } from '../../../shared/api/grants.js';
-import type { Principal } from '../../../shared/access/policy.js';
 import { apiClient } from '../../data/workspace.js';
-import { principalOf, useSession } from '../../state/session.js';
 import { remoteError, type RemoteError } from './model.js';
 
 /** A server resource as a screen sees it. */
@@ -56,14 +54,4 @@ export function useNow(ms: number): Date {
     return () => clearInterval(id);
   }, [ms]);
   return now;
-}
-
-/** The signed-in user for the shared policy, re-read at every membership start or lapse. */
-export function usePrincipal(): Principal | null {
-  const user = useSession((s) => s.user);
-  const memberships = useSession((s) => s.memberships);
-  const policies = useSession((s) => s.policies);
-  // Subscribing to the tick re-renders (and so re-judges by the clock) when a window opens or closes.
-  useSession((s) => s.clockTick);
-  return principalOf({ user, memberships, policies });
 }

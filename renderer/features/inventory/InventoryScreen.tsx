@@ -3,7 +3,7 @@ import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { canRead } from '../../../shared/access/policy.js';
 import { useWorkspace } from '../../data/workspace.js';
-import { principalOf, useSession } from '../../state/session.js';
+import { usePrincipal } from '../../state/session.js';
 import { ItemEditor } from '../items/ItemEditor.js';
 import { filterRows } from './model.js';
 import { useInventory } from './use-inventory.js';
@@ -15,7 +15,6 @@ export function InventoryScreen() {
   const { t, i18n } = useTranslation();
   const db = useWorkspace((s) => s.db);
   const tenantId = useWorkspace((s) => s.tenantId);
-  const session = useSession();
   const { rows } = useInventory(db);
   const [query, setQuery] = useState('');
   const [editing, setEditing] = useState<string | null>(null);
@@ -30,7 +29,7 @@ export function InventoryScreen() {
   });
 
   // The UI mirrors the policy; the server already removed what this role may not read.
-  const principal = principalOf(session);
+  const principal = usePrincipal();
   const showPrice =
     principal !== null && tenantId !== null && canRead(principal, tenantId, 'items', 'purchasePrice');
   const money = new Intl.NumberFormat(i18n.language, { minimumFractionDigits: 2, maximumFractionDigits: 2 });

@@ -1,11 +1,11 @@
-import { useEffect, useMemo, useRef, useState, type SyntheticEvent } from 'react';
+import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { canWriteEntity, MASKED } from '../../../shared/access/policy.js';
 import type { ItemDoc } from '../../../shared/domain/schemas.js';
 import { currentActor, useWorkspace } from '../../data/workspace.js';
 import { deleteItem, patchItem } from '../../data/writes.js';
 import { requestConfirmation } from '../../state/confirm.js';
-import { principalOf, useSession } from '../../state/session.js';
+import { usePrincipal } from '../../state/session.js';
 import { StockPanel } from './StockPanel.js';
 import { checkDraft, draftPatch, fieldModes, ITEM_FIELDS, type ItemDraft, type ItemField } from './model.js';
 
@@ -25,7 +25,6 @@ export function ItemEditor({ itemId, onClose }: { itemId: string; onClose: () =>
   const { t } = useTranslation();
   const db = useWorkspace((s) => s.db);
   const tenantId = useWorkspace((s) => s.tenantId);
-  const session = useSession();
   const [item, setItem] = useState<ItemDoc | null>(null);
   const [draft, setDraft] = useState<ItemDraft | null>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
@@ -48,12 +47,8 @@ export function ItemEditor({ itemId, onClose }: { itemId: string; onClose: () =>
     if (loaded && d && !d.open) d.showModal();
   }, [loaded]);
 
-  const principal = principalOf(session);
-  const modes = useMemo(
-    () => (principal && tenantId ? fieldModes(principal, tenantId) : null),
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- principal is rebuilt each render; its inputs are these
-    [session.user, session.memberships, session.policies, tenantId],
-  );
+  const principal = usePrincipal();
+  const modes = principal && tenantId ? fieldModes(principal, tenantId) : null;
   const canEdit = principal !== null && tenantId !== null && canWriteEntity(principal, tenantId, 'items');
   if (!item || !draft || !modes) return null;
   const errors = checkDraft(draft, modes);

@@ -9,7 +9,7 @@ import { effectiveSeq, useAcks } from '../../data/acks.js';
 import { currentActor, useWorkspace } from '../../data/workspace.js';
 import { recordMovement } from '../../data/writes.js';
 import { requestConfirmation } from '../../state/confirm.js';
-import { principalOf, useSession } from '../../state/session.js';
+import { usePrincipal, useSession } from '../../state/session.js';
 
 type Row = { locationId: string; batch: string | null; quantity: number };
 
@@ -22,7 +22,7 @@ export function StockPanel({ item }: { item: ItemDoc }) {
   const { t } = useTranslation();
   const db = useWorkspace((s) => s.db);
   const tenantId = useWorkspace((s) => s.tenantId);
-  const session = useSession();
+  const policies = useSession((s) => s.policies);
   const [rows, setRows] = useState<Row[] | null>(null);
   const [counting, setCounting] = useState<string | null>(null);
   const [counted, setCounted] = useState('');
@@ -52,9 +52,9 @@ export function StockPanel({ item }: { item: ItemDoc }) {
     return () => sub.unsubscribe();
   }, [db, item.id]);
 
-  const principal = principalOf(session);
+  const principal = usePrincipal();
   const allowed = principal !== null && tenantId !== null && canWriteEntity(principal, tenantId, 'movements');
-  const settings = tenantId ? session.policies[tenantId]?.settings : undefined;
+  const settings = tenantId ? policies[tenantId]?.settings : undefined;
   const key = (r: Row) => `${r.locationId}|${r.batch ?? ''}`;
 
   const move = async (r: Row, quantity: number, direction: 'in' | 'out', kindNote: string) => {

@@ -9,8 +9,8 @@ import {
   type TenantPolicy,
   type TenantSettings,
 } from '../../../shared/access/policy.js';
-import { apiClient, useWorkspace } from '../../data/workspace.js';
-import { principalOf, useSession } from '../../state/session.js';
+import { apiClient, useActiveTenant } from '../../data/workspace.js';
+import { usePrincipal } from '../../state/session.js';
 import {
   buildPolicyUpdate,
   cellKey,
@@ -30,14 +30,8 @@ import {
 /** Field policy of the active tenant: admins tighten the default matrix and settings. */
 export function PolicyScreen() {
   const { t } = useTranslation();
-  const workspaceTenant = useWorkspace((s) => s.tenantId);
-  const sessionTenant = useSession((s) => s.activeTenant);
-  const user = useSession((s) => s.user);
-  const memberships = useSession((s) => s.memberships);
-  const policies = useSession((s) => s.policies);
-  useSession((s) => s.clockTick);
-  const tenantId = workspaceTenant ?? sessionTenant;
-  const principal = principalOf({ user, memberships, policies });
+  const tenantId = useActiveTenant();
+  const principal = usePrincipal();
 
   if (tenantId === null) {
     return (

@@ -4,7 +4,7 @@ import { canWriteEntity } from '../../../shared/access/policy.js';
 import type { ItemDoc } from '../../../shared/domain/schemas.js';
 import { currentActor, deviceId, useWorkspace } from '../../data/workspace.js';
 import { recordMovement } from '../../data/writes.js';
-import { principalOf, useSession } from '../../state/session.js';
+import { usePrincipal, useSession } from '../../state/session.js';
 import { useSyncStatus } from '../../state/sync.js';
 import { checkReceive, receiptMovement } from './model.js';
 
@@ -19,8 +19,7 @@ export function ReceiveForm() {
   const { t } = useTranslation();
   const db = useWorkspace((s) => s.db);
   const tenantId = useWorkspace((s) => s.tenantId);
-  const session = useSession();
-  const user = session.user;
+  const user = useSession((s) => s.user);
   const online = useSyncStatus((s) => s.online);
   const [code, setCode] = useState('');
   const [item, setItem] = useState<ItemDoc | null>(null);
@@ -34,7 +33,7 @@ export function ReceiveForm() {
   const locRef = useRef<HTMLInputElement>(null);
   const batchRef = useRef<HTMLInputElement>(null);
 
-  const principal = principalOf(session);
+  const principal = usePrincipal();
   const allowed = principal !== null && tenantId !== null && canWriteEntity(principal, tenantId, 'movements');
 
   const resolveItem = async (): Promise<ItemDoc | null> => {

@@ -1,8 +1,8 @@
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ReportResult } from '../../../shared/api/reports.js';
-import { apiClient, useWorkspace } from '../../data/workspace.js';
-import { principalOf, useSession } from '../../state/session.js';
+import { apiClient, useActiveTenant } from '../../data/workspace.js';
+import { usePrincipal } from '../../state/session.js';
 import {
   defaultSelection,
   displayColumns,
@@ -38,14 +38,8 @@ function errorText(
 /** Inventory report over one or several tenants, with a per-tenant CSV export. */
 export function ReportsScreen() {
   const { t, i18n } = useTranslation();
-  const workspaceTenant = useWorkspace((s) => s.tenantId);
-  const sessionTenant = useSession((s) => s.activeTenant);
-  const user = useSession((s) => s.user);
-  const memberships = useSession((s) => s.memberships);
-  const policies = useSession((s) => s.policies);
-  useSession((s) => s.clockTick);
-  const activeTenant = workspaceTenant ?? sessionTenant;
-  const principal = principalOf({ user, memberships, policies });
+  const activeTenant = useActiveTenant();
+  const principal = usePrincipal();
   const options = principal ? reportTenantOptions(principal, activeTenant) : [];
 
   // null until the user picks: then the default follows the active tenant.
