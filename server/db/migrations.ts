@@ -251,27 +251,46 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
-/** Applies pending migrations, each in its own transaction; running it again is a no-op. */
+/**
+ * Applies pending migrations, each in its own transaction (its statements and its row in
+ * `migrations` commit together or not at all, so a failing migration leaves the schema as it
+ * was); running it again is a no-op and returns no names. Concurrent servers are serialized by an
+ * advisory lock. A failure names the migration and statement.
+ */
 export async function migrate(owner: Kysely<DB>, migrations: Migration[] = MIGRATIONS): Promise<string[]> {
-  await sql`CREATE TABLE IF NOT EXISTS migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`.execute(
-    owner,
-  );
+  await owner.transaction().execute(async (tx) => {
+    await sql`SELECT pg_advisory_xact_lock(8787001)`.execute(tx);
+    await sql`CREATE TABLE IF NOT EXISTS migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`.execute(
+      tx,
+    );
+  });
   const applied: string[] = [];
   for (const m of migrations) {
-    const done = await owner.transaction().execute(async (tx) => {
-      // Serializes concurrent servers migrating the same database.
-      await sql`SELECT pg_advisory_xact_lock(8787001)`.execute(tx);
-      const row = await tx
-        .selectFrom('migrations')
-        .select('name')
-        .where('name', '=', m.name)
-        .executeTakeFirst();
-      if (row) return false;
-      for (const s of m.statements) await sql.raw(s).execute(tx);
-      await tx.insertInto('migrations').values({ name: m.name, applied_at: new Date() }).execute();
-      return true;
-    });
-    if (done) applied.push(m.name);
+    let at = -1;
+    try {
+      const done = await owner.transaction().execute(async (tx) => {
+        // Serializes concurrent servers migrating the same database.
+        await sql`SELECT pg_advisory_xact_lock(8787001)`.execute(tx);
+        const row = await tx
+          .selectFrom('migrations')
+          .select('name')
+          .where('name', '=', m.name)
+          .executeTakeFirst();
+        if (row) return false;
+        for (const [i, s] of m.statements.entries()) {
+          at = i;
+          await sql.raw(s).execute(tx);
+        }
+        at = -1;
+        await tx.insertInto('migrations').values({ name: m.name, applied_at: new Date() }).execute();
+        return true;
+      });
+      if (done) applied.push(m.name);
+    } catch (e) {
+      const where = at >= 0 ? ` at statement ${at + 1} of ${m.statements.length}` : '';
+      const why = e instanceof Error ? e.message : String(e);
+      throw new Error(`migration ${m.name} failed${where} and was rolled back: ${why}`, { cause: e });
+    }
   }
   return applied;
 }
