@@ -1,0 +1,799 @@
+/**
+ * Randomized fault schedules over several real clients (Chromium pages running the renderer's
+ * data layer, see harness/client.ts) of several tenants, and the oracle that judges the outcome.
+ *
+ * A schedule is generated from its seed alone (`planSchedule`), then played (`runSchedule`):
+ * clients record movements, rename and delete items — some changes deliberately refused by the
+ * server — online and offline, while the proxies drop, delay, reset, duplicate and reorder their
+ * requests, pages reload or close for a while, the server restarts, and one client's clock may
+ * be off by ±2 h. Afterwards every fault is lifted, every client comes back and syncs, and the
+ * oracle checks what the issue demands (see `judge`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { sql } from 'kysely';
+import { verifyTenantChain } from '../../server/audit/log.js';
+import { balanceId, movementDelta } from '../../shared/domain/schemas.js';
+import type { ClientSnapshot, MoveSpec, ReliabilityClient } from './harness/client.js';
+import { startFaultProxy, type FaultProfile, type FaultProxy } from './proxy.js';
+import type { ControlledServer } from './server-control.js';
+
+export const TENANTS = ['acme', 'globex', 'initech'] as const;
+type Tenant = (typeof TENANTS)[number];
+
+/** Small seeded generator (mulberry32): the same seed gives the same schedule. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type ClientSpec = { username: string; tenants: Tenant[]; editor: boolean; skewMs: number };
+
+/** The cast: operators of three tenants and a manager of two (the only one who may edit items). */
+const CAST: Omit<ClientSpec, 'skewMs'>[] = [
+  { username: 'op.acme', tenants: ['acme'], editor: false },
+  { username: 'op.globex', tenants: ['globex'], editor: false },
+  { username: 'mgr', tenants: ['acme', 'globex'], editor: true },
+  { username: 'op.initech', tenants: ['initech'], editor: false },
+];
+
+type OpKind =
+  | 'receipt'
+  | 'transfer'
+  | 'pick'
+  | 'write-off-confirmed'
+  | 'write-off-unconfirmed'
+  | 'ghost-item'
+  | 'rename'
+  | 'delete-unconfirmed';
+
+type Step =
+  | {
+      kind: 'op';
+      client: number;
+      op: OpKind;
+      item: number;
+      qty: number;
+      loc: number;
+      loc2: number;
+      batch: number;
+    }
+  | { kind: 'offline'; client: number }
+  | { kind: 'online'; client: number }
+  | { kind: 'profile'; client: number; profile: FaultProfile }
+  | { kind: 'reload'; client: number }
+  | { kind: 'close'; client: number; away: number }
+  | { kind: 'restart' }
+  | { kind: 'switch'; client: number; tenant: number }
+  | { kind: 'pause'; ms: number };
+
+export type Plan = { seed: number; clients: ClientSpec[]; steps: Step[] };
+
+const LOCATIONS = ['A-01-01', 'A-01-02', 'A-02-01', 'B-01-01', 'RCV-01'];
+const TWO_HOURS = 2 * 3600_000;
+
+/** The schedule of one seed: who is skewed, and the steps in order. */
+export function planSchedule(seed: number, steps = 24): Plan {
+  const r = rng(seed);
+  const int = (n: number) => Math.floor(r() * n);
+  const skewed = int(CAST.length + 1); // one client (or none) runs 2 h fast or slow
+  const clients = CAST.map((c, i) => ({
+    ...c,
+    skewMs: i === skewed ? (r() < 0.5 ? -TWO_HOURS : TWO_HOURS) : 0,
+  }));
+  const out: Step[] = [];
+  let restarted = false;
+  const restartAllowed = r() < 0.35;
+  for (let i = 0; i < steps; i++) {
+    const x = r();
+    const client = int(clients.length);
+    if (x < 0.55) {
+      const editor = clients[client]?.editor === true;
+      const y = r();
+      const op: OpKind =
+        y < 0.3
+          ? 'receipt'
+          : y < 0.45
+            ? 'transfer'
+            : y < 0.55
+              ? 'pick'
+              : y < 0.63
+                ? 'write-off-confirmed'
+                : y < 0.7
+                  ? 'write-off-unconfirmed'
+                  : y < 0.76
+                    ? 'ghost-item'
+                    : y < 0.93
+                      ? 'rename'
+                      : editor
+                        ? 'delete-unconfirmed'
+                        : 'rename';
+      out.push({
+        kind: 'op',
+        client,
+        op,
+        item: int(1000),
+        qty: 1 + int(9),
+        loc: int(5),
+        loc2: int(5),
+        batch: int(3),
+      });
+    } else if (x < 0.65) out.push({ kind: 'offline', client });
+    else if (x < 0.72) out.push({ kind: 'online', client });
+    else if (x < 0.8) {
+      const p = r();
+      const profile: FaultProfile =
+        p < 0.2
+          ? {}
+          : {
+              drop: 0.1 * r(),
+              delay: 0.3 * r(),
+              'reset-before': 0.08 * r(),
+              'reset-after': 0.12 * r(),
+              duplicate: 0.12 * r(),
+              reorder: 0.1 * r(),
+              delayMs: [20, 300 + int(700)],
+            };
+      out.push({ kind: 'profile', client, profile });
+    } else if (x < 0.84) out.push({ kind: 'reload', client });
+    else if (x < 0.86) out.push({ kind: 'close', client, away: 2 + int(4) });
+    else if (x < 0.88 && restartAllowed && !restarted) {
+      restarted = true;
+      out.push({ kind: 'restart' });
+    } else if (x < 0.93) out.push({ kind: 'switch', client: 2, tenant: int(2) });
+    else out.push({ kind: 'pause', ms: 100 + int(700) });
+  }
+  return { seed, clients, steps: out };
+}
+
+/** A change a client made, and what the server must do with it. */
+type Op = {
+  client: number;
+  username: string;
+  tenant: Tenant;
+  kind: OpKind;
+  collection: 'movements' | 'items';
+  docId: string;
+  expect: 'accept' | 'reject';
+  name?: string;
+  auditId?: string;
+};
+
+export type ScheduleResult = {
+  seed: number;
+  operations: number;
+  accepted: number;
+  rejected: number;
+  faults: Record<string, number>;
+  ms: number;
+};
+
+type Live = {
+  spec: ClientSpec;
+  proxy: FaultProxy;
+  context: BrowserContext;
+  page: Page | null;
+  userId: string;
+  /** Step index at which a closed client comes back. */
+  backAt: number | null;
+};
+
+type W = { rel: ReliabilityClient };
+
+const clockSkewScript = (skewMs: number) => `(() => {
+  const skew = ${skewMs};
+  const Real = Date;
+  function SkewedDate(...a) {
+    if (!new.target) return new Real(Real.now() + skew).toString();
+    return a.length === 0 ? new Real(Real.now() + skew) : new Real(...a);
+  }
+  SkewedDate.prototype = Real.prototype;
+  SkewedDate.now = () => Real.now() + skew;
+  SkewedDate.parse = Real.parse;
+  SkewedDate.UTC = Real.UTC;
+  Object.setPrototypeOf(SkewedDate, Real);
+  globalThis.Date = SkewedDate;
+})();`;
+
+/** Items per tenant at the start of a schedule, by SKU (a stable order for the plan's indices). */
+async function catalogue(server: ControlledServer): Promise<Record<Tenant, { id: string; sku: string }[]>> {
+  const rows = await server
+    .db()
+    .selectFrom('items')
+    .select(['tenant_id', 'id', 'sku'])
+    .where('deleted', '=', false)
+    .orderBy('sku')
+    .execute();
+  const out = { acme: [], globex: [], initech: [] } as Record<Tenant, { id: string; sku: string }[]>;
+  for (const r of rows)
+    if ((TENANTS as readonly string[]).includes(r.tenant_id)) out[r.tenant_id as Tenant].push(r);
+  return out;
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null>,
+  timeoutMs: number,
+  describe?: () => Promise<string>,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== null) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) {
+      const extra = describe ? await describe().catch((e: unknown) => String(e)) : '';
+      throw new Error(
+        `timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}${extra ? `\n${extra}` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** What the server holds for one tenant, as the oracle compares it. */
+type ServerState = {
+  movements: Map<string, number>;
+  balances: Map<string, number>;
+  items: Map<string, { name: string; seq: number }>;
+};
+
+async function serverState(server: ControlledServer, tenant: string): Promise<ServerState> {
+  const db = server.db();
+  const [m, b, i] = await Promise.all([
+    db.selectFrom('movements').select(['id', 'seq']).where('tenant_id', '=', tenant).execute(),
+    db.selectFrom('balances').select(['id', 'quantity']).where('tenant_id', '=', tenant).execute(),
+    db
+      .selectFrom('items')
+      .select(['id', 'name', 'seq'])
+      .where('tenant_id', '=', tenant)
+      .where('deleted', '=', false)
+      .execute(),
+  ]);
+  return {
+    movements: new Map(m.map((r) => [r.id, Number(r.seq)])),
+    balances: new Map(b.filter((r) => Number(r.quantity) !== 0).map((r) => [r.id, Number(r.quantity)])),
+    items: new Map(i.map((r) => [r.id, { name: r.name, seq: Number(r.seq) }])),
+  };
+}
+
+/** Differences between a client's partition and the server (empty when they agree). */
+function divergence(s: ServerState, c: ClientSnapshot, tenant: string): string[] {
+  const d: string[] = [];
+  const cm = new Map(c.movements.map((m) => [m.id, m.seq]));
+  for (const [id, seq] of s.movements)
+    if (cm.get(id) !== seq) d.push(`movement ${id}: server seq ${seq}, client ${cm.get(id) ?? 'missing'}`);
+  for (const [id, seq] of cm)
+    if (!s.movements.has(id)) d.push(`movement ${id} (seq ${seq}) only on the client`);
+  const cb = new Map(c.balances.filter((b) => b.quantity !== 0).map((b) => [b.id, b.quantity]));
+  for (const [id, q] of s.balances)
+    if (cb.get(id) !== q) d.push(`balance ${id}: server ${q}, client ${cb.get(id) ?? 'missing'}`);
+  for (const [id, q] of cb) if (!s.balances.has(id)) d.push(`balance ${id} = ${q} only on the client`);
+  const ci = new Map(c.items.map((i) => [i.id, i]));
+  for (const [id, it] of s.items) {
+    const mine = ci.get(id);
+    if (!mine || mine.name !== it.name || mine.seq !== it.seq)
+      d.push(
+        `item ${id}: server ${it.name}@${it.seq}, client ${mine ? `${mine.name}@${mine.seq}` : 'missing'}`,
+      );
+  }
+  for (const id of ci.keys()) if (!s.items.has(id)) d.push(`item ${id} only on the client`);
+  const foreign = [...c.items, ...c.movements, ...c.balances].filter((x) => x.tenantId !== tenant);
+  if (foreign.length) d.push(`${foreign.length} documents of another tenant in the ${tenant} partition`);
+  return d;
+}
+
+const pendingOf = (c: ClientSnapshot) =>
+  c.items.filter((i) => i.pending > 0).length + c.movements.filter((m) => m.seq === 0).length;
+
+/** Play one schedule against the running server; throws (with the seed) when the oracle objects. */
+export async function runSchedule(
+  browser: Browser,
+  server: ControlledServer,
+  assets: Map<string, [string, string | Buffer]>,
+  plan: Plan,
+  log: (line: string) => void = () => undefined,
+): Promise<ScheduleResult> {
+  const t0 = Date.now();
+  const r = rng(plan.seed ^ 0x5eed);
+  const faults: Record<string, number> = {};
+  const bump = (k: string, n = 1) => (faults[k] = (faults[k] ?? 0) + n);
+  const items = await catalogue(server);
+  const ops: Op[] = [];
+  const live: Live[] = [];
+
+  const openPage = async (c: Live): Promise<void> => {
+    const page = await c.context.newPage();
+    page.on('pageerror', (e) => log(`[${c.spec.username}] page error: ${e.message}`));
+    await page.goto(`${c.proxy.url}/`);
+    await page.waitForFunction(() => 'rel' in globalThis);
+    c.page = page;
+    const res = await page.evaluate((u) => (globalThis as unknown as W).rel.signIn(u), c.spec.username);
+    c.userId = res.userId;
+  };
+  /** Call the page's harness (the real data layer) by method name. */
+  const call = <K extends keyof ReliabilityClient>(
+    c: Live,
+    method: K,
+    ...args: Parameters<ReliabilityClient[K]>
+  ): Promise<Awaited<ReturnType<ReliabilityClient[K]>>> => {
+    if (!c.page) throw new Error(`${c.spec.username} has no page`);
+    return c.page.evaluate(
+      ([m, a]) => {
+        const h = (globalThis as unknown as W).rel as unknown as Record<string, (...x: unknown[]) => unknown>;
+        return h[m]!(...a);
+      },
+      [method, args] as [string, unknown[]],
+    ) as Promise<Awaited<ReturnType<ReliabilityClient[K]>>>;
+  };
+
+  try {
+    for (const spec of plan.clients) {
+      const context = await browser.newContext();
+      if (spec.skewMs !== 0) await context.addInitScript(clockSkewScript(spec.skewMs));
+      await context.addInitScript('globalThis.__name = (f) => f;');
+      const proxy = await startFaultProxy({
+        target: () => server.url,
+        assets,
+        rand: rng(plan.seed + live.length * 7919),
+      });
+      const c: Live = { spec, proxy, context, page: null, userId: '', backAt: null };
+      live.push(c);
+      await openPage(c);
+    }
+    if (plan.clients.some((c) => c.skewMs !== 0)) bump('clock-skew');
+
+    for (let stepNo = 0; stepNo < plan.steps.length; stepNo++) {
+      const step = plan.steps[stepNo]!;
+      // Clients that were closed come back (signing in offline if their network is down).
+      for (const c of live) {
+        if (c.backAt !== null && c.backAt <= stepNo) {
+          c.backAt = null;
+          await openPage(c);
+        }
+      }
+      const c = 'client' in step ? live[step.client]! : null;
+      switch (step.kind) {
+        case 'op': {
+          if (!c?.page) break;
+          const status = await call(c, 'status');
+          const tenant = status.tenantId as Tenant | null;
+          if (!tenant) break;
+          const list = items[tenant];
+          // A user acts on what their screen shows: an item not synced yet cannot be picked.
+          const here = new Set((await call(c, 'itemIds')).map((i) => i.id));
+          const item = list[step.item % list.length]!;
+          const loc = LOCATIONS[step.loc]!;
+          const loc2 = LOCATIONS[step.loc2 === step.loc ? (step.loc + 1) % LOCATIONS.length : step.loc2]!;
+          const batch = step.batch === 0 ? null : `LOT-${step.batch}`;
+          const base = { client: step.client, username: c.spec.username, tenant };
+          if (step.op === 'rename' || step.op === 'delete-unconfirmed') {
+            // The manager edits only the first half of the catalogue and deletes only from the
+            // second: an accepted rename never shares a push with a refused delete of one item.
+            const half = Math.floor(list.length / 2);
+            const idx = step.item % half;
+            const target = step.op === 'rename' ? list[idx]! : list[half + idx]!;
+            if (!here.has(target.id)) {
+              bump('skipped-not-synced');
+              break;
+            }
+            if (step.op === 'rename') {
+              const name = `${c.spec.editor ? 'Renamed' : 'Op-rename'} ${randomUUID().slice(0, 8)}`;
+              const auditId = await call(c, 'rename', target.id, name);
+              ops.push({
+                ...base,
+                kind: step.op,
+                collection: 'items',
+                docId: target.id,
+                expect: c.spec.editor ? 'accept' : 'reject',
+                name,
+                auditId,
+              });
+            } else {
+              await call(c, 'remove', target.id, null);
+              ops.push({ ...base, kind: step.op, collection: 'items', docId: target.id, expect: 'reject' });
+            }
+            break;
+          }
+          if (!here.has(item.id)) {
+            bump('skipped-not-synced');
+            break;
+          }
+          const id = randomUUID();
+          const spec: MoveSpec = (() => {
+            switch (step.op) {
+              case 'receipt':
+                return {
+                  id,
+                  itemId: item.id,
+                  type: 'receipt',
+                  quantity: step.qty * 3,
+                  from: null,
+                  to: loc,
+                  batch,
+                };
+              case 'transfer':
+                return {
+                  id,
+                  itemId: item.id,
+                  type: 'transfer',
+                  quantity: step.qty,
+                  from: loc,
+                  to: loc2,
+                  batch,
+                };
+              case 'pick':
+                return { id, itemId: item.id, type: 'pick', quantity: step.qty, from: loc, to: null, batch };
+              case 'write-off-confirmed':
+                return {
+                  id,
+                  itemId: item.id,
+                  type: 'adjustment',
+                  quantity: step.qty,
+                  from: loc,
+                  to: null,
+                  batch,
+                  confirmation: { typed: batch ?? item.sku, reason: 'damaged on the floor' },
+                };
+              case 'write-off-unconfirmed':
+                return {
+                  id,
+                  itemId: item.id,
+                  type: 'adjustment',
+                  quantity: step.qty,
+                  from: loc,
+                  to: null,
+                  batch,
+                };
+              default:
+                // A movement of an item that does not exist (a stale scan, a forged id).
+                return {
+                  id,
+                  itemId: randomUUID(),
+                  type: 'receipt',
+                  quantity: step.qty,
+                  from: null,
+                  to: loc,
+                  batch,
+                };
+            }
+          })();
+          await call(c, 'move', spec);
+          const refused = step.op === 'write-off-unconfirmed' || step.op === 'ghost-item';
+          ops.push({
+            ...base,
+            kind: step.op,
+            collection: 'movements',
+            docId: id,
+            expect: refused ? 'reject' : 'accept',
+          });
+          break;
+        }
+        case 'offline':
+          if (c && !c.proxy.offline) {
+            c.proxy.setOffline(true);
+            bump('offline');
+          }
+          break;
+        case 'online':
+          if (c?.proxy.offline) {
+            c.proxy.setOffline(false);
+            if (c.page) await call(c, 'online');
+          }
+          break;
+        case 'profile':
+          c?.proxy.setProfile(step.profile);
+          if (Object.keys(step.profile).length) bump('fault-profile');
+          break;
+        case 'reload':
+          if (c?.page) {
+            await c.page.close({ runBeforeUnload: false });
+            c.page = null;
+            bump('reload');
+            await openPage(c);
+          }
+          break;
+        case 'close':
+          if (c?.page) {
+            await c.page.close({ runBeforeUnload: false });
+            c.page = null;
+            c.backAt = stepNo + step.away;
+            bump('close');
+          }
+          break;
+        case 'restart':
+          await server.restart();
+          bump('server-restart');
+          break;
+        case 'switch':
+          if (c?.page) {
+            const tenant = c.spec.tenants[step.tenant % c.spec.tenants.length]!;
+            await call(c, 'switchTenant', tenant);
+          }
+          break;
+        case 'pause':
+          await new Promise((res) => setTimeout(res, step.ms));
+          break;
+      }
+      if (r() < 0.3) await new Promise((res) => setTimeout(res, 50 + Math.floor(r() * 200)));
+    }
+
+    // ---- Everything back: network, pages, sessions; then wait for the clients to settle. ----
+    for (const c of live) {
+      c.proxy.setOffline(false);
+      c.proxy.setProfile({});
+      for (const [k, v] of Object.entries(c.proxy.counts)) bump(k, v);
+    }
+    for (const c of live) {
+      if (!c.page) {
+        c.backAt = null;
+        await openPage(c);
+      }
+      await call(c, 'online');
+    }
+    for (const c of live) {
+      await until(
+        `${c.spec.username} to be signed in online`,
+        async () => {
+          const s = await call(c, 'status');
+          if (!s.offline && !s.needsSignIn) return true;
+          await call(c, 'reauthenticate');
+          return null;
+        },
+        30_000,
+      );
+    }
+    // Round 1: every client pushed everything it holds (each tenant of the manager in turn).
+    for (const c of live) {
+      for (const tenant of c.spec.tenants) {
+        await call(c, 'switchTenant', tenant);
+        await until(
+          `${c.spec.username} to push its ${tenant} changes`,
+          async () => (pendingOf(await call(c, 'snapshot')) === 0 ? true : null),
+          45_000,
+          async () => {
+            const s = await call(c, 'snapshot');
+            return `pending: ${JSON.stringify({ items: s.items.filter((i) => i.pending), movements: s.movements.filter((m) => m.seq === 0) })}`;
+          },
+        );
+      }
+    }
+    // Round 2: nothing is left to push; every client must now agree with the server.
+    const snapshots = new Map<string, ClientSnapshot>();
+    for (const c of live) {
+      const order = [...c.spec.tenants].reverse(); // the open one first: no reopen to help it
+      for (const tenant of order) {
+        await call(c, 'switchTenant', tenant);
+        const snap = await until(
+          `${c.spec.username} to agree with the server on ${tenant}`,
+          async () => {
+            const [s, snap] = await Promise.all([serverState(server, tenant), call(c, 'snapshot')]);
+            return divergence(s, snap, tenant).length === 0 ? snap : null;
+          },
+          45_000,
+          async () => {
+            const [s, snap] = await Promise.all([serverState(server, tenant), call(c, 'snapshot')]);
+            return divergence(s, snap, tenant).slice(0, 15).join('\n');
+          },
+        );
+        snapshots.set(`${c.spec.username}|${tenant}`, snap);
+      }
+    }
+    await judge(server, plan, live, ops, snapshots);
+    const accepted = ops.filter((o) => o.expect === 'accept').length;
+    return {
+      seed: plan.seed,
+      operations: ops.length,
+      accepted,
+      rejected: ops.length - accepted,
+      faults,
+      ms: Date.now() - t0,
+    };
+  } finally {
+    for (const c of live) {
+      await c.context.close().catch(() => undefined);
+      await c.proxy.close().catch(() => undefined);
+    }
+    if (!server.running) await server.start();
+  }
+}
+
+/**
+ * The oracle, after every client agreed with the server:
+ * - no accepted write lost, none applied twice (movements by id; renames by final state);
+ * - every balance equals the server's recomputation from the ledger (clients agree: checked above);
+ * - exactly one audit entry per accepted change, none for a refused one; every tenant's chain verifies;
+ * - every refused change is in its author's Needs attention list, and nothing accepted is there;
+ * - no client holds anything of a tenant it is not authorized for.
+ */
+async function judge(
+  server: ControlledServer,
+  plan: Plan,
+  live: Live[],
+  ops: Op[],
+  snapshots: Map<string, ClientSnapshot>,
+): Promise<void> {
+  const db = server.db();
+  const problems: string[] = [];
+
+  // Movements by id, and their audit entries.
+  const moveOps = ops.filter((o) => o.collection === 'movements');
+  const ids = moveOps.map((o) => o.docId);
+  const stored = ids.length
+    ? await db.selectFrom('movements').select(['id', 'tenant_id']).where('id', 'in', ids).execute()
+    : [];
+  const storedCount = new Map<string, number>();
+  for (const s of stored) storedCount.set(s.id, (storedCount.get(s.id) ?? 0) + 1);
+  const audits = ids.length
+    ? await db
+        .selectFrom('audit_log')
+        .select(['entity_id', 'tenant_id', 'action'])
+        .where('entity', '=', 'movements')
+        .where('entity_id', 'in', ids)
+        .execute()
+    : [];
+  const auditCount = new Map<string, number>();
+  for (const a of audits) auditCount.set(a.entity_id, (auditCount.get(a.entity_id) ?? 0) + 1);
+  for (const o of moveOps) {
+    const n = storedCount.get(o.docId) ?? 0;
+    const a = auditCount.get(o.docId) ?? 0;
+    if (o.expect === 'accept') {
+      if (n !== 1)
+        problems.push(`accepted ${o.kind} ${o.docId} by ${o.username} is on the server ${n} times`);
+      if (a !== 1) problems.push(`accepted ${o.kind} ${o.docId} by ${o.username} has ${a} audit entries`);
+    } else {
+      if (n !== 0) problems.push(`refused ${o.kind} ${o.docId} by ${o.username} was applied on the server`);
+      if (a !== 0) problems.push(`refused ${o.kind} ${o.docId} by ${o.username} has ${a} audit entries`);
+    }
+    const mine = snapshots.get(`${o.username}|${o.tenant}`);
+    const local = mine?.movements.find((m) => m.id === o.docId);
+    if (o.expect === 'accept' && !local)
+      problems.push(`accepted ${o.kind} ${o.docId} is gone from ${o.username}'s PC`);
+    if (o.expect === 'reject' && local)
+      problems.push(`refused ${o.kind} ${o.docId} still counts on ${o.username}'s PC`);
+  }
+  // No movement anywhere has two audit entries (whoever wrote it, in any schedule).
+  const doubled = await db
+    .selectFrom('audit_log')
+    .select(['entity_id', sql<number>`count(*)`.as('n')])
+    .where('entity', '=', 'movements')
+    .groupBy('entity_id')
+    .having(sql`count(*)`, '>', 1)
+    .execute();
+  for (const d of doubled) problems.push(`movement ${d.entity_id} has ${d.n} audit entries`);
+
+  // Renames: the last accepted one per item is what the server holds, bound to one entry.
+  const lastRename = new Map<string, Op>();
+  for (const o of ops) if (o.kind === 'rename' && o.expect === 'accept') lastRename.set(o.docId, o);
+  for (const [itemId, o] of lastRename) {
+    const row = await db
+      .selectFrom('items')
+      .select(['name', 'deleted'])
+      .where('id', '=', itemId)
+      .executeTakeFirst();
+    if (!row || row.name !== o.name)
+      problems.push(
+        `accepted rename of ${itemId} to "${o.name}" by ${o.username} lost: server has "${row?.name}"`,
+      );
+    const n = await db
+      .selectFrom('audit_log')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('id', '=', o.auditId ?? '')
+      .executeTakeFirstOrThrow();
+    if (Number(n.n) !== 1)
+      problems.push(`rename ${itemId} → "${o.name}": its audit entry is recorded ${n.n} times`);
+  }
+  // Every item entry of this schedule's renames: one per item version (no version twice).
+  const renamed = [...new Set(ops.filter((o) => o.collection === 'items').map((o) => o.docId))];
+  if (renamed.length) {
+    const entries = await db
+      .selectFrom('audit_log')
+      .select(['entity_id', 'after', 'action'])
+      .where('entity', '=', 'items')
+      .where('entity_id', 'in', renamed)
+      .execute();
+    const seen = new Set<string>();
+    for (const e of entries) {
+      const seq = (e.after as { seq?: number } | null)?.seq;
+      const key = `${e.entity_id}@${seq}`;
+      if (seen.has(key)) problems.push(`item ${e.entity_id} version ${seq} has two audit entries`);
+      seen.add(key);
+    }
+    const refusedNames = ops.filter((o) => o.kind === 'rename' && o.expect === 'reject').map((o) => o.name);
+    const bad = await db
+      .selectFrom('items')
+      .select(['id', 'name', 'deleted'])
+      .where('id', 'in', renamed)
+      .execute();
+    for (const b of bad) {
+      if (refusedNames.includes(b.name))
+        problems.push(`refused rename of ${b.id} to "${b.name}" was applied`);
+      if (b.deleted && ops.some((o) => o.docId === b.id && o.kind === 'delete-unconfirmed'))
+        problems.push(`item ${b.id} was deleted without a confirmation`);
+    }
+  }
+
+  // Ledger and balances: the server's balances are exactly the ledger's sums.
+  for (const tenant of TENANTS) {
+    const moves = await db
+      .selectFrom('movements')
+      .select(['item_id', 'quantity', 'from_location_id', 'to_location_id', 'batch'])
+      .where('tenant_id', '=', tenant)
+      .execute();
+    const sums = new Map<string, number>();
+    for (const m of moves) {
+      const doc = {
+        quantity: Number(m.quantity),
+        fromLocationId: m.from_location_id,
+        toLocationId: m.to_location_id,
+      };
+      for (const loc of new Set(
+        [m.from_location_id, m.to_location_id].filter((x): x is string => x !== null),
+      )) {
+        const id = balanceId(m.item_id, loc, m.batch);
+        sums.set(id, (sums.get(id) ?? 0) + movementDelta(doc, loc));
+      }
+    }
+    const balances = await db
+      .selectFrom('balances')
+      .select(['id', 'quantity'])
+      .where('tenant_id', '=', tenant)
+      .execute();
+    const have = new Map(balances.map((b) => [b.id, Number(b.quantity)]));
+    for (const [id, q] of sums)
+      if (Math.abs((have.get(id) ?? 0) - q) > 1e-9)
+        problems.push(`${tenant} balance ${id}: stored ${have.get(id) ?? 0}, ledger ${q}`);
+    for (const [id, q] of have)
+      if (!sums.has(id) && q !== 0) problems.push(`${tenant} balance ${id} = ${q} has no movements`);
+    const chain = await verifyTenantChain(db, tenant);
+    if (!chain.ok) problems.push(`${tenant} audit chain broken at ${chain.brokenAt}: ${chain.reason}`);
+  }
+
+  // Needs attention: every refused change is filed for its author; nothing accepted is.
+  for (const o of ops) {
+    const c = live[o.client]!;
+    const snap = snapshots.get(`${c.spec.username}|${c.spec.tenants[c.spec.tenants.length - 1]}`) ?? null;
+    const filed = (snap?.attention ?? []).filter((a) => a.docId === o.docId && a.tenantId === o.tenant);
+    if (o.expect === 'reject' && filed.length === 0)
+      problems.push(`refused ${o.kind} ${o.docId} by ${o.username} is not in Needs attention`);
+    if (o.expect === 'accept' && o.collection === 'movements' && filed.length > 0)
+      problems.push(
+        `accepted ${o.kind} ${o.docId} by ${o.username} is in Needs attention (${filed.map((f) => f.code).join(', ')})`,
+      );
+  }
+
+  // Isolation: nothing of a tenant the user may not hold, in any database of the client.
+  for (const c of live) {
+    for (const [key, snap] of snapshots) {
+      if (!key.startsWith(`${c.spec.username}|`)) continue;
+      for (const a of snap.attention)
+        if (!c.spec.tenants.includes(a.tenantId as Tenant))
+          problems.push(`${c.spec.username} holds attention items of ${a.tenantId}`);
+      for (const t of TENANTS) {
+        if (c.spec.tenants.includes(t) || !c.page) continue;
+        const name = await c.page.evaluate(
+          ([u, tn]) => (globalThis as unknown as W).rel.partitionName(u, tn),
+          [c.userId, t] as const,
+        );
+        if (snap.databases.some((d) => d.includes(name)))
+          problems.push(`${c.spec.username} holds a ${t} partition (${name})`);
+      }
+    }
+  }
+
+  if (problems.length) {
+    throw new Error(
+      `schedule seed ${plan.seed}: ${problems.length} problem(s)\n${problems.slice(0, 30).join('\n')}`,
+    );
+  }
+}
