@@ -7,6 +7,8 @@ import { AttentionBadge } from './features/attention/AttentionBadge.js';
 import { AttentionScreen } from './features/attention/AttentionScreen.js';
 import { AuditScreen } from './features/audit/AuditScreen.js';
 import { ConfirmDialog } from './features/confirm/ConfirmDialog.js';
+import { FLOOR_VIEWS, FloorShortcuts, isFloorView } from './features/floor/FloorChrome.js';
+import { FloorScreen } from './features/floor/FloorScreen.js';
 import { GrantsScreen } from './features/grants/GrantsScreen.js';
 import { InventoryScreen } from './features/inventory/InventoryScreen.js';
 import { LoginScreen } from './features/login/LoginScreen.js';
@@ -37,6 +39,7 @@ export function App() {
   const mayAlerts = tenantId !== null && principal !== null && can(principal, tenantId, 'alerts:read');
   const tabs: { view: View; label: string; badge?: ReactNode }[] = [
     { view: 'inventory', label: t('inventory.title') },
+    ...FLOOR_VIEWS.map((v) => ({ view: v, label: t(`floor.nav.${v}`) })),
     { view: 'reports', label: t('reports.title') },
     { view: 'grants', label: t('grants.title') },
     ...(isAdmin ? [{ view: 'policy' as const, label: t('policy.title') }] : []),
@@ -93,6 +96,7 @@ export function App() {
             <ReceiveForm />
           </div>
         )}
+        {isFloorView(current) && db && <FloorScreen view={current} />}
         {current === 'reports' && <ReportsScreen />}
         {current === 'grants' && <GrantsScreen />}
         {current === 'policy' && <PolicyScreen />}
@@ -101,6 +105,7 @@ export function App() {
         {current === 'attention' && <AttentionScreen />}
       </main>
       <ConfirmDialog />
+      <FloorShortcuts />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { alertsStrings } from '../features/alerts/strings.js';
 import { attentionStrings } from '../features/attention/strings.js';
 import { auditStrings } from '../features/audit/strings.js';
 import { confirmStrings } from '../features/confirm/strings.js';
+import { floorStrings } from '../features/floor/strings.js';
 import { grantsStrings } from '../features/grants/strings.js';
 import { stockStrings } from '../features/items/stock-strings.js';
 import { itemsStrings } from '../features/items/strings.js';
@@ -17,6 +18,7 @@ export const bundles: Record<string, Bundle> = {
   attention: attentionStrings,
   audit: auditStrings,
   confirm: confirmStrings,
+  floor: floorStrings,
   grants: grantsStrings,
   items: itemsStrings,
   policy: policyStrings,

@@ -1,7 +1,11 @@
 import { create } from 'zustand';
 
+/** Floor screens (receiving, outbound, cycle count, master data, expiry and low stock). */
+export type FloorView = 'receiving' | 'outbound' | 'count' | 'masterData' | 'stockWatch';
+
 /** Top-level screens of the signed-in app. */
-export type View = 'inventory' | 'reports' | 'grants' | 'policy' | 'audit' | 'alerts' | 'attention';
+export type View =
+  'inventory' | 'reports' | 'grants' | 'policy' | 'audit' | 'alerts' | 'attention' | FloorView;
 
 export type NavState = { view: View; go(view: View): void };
 
