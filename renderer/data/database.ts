@@ -1,23 +1,43 @@
-import { createRxDatabase, removeRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
+import {
+  addRxPlugin,
+  createRxDatabase,
+  removeRxDatabase,
+  type RxCollection,
+  type RxDatabase,
+  type RxStorage,
+} from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import type { Role } from '../../shared/access/policy.js';
 import { conflictContext, conflictHandler } from './conflicts.js';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
+import type { LocationDoc, OrderDoc, ReceiptDoc } from '../../shared/domain/floor.js';
 import {
   balanceSchema,
   encryptSensitive,
   itemSchema,
+  locationSchema,
+  MIGRATIONS,
   movementSchema,
+  orderSchema,
+  receiptSchema,
   schemaForRole,
   type Local,
 } from './schemas.js';
+
+// Local schemas grow with the app; stored documents migrate instead of the partition failing to open.
+addRxPlugin(RxDBMigrationSchemaPlugin);
 
 /** The collections of one tenant partition (≤ 9 by design: RxDB OSS opens 13 per process). */
 export type TenantCollections = {
   items: RxCollection<Local<ItemDoc>>;
   movements: RxCollection<Local<MovementDoc>>;
   balances: RxCollection<Omit<BalanceDoc, '_deleted'>>;
+  receipts: RxCollection<Local<ReceiptDoc>>;
+  orders: RxCollection<Local<OrderDoc>>;
+  /** Site-wide reference data, pulled read-only. */
+  locations: RxCollection<Omit<LocationDoc, '_deleted'> & { seq: number }>;
 };
 export type TenantDatabase = RxDatabase<TenantCollections>;
 
@@ -80,12 +100,26 @@ export async function openTenantDatabase(
       items: {
         schema: encryptSensitive(schemaForRole(itemSchema, 'items', role), 'items'),
         conflictHandler: conflictHandler('items', ctx) as never,
+        migrationStrategies: MIGRATIONS.items,
       },
       movements: {
         schema: schemaForRole(movementSchema, 'movements', role),
         conflictHandler: conflictHandler('movements', ctx) as never,
+        migrationStrategies: MIGRATIONS.movements,
       },
-      balances: { schema: schemaForRole(balanceSchema, 'balances', role) },
+      balances: {
+        schema: schemaForRole(balanceSchema, 'balances', role),
+        migrationStrategies: MIGRATIONS.balances,
+      },
+      receipts: {
+        schema: schemaForRole(receiptSchema, 'receipts', role),
+        conflictHandler: conflictHandler('receipts', ctx) as never,
+      },
+      orders: {
+        schema: encryptSensitive(schemaForRole(orderSchema, 'orders', role), 'orders'),
+        conflictHandler: conflictHandler('orders', ctx) as never,
+      },
+      locations: { schema: locationSchema },
     });
   } catch (e) {
     await db.close();

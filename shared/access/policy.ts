@@ -5,7 +5,7 @@ export const Role = z.enum(['admin', 'manager', 'operator', 'finance', 'auditor'
 export type Role = z.infer<typeof Role>;
 
 /** Entities whose fields the policy governs. */
-export const Entity = z.enum(['items', 'movements', 'balances', 'orders']);
+export const Entity = z.enum(['items', 'movements', 'balances', 'orders', 'receipts']);
 export type Entity = z.infer<typeof Entity>;
 
 /**
@@ -126,8 +126,14 @@ const MATRIX: Record<Entity, Record<string, Row>> = {
     '*': row('rw', 'rw', 'rw', 'r', 'r'),
     customerName: row('rw', 'rw', 'r', '-', 'masked'),
     shipToAddress: row('rw', 'rw', 'r', '-', 'masked'),
+    /** The order document's ship-to address object (masked as a whole). */
+    shipTo: row('rw', 'rw', 'r', '-', 'masked'),
     customerPhone: row('rw', 'rw', '-', '-', 'masked'),
     customerEmail: row('rw', 'rw', '-', '-', 'masked'),
+  },
+  /** Inbound notices: floor work for operators, read-only for finance and auditors. */
+  receipts: {
+    '*': row('rw', 'rw', 'rw', 'r', 'r'),
   },
 };
 

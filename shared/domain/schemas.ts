@@ -9,6 +9,12 @@ export const DocId = z.uuid();
 
 const isoTime = z.iso.datetime({ offset: true });
 
+/** A calendar date (YYYY-MM-DD), e.g. a batch's expiry. */
+export const IsoDate = z.iso.date();
+
+/** A non-negative measure that may be unknown. */
+const measure = z.number().nonnegative().max(1e6).nullable().optional();
+
 /** An item of a tenant's master data. `purchasePrice` is absent for roles that may not read it. */
 export const ItemDoc = z
   .object({
@@ -19,6 +25,18 @@ export const ItemDoc = z
     barcode: z.string().max(64).nullable(),
     uom: z.string().min(1).max(16),
     purchasePrice: z.number().nonnegative().nullable().optional(),
+    /** Extra barcodes (cases, old labels); `barcode` stays the primary one. */
+    barcodes: z.array(z.string().min(1).max(64)).max(20).optional(),
+    lengthCm: measure,
+    widthCm: measure,
+    heightCm: measure,
+    weightKg: measure,
+    /** Receipts must capture a batch/lot number. */
+    batchTracked: z.boolean().optional(),
+    /** Receipts must capture an expiry date. */
+    expiryTracked: z.boolean().optional(),
+    /** Low-stock threshold: on-hand below it shows in the low-stock view (null: none). */
+    minStock: z.number().nonnegative().max(1e9).nullable().optional(),
     updatedAt: isoTime,
     seq: z.number().int().nonnegative(),
     _deleted: z.boolean().optional(),
@@ -48,6 +66,10 @@ export const MovementDoc = z
     note: z.string().max(500).nullable(),
     /** For a compensating movement (rollback): the movement it reverses. */
     reversalOf: DocId.nullable().optional(),
+    /** The batch's expiry date (receipts of expiry-tracked items). */
+    expiresAt: IsoDate.nullable().optional(),
+    /** The receipt or order this movement belongs to. */
+    refId: DocId.nullable().optional(),
     createdAt: isoTime,
     createdBy: z.string().max(64),
     deviceId: z.string().max(64),
@@ -69,6 +91,8 @@ export const BalanceDoc = z
     locationId: z.string().min(1).max(64),
     batch: z.string().max(64).nullable(),
     quantity: z.number(),
+    /** Expiry of the batch held here (null/absent: not tracked). */
+    expiresAt: IsoDate.nullable().optional(),
     updatedAt: isoTime,
     seq: z.number().int().nonnegative(),
     _deleted: z.boolean().optional(),

@@ -72,6 +72,7 @@ describe('masking', () => {
     expect(maskedFields('auditor', 'orders')).toEqual([
       'customerName',
       'shipToAddress',
+      'shipTo',
       'customerPhone',
       'customerEmail',
     ]);
