@@ -53,6 +53,16 @@ export function CountScreen() {
   // A fresh target starts a fresh sheet.
   const targetKey = target ? JSON.stringify(target) : '';
   useEffect(() => setTyped({}), [targetKey]);
+  // After a scan the sheet loads asynchronously; focus its first row once it is there.
+  const focusSheet = useRef(false);
+  const [scanNo, setScanNo] = useState(0);
+  const loaded = rows !== null;
+  useEffect(() => {
+    if (!focusSheet.current || !loaded) return;
+    focusSheet.current = false;
+    firstRowRef.current?.focus();
+    firstRowRef.current?.select();
+  }, [loaded, targetKey, scanNo]);
 
   const sheet = (rows ?? []).map((r) => ({
     key: countKey(r),
@@ -176,11 +186,14 @@ export function CountScreen() {
         value={code}
         onChange={setCode}
         inputRef={scanRef}
-        nextRef={firstRowRef}
         hit={hit}
         autoFocus
         disabled={!allowed}
-        onRecognized={setHit}
+        onRecognized={(h) => {
+          focusSheet.current = true;
+          setScanNo((n) => n + 1);
+          setHit(h);
+        }}
         onCancel={clear}
       />
       {!allowed && <p className="hint">{t('floor.notAllowed')}</p>}

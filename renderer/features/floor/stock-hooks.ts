@@ -47,11 +47,11 @@ export function stockRows(
  */
 export function useStockRows(sel: { itemId: string } | { locationId: string } | null): StockRow[] | null {
   const db = useWorkspace((s) => s.db);
-  const [rows, setRows] = useState<StockRow[] | null>(null);
+  const [state, setState] = useState<{ key: string; rows: StockRow[] } | null>(null);
   const key = sel ? ('itemId' in sel ? `i:${sel.itemId}` : `l:${sel.locationId}`) : '';
   useEffect(() => {
-    setRows(null);
     if (!db || !sel) return;
+    const setRows = (rows: StockRow[]) => setState({ key, rows });
     const bSel = 'itemId' in sel ? { itemId: sel.itemId } : { locationId: sel.locationId };
     const balances$ = db.balances
       .find({ selector: bSel })
@@ -81,7 +81,8 @@ export function useStockRows(sel: { itemId: string } | { locationId: string } | 
     return () => sub.unsubscribe();
     // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` identifies `sel`
   }, [db, key]);
-  return rows;
+  // Rows of a previous selector are never shown for a new one.
+  return state && state.key === key && sel ? state.rows : null;
 }
 
 /** A few items by id (sku and name for the rows of a bin), live. */
