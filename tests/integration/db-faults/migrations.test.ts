@@ -56,7 +56,10 @@ async function freshDatabase(backend: Backend): Promise<{ db: Database; drop: ()
  * columns, indexes, constraints, RLS flags and policies, functions, the app role's grants, and
  * the applied-migrations list. (Roles are cluster-wide and shared by parallel test databases.)
  */
-async function schemaSnapshot(owner: Kysely<DB>): Promise<Record<string, string[]>> {
+type SnapshotPart =
+  'columns' | 'indexes' | 'constraints' | 'rls' | 'policies' | 'functions' | 'grants' | 'applied';
+
+async function schemaSnapshot(owner: Kysely<DB>): Promise<Record<SnapshotPart, string[]>> {
   const q = async (text: string): Promise<string[]> =>
     (await sql.raw<Record<string, unknown>>(text).execute(owner)).rows.map((r) => JSON.stringify(r)).sort();
   return {
