@@ -1,17 +1,26 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Transaction } from 'kysely';
-import { z } from 'zod';
-import type { Role } from '../../shared/access/policy.js';
 import { DEFAULT_TENANT_SETTINGS, roleCan } from '../../shared/access/policy.js';
+import type { Action } from '../../shared/access/policy.js';
 import type { Alert } from '../../shared/api/alerts.js';
-import type { ReportResult } from '../../shared/api/reports.js';
-import { CrossTenantQuery, ExportQuery, ReportName } from '../../shared/api/reports.js';
+import type { ExportFormat, ReportFilters, ReportResult } from '../../shared/api/reports.js';
+import {
+  CrossTenantExportQuery,
+  CrossTenantQuery,
+  EXPORT_ROW_CAP,
+  ExportQuery,
+  REPORT_ROW_CAP,
+  ReportName,
+  TenantReportQuery,
+} from '../../shared/api/reports.js';
 import { recordActivity } from '../alerts/service.js';
 import { appendAudit } from '../audit/log.js';
 import type { UserScope } from '../db/scope.js';
 import type { DB } from '../db/types.js';
 import { withUserScope } from '../db/scope.js';
-import { inventoryLines, projectInventory, toCsv } from '../reports/inventory.js';
+import { CONTENT_TYPE, toCsv, toXlsx } from '../reports/export.js';
+import { refusal, runReport } from '../reports/registry.js';
+import type { AuthContext } from '../auth/service.js';
 import type { RouteContext } from './common.js';
 import { auth, forbidden, parseOr400, tenantParam } from './common.js';
 import { HttpError, notAMember } from './errors.js';
@@ -22,15 +31,104 @@ const reportParam = (params: unknown): ReportName => {
   return r.data;
 };
 
-/** Builds the inventory report for `tenants` inside a user scope, after the caller checked rights. */
-async function inventory(tx: Transaction<DB>, scope: UserScope, tenants: string[]): Promise<ReportResult> {
-  const roles = new Map<string, Role>();
-  for (const t of tenants) {
-    const r = scope.roles.get(t);
-    if (r) roles.set(t, r.role);
+const tenantList = (s: string): string[] => [...new Set(s.split(','))];
+
+/** Filters without the routing members of the query. */
+function filtersOf(q: ReportFilters & { tenants?: string; format?: string }): ReportFilters {
+  const { tenants: _t, format: _f, ...filters } = q;
+  return filters;
+}
+
+/**
+ * Rights of the caller for one tenant (per-tenant routes): a member with `action`, and the report's
+ * own field requirement (valuation needs purchase-price read).
+ */
+function checkOne(scope: UserScope, tenant: string, action: Action, report: ReportName, what: string): void {
+  const m = scope.roles.get(tenant);
+  if (!m) throw notAMember();
+  if (!roleCan(m.role, action)) throw forbidden(what);
+  const no = refusal(report, scope, [tenant]);
+  if (no) throw forbidden(no);
+}
+
+/**
+ * Rights across tenants: one answer for every refusal, naming no tenant — a caller learns nothing
+ * about which failed.
+ */
+function checkMany(scope: UserScope, tenants: string[], actions: Action[], report: ReportName): void {
+  const ok = tenants.every((t) => {
+    const m = scope.roles.get(t);
+    return m !== undefined && actions.every((a) => roleCan(m.role, a));
+  });
+  if (!ok) throw forbidden('you may not run this report across these tenants');
+  const no = refusal(report, scope, tenants);
+  if (no) throw forbidden(no);
+}
+
+/**
+ * Audits an export in every tenant it covers (who, which report, filters, format, that tenant's
+ * row count, columns) and counts it for the off-hours rule.
+ */
+async function auditExport(
+  ctx: RouteContext,
+  tx: Transaction<DB>,
+  scope: UserScope,
+  a: AuthContext,
+  { result, counts }: { result: ReportResult; counts: Record<string, number> },
+  format: ExportFormat,
+  now: Date,
+): Promise<Alert[]> {
+  const raised: Alert[] = [];
+  // Sorted: two concurrent exports lock the tenants' chain heads in the same order.
+  for (const tenant of [...result.tenants].sort()) {
+    await appendAudit(tx, {
+      tenantId: tenant,
+      actorId: a.userId,
+      deviceId: a.deviceId,
+      action: 'export',
+      entity: 'report',
+      entityId: result.report,
+      after: {
+        report: result.report,
+        format,
+        filters: result.filters ?? {},
+        rows: counts[tenant] ?? 0,
+        totalRows: result.rows.length,
+        tenants: result.tenants,
+        columns: result.columns.map((c) => c.key),
+        ...(result.truncated ? { truncated: true } : {}),
+      },
+      at: now,
+    });
+    raised.push(
+      ...(await recordActivity(
+        tx,
+        tenant,
+        scope.policies[tenant]?.settings ?? DEFAULT_TENANT_SETTINGS,
+        [{ tenantId: tenant, userId: a.userId, at: now.toISOString(), kind: 'export' }],
+        now,
+        ctx.alerts.webhook,
+      )),
+    );
   }
-  const lines = await inventoryLines(tx, tenants);
-  return projectInventory(lines, tenants, roles, scope.policies);
+  return raised;
+}
+
+async function sendExport(
+  reply: FastifyReply,
+  result: ReportResult,
+  format: ExportFormat,
+  label: string,
+  now: Date,
+): Promise<FastifyReply> {
+  const stamp = now.toISOString().slice(0, 10);
+  const body = format === 'xlsx' ? await toXlsx(result, result.report) : toCsv(result);
+  return reply
+    .header('content-type', CONTENT_TYPE[format])
+    .header('content-disposition', `attachment; filename="${result.report}-${label}-${stamp}.${format}"`)
+    .header('content-length', String(Buffer.byteLength(body)))
+    .header('cache-control', 'no-store')
+    .send(body);
 }
 
 /** Reports and exports: every cell goes through the shared policy. */
@@ -40,16 +138,14 @@ export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext): v
   app.get('/api/t/:tenant/reports/:report', async (req): Promise<ReportResult> => {
     const a = await auth(ctx, req);
     const tenant = tenantParam(req);
-    reportParam(req.params);
-    parseOr400(z.object({}).strict(), req.query ?? {}, 'query');
+    const report = reportParam(req.params);
+    const q = parseOr400(TenantReportQuery, req.query ?? {}, 'query');
     return withUserScope(
       db,
       a.userId,
       async (tx, scope) => {
-        const m = scope.roles.get(tenant);
-        if (!m) throw notAMember();
-        if (!roleCan(m.role, 'report:read')) throw forbidden('your role may not read reports');
-        return inventory(tx, scope, [tenant]);
+        checkOne(scope, tenant, 'report:read', report, 'your role may not read reports');
+        return (await runReport(tx, scope, report, [tenant], filtersOf(q), REPORT_ROW_CAP)).result;
       },
       { at: ctx.at() },
     );
@@ -57,20 +153,15 @@ export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext): v
 
   app.get('/api/reports/:report', async (req): Promise<ReportResult> => {
     const a = await auth(ctx, req);
-    reportParam(req.params);
+    const report = reportParam(req.params);
     const q = parseOr400(CrossTenantQuery, req.query, 'query');
-    const tenants = [...new Set(q.tenants.split(','))];
+    const tenants = tenantList(q.tenants);
     return withUserScope(
       db,
       a.userId,
       async (tx, scope) => {
-        // One answer for every refusal, naming no tenant: a caller learns nothing about which failed.
-        const ok = tenants.every((t) => {
-          const m = scope.roles.get(t);
-          return m !== undefined && roleCan(m.role, 'report:cross-tenant');
-        });
-        if (!ok) throw forbidden('you may not run this report across these tenants');
-        return inventory(tx, scope, tenants);
+        checkMany(scope, tenants, ['report:cross-tenant'], report);
+        return (await runReport(tx, scope, report, tenants, filtersOf(q), REPORT_ROW_CAP)).result;
       },
       { at: ctx.at() },
     );
@@ -81,53 +172,45 @@ export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext): v
     const tenant = tenantParam(req);
     const report = reportParam(req.params);
     const rawFormat = (req.query as { format?: unknown } | undefined)?.format;
-    if (rawFormat !== undefined && rawFormat !== 'csv')
-      throw new HttpError(400, 'unsupported_format', 'only format=csv is available');
+    if (rawFormat !== undefined && rawFormat !== 'csv' && rawFormat !== 'xlsx')
+      throw new HttpError(400, 'unsupported_format', 'format must be csv or xlsx');
     const q = parseOr400(ExportQuery, req.query ?? {}, 'query');
     const now = ctx.now();
     let raised: Alert[] = [];
-    const csv = await withUserScope(
+    const result = await withUserScope(
       db,
       a.userId,
       async (tx, scope) => {
-        const m = scope.roles.get(tenant);
-        if (!m) throw notAMember();
-        if (!roleCan(m.role, 'export')) throw forbidden('your role may not export');
-        const result = await inventory(tx, scope, [tenant]);
-        await appendAudit(tx, {
-          tenantId: tenant,
-          actorId: a.userId,
-          deviceId: a.deviceId,
-          action: 'export',
-          entity: 'report',
-          entityId: report,
-          after: {
-            report,
-            format: q.format,
-            rows: result.rows.length,
-            columns: result.columns.map((c) => c.key),
-          },
-          at: now,
-        });
-        // Exports count for the off-hours rule.
-        raised = await recordActivity(
-          tx,
-          tenant,
-          scope.policies[tenant]?.settings ?? DEFAULT_TENANT_SETTINGS,
-          [{ tenantId: tenant, userId: a.userId, at: now.toISOString(), kind: 'export' }],
-          now,
-          ctx.alerts.webhook,
-        );
-        return toCsv(result);
+        checkOne(scope, tenant, 'export', report, 'your role may not export');
+        const r = await runReport(tx, scope, report, [tenant], filtersOf(q), EXPORT_ROW_CAP);
+        raised = await auditExport(ctx, tx, scope, a, r, q.format, now);
+        return r.result;
       },
       { at: ctx.at() },
     );
     ctx.alerts.raised(raised);
-    const stamp = now.toISOString().slice(0, 10);
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${report}-${tenant}-${stamp}.csv"`)
-      .header('cache-control', 'no-store')
-      .send(csv);
+    return sendExport(reply, result, q.format, tenant, now);
+  });
+
+  app.get('/api/export/:report', async (req, reply) => {
+    const a = await auth(ctx, req);
+    const report = reportParam(req.params);
+    const q = parseOr400(CrossTenantExportQuery, req.query, 'query');
+    const tenants = tenantList(q.tenants);
+    const now = ctx.now();
+    let raised: Alert[] = [];
+    const result = await withUserScope(
+      db,
+      a.userId,
+      async (tx, scope) => {
+        checkMany(scope, tenants, ['report:cross-tenant', 'export'], report);
+        const r = await runReport(tx, scope, report, tenants, filtersOf(q), EXPORT_ROW_CAP);
+        raised = await auditExport(ctx, tx, scope, a, r, q.format, now);
+        return r.result;
+      },
+      { at: ctx.at() },
+    );
+    ctx.alerts.raised(raised);
+    return sendExport(reply, result, q.format, tenants.join('+'), now);
   });
 }

@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { Entity, Role, TenantPolicy } from '../../shared/access/policy.js';
-import { roleCanRead, showTenantColumn } from '../../shared/access/policy.js';
-import type { ReportColumn, ReportResult } from '../../shared/api/reports.js';
+import type { Role, TenantPolicy } from '../../shared/access/policy.js';
+import type { ReportResult } from '../../shared/api/reports.js';
 import type { DB } from '../db/types.js';
 import { toNullableNum, toNum } from '../sync/mapping.js';
+import type { ColumnDef, ReportDef } from './define.js';
+import { projectReport } from './define.js';
 
 /** One raw inventory line, before projection. */
 export type InventoryLine = {
@@ -23,6 +24,7 @@ export type InventoryLine = {
 export async function inventoryLines(
   tx: Kysely<DB>,
   tenantIds: readonly string[] | null,
+  opts: { sku?: string; limit?: number } = {},
 ): Promise<InventoryLine[]> {
   let q = tx
     .selectFrom('items as i')
@@ -45,6 +47,8 @@ export async function inventoryLines(
     ])
     .where('i.deleted', '=', false);
   if (tenantIds !== null) q = q.where(sql<boolean>`i.tenant_id = ANY(${[...tenantIds]}::text[])`);
+  if (opts.sku !== undefined) q = q.where('i.sku', '=', opts.sku);
+  if (opts.limit !== undefined) q = q.limit(opts.limit);
   const rows = await q.orderBy('i.tenant_id').orderBy('i.sku').execute();
   return rows.map((r) => ({
     tenantId: r.tenant_id,
@@ -56,12 +60,7 @@ export async function inventoryLines(
   }));
 }
 
-type ColumnDef = ReportColumn & {
-  needs: [Entity, string][];
-  get: (l: InventoryLine) => string | number | null;
-};
-
-const COLUMNS: ColumnDef[] = [
+const COLUMNS: ColumnDef<InventoryLine>[] = [
   {
     key: 'sku',
     field: 'items.sku',
@@ -115,59 +114,19 @@ const COLUMNS: ColumnDef[] = [
   },
 ];
 
-const TENANT_COLUMN: ReportColumn = { key: 'tenantId', field: null, label: 'Tenant', type: 'string' };
+/** On hand by item (with purchase price and value for roles that read prices). */
+export const inventoryReport: ReportDef<InventoryLine> = {
+  name: 'inventory',
+  columns: COLUMNS,
+  load: (tx, { tenantIds, filters, limit }) => inventoryLines(tx, tenantIds, { sku: filters.sku, limit }),
+};
 
-/**
- * Projects raw lines with the shared policy: each row with the role and overrides of ITS tenant;
- * a cell the caller may not read in that tenant is absent (never the value, never a mask). A
- * column appears when it is readable in at least one of the tenants.
- */
+/** The inventory report projected for the caller (see projectReport). */
 export function projectInventory(
   lines: readonly InventoryLine[],
   tenants: readonly string[],
   roles: ReadonlyMap<string, Role>,
   policies: Readonly<Record<string, TenantPolicy>>,
 ): ReportResult {
-  const readable = (c: ColumnDef, tenant: string): boolean => {
-    const role = roles.get(tenant);
-    return (
-      role !== undefined && c.needs.every(([e, f]) => roleCanRead(role, e, f, policies[tenant]?.overrides))
-    );
-  };
-  const cols = COLUMNS.filter((c) => tenants.some((t) => readable(c, t)));
-  const tenantColumn = showTenantColumn(tenants, policies);
-  const allowed = new Set(tenants);
-  const rows = lines
-    .filter((l) => allowed.has(l.tenantId))
-    .map((l) => {
-      const row: Record<string, string | number | null> = {};
-      if (tenantColumn) row.tenantId = l.tenantId;
-      for (const c of cols) if (readable(c, l.tenantId)) row[c.key] = c.get(l);
-      return row;
-    });
-  const strip = ({ key, field, label, type }: ColumnDef): ReportColumn => ({ key, field, label, type });
-  return {
-    report: 'inventory',
-    tenants: [...tenants],
-    tenantColumn,
-    columns: [...(tenantColumn ? [TENANT_COLUMN] : []), ...cols.map(strip)],
-    rows,
-  };
-}
-
-const FORMULA = /^[=+\-@\t\r]/;
-
-function csvCell(v: string | number | null | undefined, type: ReportColumn['type']): string {
-  if (v === null || v === undefined) return '';
-  let s = String(v);
-  // A text cell that a spreadsheet would run as a formula is neutralised (CSV injection).
-  if (type === 'string' && FORMULA.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** The report as CSV: a header of column labels, then one line per row (CRLF, RFC 4180). */
-export function toCsv(r: ReportResult): string {
-  const lines = [r.columns.map((c) => csvCell(c.label, 'string')).join(',')];
-  for (const row of r.rows) lines.push(r.columns.map((c) => csvCell(row[c.key], c.type)).join(','));
-  return lines.join('\r\n') + '\r\n';
+  return projectReport(inventoryReport, lines, tenants, roles, policies);
 }
