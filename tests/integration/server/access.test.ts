@@ -281,7 +281,7 @@ describe.each(backends)('grants, members, policy, reports, exports, audit (%s)',
     const lines = (await res.text()).trim().split('\r\n');
     expect(lines[0]).toBe('SKU,Name,UoM,On hand,Purchase price,Value');
     expect(lines).toHaveLength(5);
-    const xlsx = await api<ErrorBody>(s.url, '/api/t/globex/export/inventory?format=xlsx', {
+    const xlsx = await api<ErrorBody>(s.url, '/api/t/globex/export/inventory?format=pdf', {
       token: tok['fin.globex'],
     });
     expect(xlsx.body.error.code).toBe('unsupported_format');
