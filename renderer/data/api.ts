@@ -124,12 +124,31 @@ export class ApiClient {
     return (await res.json()) as T;
   }
 
-  /** Download a file of the API: its bytes and the server's file name. */
-  async download(path: string): Promise<{ blob: Blob; filename: string | null }> {
+  /**
+   * Download a file of the API: its bytes and the server's file name. `onProgress` hears the bytes
+   * received so far and the announced size (null when the server sent none).
+   */
+  async download(
+    path: string,
+    onProgress?: (received: number, total: number | null) => void,
+  ): Promise<{ blob: Blob; filename: string | null }> {
     const res = await this.authed(path);
     const cd = res.headers.get('content-disposition') ?? '';
     const m = /filename="?([^";]+)"?/.exec(cd);
-    return { blob: await res.blob(), filename: m?.[1] ?? null };
+    const reader = onProgress ? res.body?.getReader() : undefined;
+    if (!onProgress || !reader) return { blob: await res.blob(), filename: m?.[1] ?? null };
+    const total = Number(res.headers.get('content-length')) || null;
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    let received = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.byteLength;
+      onProgress(received, total);
+    }
+    const type = res.headers.get('content-type') ?? 'application/octet-stream';
+    return { blob: new Blob(chunks, { type }), filename: m?.[1] ?? null };
   }
 
   async me(): Promise<MeResponse> {
