@@ -65,6 +65,13 @@ export function conflictHandler(collection: string, ctx: ConflictContext): RxCon
       const local = i.newDocumentState;
       const key = `${collection}|${String(local['id'])}`;
       if (ctx.rejected.delete(key)) return Promise.resolve(server);
+      // A movement the server holds exactly as sent (it only added its sequence): adopt it.
+      if (
+        collection === 'movements' &&
+        server['_deleted'] !== true &&
+        changedFields(local, server).length === 0
+      )
+        return Promise.resolve(server);
       if (collection !== 'items' || !i.assumedMasterState) {
         ctx.onUnmergeable(collection, local, server, []);
         return Promise.resolve(server);

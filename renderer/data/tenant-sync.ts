@@ -61,6 +61,29 @@ export type TenantSync = {
 };
 
 const COLLECTIONS: readonly SyncCollection[] = ['items', 'balances', 'movements'];
+
+/**
+ * The stored state of every movement the server accepted in (or already held before) a push: the
+ * sent document with the sequence it got. Handed to RxDB as the master, because a pull that
+ * brought the movement while its push was still unanswered (an earlier attempt was applied, its
+ * answer lost) was skipped by RxDB, and a repeat is answered without a conflict: the local copy
+ * would otherwise keep seq 0 for ever and be counted on top of its balance.
+ */
+function settledMovements(
+  rows: readonly { newDocumentState: Record<string, unknown> }[],
+  res: { conflicts: Record<string, unknown>[]; accepted?: { id: string; seq: number }[] },
+): Record<string, unknown>[] {
+  const answered = new Set(res.conflicts.map((c) => String(c['id'])));
+  const sent = new Map(rows.map((r) => [String(r.newDocumentState['id']), r.newDocumentState]));
+  const out = new Map<string, Record<string, unknown>>();
+  for (const a of res.accepted ?? []) {
+    const doc = sent.get(a.id);
+    if (!doc || answered.has(a.id) || doc['seq'] !== 0) continue;
+    const { pendingAudit: _p, ...stored } = doc;
+    out.set(a.id, { ...stored, seq: a.seq, _deleted: false });
+  }
+  return [...out.values()];
+}
 const BATCH = 1000;
 
 /**
@@ -165,7 +188,9 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
                 );
               }
               o.status.markSynced(new Date().toISOString());
-              return res.conflicts as WithDeleted<Record<string, unknown>>[];
+              return [...res.conflicts, ...settledMovements(rows, res)] as WithDeleted<
+                Record<string, unknown>
+              >[];
             },
           }
         : undefined,
