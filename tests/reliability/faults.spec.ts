@@ -5,7 +5,7 @@
  * (DATABASE_URL) instead of PGlite. Results go to .tsbuild/reliability/faults.json (soak.json for
  * RELIABILITY_OUT=soak).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from '@playwright/test';
 import { clientAssets } from './bundle.js';
@@ -21,16 +21,16 @@ const seeds = env['RELIABILITY_SEEDS']
 const suite = env['RELIABILITY_OUT'] === 'soak' ? 'soak' : 'faults';
 const backend = env['RELIABILITY_BACKEND'] === 'postgres' ? 'postgres' : 'pglite';
 
-let server: ControlledServer;
+let server: ControlledServer | undefined;
 let assets: Map<string, [string, string | Buffer]>;
-const results: ScheduleResult[] = [];
-const failed: number[] = [];
-const started = Date.now();
-
-test.describe.configure({ mode: 'default' });
+const dir = '.tsbuild/reliability';
+// One line per schedule, shared by every worker of this run (a failure restarts the worker).
+const runFile = path.join(dir, `${suite}.${env['RELIABILITY_RUN_ID'] ?? process.pid}.jsonl`);
+type Line = { ok: true; result: ScheduleResult } | { ok: false; seed: number };
 
 test.beforeAll(async () => {
   test.setTimeout(300_000);
+  mkdirSync(dir, { recursive: true });
   console.log(
     `[faults] ${seeds.length} schedule(s), seeds ${seeds[0]}…${seeds[seeds.length - 1]} on ${backend}`,
   );
@@ -40,6 +40,14 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await server?.close();
+  const lines = existsSync(runFile)
+    ? readFileSync(runFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Line)
+    : [];
+  const results = lines.flatMap((l) => (l.ok ? [l.result] : []));
+  const failed = lines.flatMap((l) => (l.ok ? [] : [l.seed]));
   const sum = (f: (r: ScheduleResult) => number) => results.reduce((a, r) => a + f(r), 0);
   const faults: Record<string, number> = {};
   for (const r of results) for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v;
@@ -53,10 +61,10 @@ test.afterAll(async () => {
     faults,
     accepted: sum((r) => r.accepted),
     rejected: sum((r) => r.rejected),
-    ms: Date.now() - started,
+    ms: sum((r) => r.ms),
+    finishedAt: new Date().toISOString(),
   };
-  mkdirSync('.tsbuild/reliability', { recursive: true });
-  writeFileSync(path.join('.tsbuild/reliability', `${suite}.json`), `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(path.join(dir, `${suite}.json`), `${JSON.stringify(out, null, 2)}\n`);
   console.log(
     `[faults] ${out.schedules} schedule(s) passed, ${failed.length} failed; ${out.operations} operations ` +
       `(${out.accepted} accepted, ${out.rejected} refused); faults ${JSON.stringify(faults)}; ${out.ms} ms`,
@@ -69,12 +77,13 @@ test.afterAll(async () => {
 for (const seed of seeds) {
   test(`schedule seed ${seed}`, async ({ browser }) => {
     try {
+      if (!server) throw new Error('no server');
       const r = await runSchedule(browser, server, assets, planSchedule(seed), (l) =>
         console.log(`[seed ${seed}] ${l}`),
       );
-      results.push(r);
+      appendFileSync(runFile, `${JSON.stringify({ ok: true, result: r } satisfies Line)}\n`);
     } catch (e) {
-      failed.push(seed);
+      appendFileSync(runFile, `${JSON.stringify({ ok: false, seed } satisfies Line)}\n`);
       console.log(`[faults] schedule seed ${seed} FAILED — replay with RELIABILITY_SEEDS=${seed}`);
       throw e;
     }

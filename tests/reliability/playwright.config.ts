@@ -1,5 +1,10 @@
 import { defineConfig } from '@playwright/test';
 
+// Chosen once here, so every worker (a failed schedule restarts it) plays the same seeds and adds
+// its results to the same run.
+process.env['RELIABILITY_SEED'] ??= String(Math.floor(Math.random() * 1e9));
+process.env['RELIABILITY_RUN_ID'] ??= `${Date.now()}-${process.pid}`;
+
 /**
  * Fault injection (issue #7): randomized schedules of real clients (the renderer's data layer in
  * Debian's Chromium) behind fault proxies, against a server that restarts. `npm test` runs 20

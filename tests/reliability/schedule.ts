@@ -315,6 +315,11 @@ export async function runSchedule(
   const openPage = async (c: Live): Promise<void> => {
     const page = await c.context.newPage();
     page.on('pageerror', (e) => log(`[${c.spec.username}] page error: ${e.message}`));
+    if (process.env['RELIABILITY_DEBUG'])
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning')
+          log(`[${c.spec.username}] ${m.type()}: ${m.text()}`);
+      });
     await page.goto(`${c.proxy.url}/`);
     await page.waitForFunction(() => 'rel' in globalThis);
     c.page = page;
@@ -563,7 +568,24 @@ export async function runSchedule(
           45_000,
           async () => {
             const s = await call(c, 'snapshot');
-            return `pending: ${JSON.stringify({ items: s.items.filter((i) => i.pending), movements: s.movements.filter((m) => m.seq === 0) })}`;
+            const stuck = s.movements.filter((m) => m.seq === 0).map((m) => m.id);
+            const onServer = stuck.length
+              ? await server
+                  .db()
+                  .selectFrom('movements')
+                  .select(['id', 'seq'])
+                  .where('id', 'in', stuck)
+                  .execute()
+              : [];
+            return `pending: ${JSON.stringify({
+              items: s.items.filter((i) => i.pending),
+              movements: stuck.map((id) => ({
+                id,
+                op: ops.find((o) => o.docId === id)?.kind,
+                server: onServer.find((m) => m.id === id)?.seq ?? null,
+              })),
+              status: await call(c, 'status'),
+            })}`;
           },
         );
       }
