@@ -9,6 +9,7 @@ import {
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
+import { getChunkedIdbStorage, removeChunkedIdbDatabases } from './storage/chunked-idb.js';
 import type { Role } from '../../shared/access/policy.js';
 import { conflictContext, conflictHandler } from './conflicts.js';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
@@ -51,17 +52,36 @@ export function partitionName(userId: string, tenantId: string): string {
   return `bh_${safe(userId)}__${safe(tenantId)}`;
 }
 
+/** The local storages: chunked IndexedDB (default) and RxDB's Dexie storage (for comparison). */
+export type StorageKind = 'chunked' | 'dexie';
+
+let storageKind: StorageKind = 'chunked';
 let storagePromise: Promise<RxStorage<unknown, unknown>> | null = null;
 
 /**
- * Dexie (IndexedDB) with field encryption for sensitive fields; in development also wrapped with
- * ajv validation and RxDB's dev-mode checks.
+ * Choose the storage before the first database opens (benchmarks and the client suite compare
+ * both). Both storages' databases are removed by `removeLocalDatabase` whichever is selected.
+ */
+export function selectStorage(kind: StorageKind): void {
+  if (kind === storageKind) return;
+  if (storagePromise) throw new Error('storage already in use; select it before opening a database');
+  storageKind = kind;
+}
+
+function baseStorage(kind: StorageKind): RxStorage<unknown, unknown> {
+  return kind === 'dexie' ? getRxStorageDexie() : getChunkedIdbStorage();
+}
+
+/**
+ * The local storage with field encryption for sensitive fields; in development also wrapped with
+ * ajv validation and RxDB's dev-mode checks. By default the chunked IndexedDB storage
+ * (`storage/chunked-idb.ts`: working set in memory, every write appended to IndexedDB before it
+ * resolves); `selectStorage('dexie')` gives RxDB's Dexie storage instead.
  */
 export async function storage(): Promise<RxStorage<unknown, unknown>> {
   storagePromise ??= (async () => {
-    const dexie = getRxStorageDexie() as RxStorage<unknown, unknown>;
-    if (!import.meta.env.DEV)
-      return wrappedKeyEncryptionCryptoJsStorage<unknown, unknown>({ storage: dexie });
+    const base = baseStorage(storageKind);
+    if (!import.meta.env.DEV) return wrappedKeyEncryptionCryptoJsStorage<unknown, unknown>({ storage: base });
     const [{ addRxPlugin }, { RxDBDevModePlugin }, { wrappedValidateAjvStorage }] = await Promise.all([
       import('rxdb'),
       import('rxdb/plugins/dev-mode'),
@@ -69,7 +89,7 @@ export async function storage(): Promise<RxStorage<unknown, unknown>> {
     ]);
     addRxPlugin(RxDBDevModePlugin);
     return wrappedKeyEncryptionCryptoJsStorage<unknown, unknown>({
-      storage: wrappedValidateAjvStorage<unknown, unknown>({ storage: dexie }),
+      storage: wrappedValidateAjvStorage<unknown, unknown>({ storage: base }),
     });
   })();
   return storagePromise;
@@ -130,11 +150,17 @@ export async function openTenantDatabase(
 
 /**
  * Delete a local database and everything in it. The key-encryption storage needs the key to open
- * the encrypted collections it deletes; RxDB's Dexie storage only empties its tables, so the
- * IndexedDB databases themselves are dropped too — nothing (not even a schema) stays behind.
+ * the encrypted collections it deletes; then the IndexedDB databases of BOTH storages for this
+ * name are dropped (RxDB's Dexie storage only empties its tables; the chunked storage's
+ * collections that RxDB no longer lists, e.g. of an older schema, would stay) — nothing, not even
+ * a schema, stays behind, whichever storage wrote it.
  */
 export async function removeLocalDatabase(name: string, dataKey: string): Promise<void> {
   await removeRxDatabase(name, await storage(), true, dataKey);
+  await Promise.all([removeDexieDatabases(name), removeChunkedIdbDatabases(name)]);
+}
+
+async function removeDexieDatabases(name: string): Promise<void> {
   const prefix = `rxdb-dexie-${name}--`;
   const all = await indexedDB.databases();
   await Promise.all(

@@ -1,6 +1,7 @@
 /**
- * Client data layer on each local storage (Dexie today, chunked IndexedDB proposed): the real
- * renderer modules (api.ts, schemas.ts, tenant-sync.ts) in Chromium against a live server.
+ * Client data layer on each local storage (chunked IndexedDB, the default, and RxDB's Dexie): the
+ * real renderer modules (api.ts, database.ts, schemas.ts, tenant-sync.ts) in Chromium against a
+ * live server.
  * Parameterised by storage: every case runs on both.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,6 +74,40 @@ for (const kind of ['dexie', 'chunked'] as StorageKind[]) {
       const counts = await page.evaluate(() => (globalThis as unknown as W).bh.counts());
       expect(counts['items']).toBe(ITEMS);
       expect(counts['movements']).toBe(before + 1);
+      await page.evaluate(() => (globalThis as unknown as W).bh.stop());
+    });
+
+    test('removing a partition (access lost, I7) leaves none of its IndexedDB databases', async ({
+      page,
+    }) => {
+      await harness(page);
+      await page.evaluate(([k]) => (globalThis as unknown as W).bh.start(k, 'mgr', 'acme'), [kind] as const);
+      await page.evaluate(() => (globalThis as unknown as W).bh.stop());
+      // Another partition of the same user must survive the purge.
+      await page.evaluate(([k]) => (globalThis as unknown as W).bh.start(k, 'mgr', 'globex'), [
+        kind,
+      ] as const);
+      await page.evaluate(() => (globalThis as unknown as W).bh.stop());
+      const ofTenant = (names: string[], t: string) => names.filter((n) => n.includes(`__${t}--`));
+      const before = await page.evaluate(() => (globalThis as unknown as W).bh.idbNames());
+      expect(ofTenant(before, 'acme').length).toBeGreaterThan(0);
+      const prefix = kind === 'chunked' ? 'bh-chunks-' : 'rxdb-dexie-';
+      expect(ofTenant(before, 'acme').every((n) => n.startsWith(prefix))).toBe(true);
+      await page.evaluate(([k]) => (globalThis as unknown as W).bh.remove(k, 'u-mgr', 'acme'), [
+        kind,
+      ] as const);
+      const after = await page.evaluate(() => (globalThis as unknown as W).bh.idbNames());
+      expect(ofTenant(after, 'acme')).toEqual([]);
+      expect(ofTenant(after, 'globex')).toEqual(ofTenant(before, 'globex'));
+      // Reopened afterwards, the partition is empty: nothing of the tenant stayed in the cache.
+      await page.evaluate(([k]) => (globalThis as unknown as W).bh.openLocal(k, 'u-mgr', 'acme', 'manager'), [
+        kind,
+      ] as const);
+      expect(await page.evaluate(() => (globalThis as unknown as W).bh.counts())).toEqual({
+        items: 0,
+        balances: 0,
+        movements: 0,
+      });
       await page.evaluate(() => (globalThis as unknown as W).bh.stop());
     });
 

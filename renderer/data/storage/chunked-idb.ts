@@ -134,14 +134,23 @@ function deleteIdb(name: string): Promise<void> {
   });
 }
 
-/** Delete every IndexedDB database of this storage whose name starts with the partition's name. */
-export async function removeChunkedIdbDatabases(databaseName: string): Promise<void> {
+/**
+ * True when `idbName` is one collection's database of the RxDB database `databaseName`:
+ * `bh-chunks-<databaseName>--<collection>--<version>`, where a collection name never holds `--`.
+ * So the partition of tenant `acme` does not claim the databases of a tenant `acme--x`.
+ */
+export function isChunkedIdbOf(databaseName: string, idbName: string): boolean {
   const prefix = `bh-chunks-${databaseName}--`;
+  return idbName.startsWith(prefix) && /^(?:[^-]|-(?!-))+--\d+$/.test(idbName.slice(prefix.length));
+}
+
+/** Delete every IndexedDB database of this storage that belongs to the RxDB database `databaseName`. */
+export async function removeChunkedIdbDatabases(databaseName: string): Promise<void> {
   const all = await indexedDB.databases();
   await Promise.all(
     all
       .map((d) => d.name)
-      .filter((n): n is string => typeof n === 'string' && n.startsWith(prefix))
+      .filter((n): n is string => typeof n === 'string' && isChunkedIdbOf(databaseName, n))
       .map(deleteIdb),
   );
 }

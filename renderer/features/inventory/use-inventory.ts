@@ -1,41 +1,84 @@
 import { useEffect, useState } from 'react';
-import { combineLatest, distinctUntilChanged, map, Observable, switchMap } from 'rxjs';
-import type { BalanceDoc, ItemDoc, MovementDoc } from '../../../shared/domain/schemas.js';
-import { onHandByItem } from '../../../shared/domain/stock.js';
-import { effectiveSeq, useAcks } from '../../data/acks.js';
+import type { RxChangeEventBulk, RxCollection } from 'rxdb';
+import { useAcks } from '../../data/acks.js';
 import type { TenantDatabase } from '../../data/database.js';
-import { toRows, type InventoryRow } from './model.js';
+import { readAllRaw } from '../../data/storage/raw-read.js';
+import { LiveInventory } from './live.js';
+import type { InventoryRow } from './model.js';
 
-/** Inventory rows of the open partition, live: server balances plus unreflected local movements. */
+/**
+ * Inventory rows of the open partition, live: server balances plus unreflected local movements.
+ *
+ * Reads the three collections' raw data once (no RxDocuments, no `toJSON` copies: on the chunked
+ * storage the stored objects themselves) and then follows their change events, so on-hand per
+ * item is derived incrementally and the grid gets one sorted array of plain rows. Changes that
+ * arrive together (a pulled batch, a local write) are applied in one pass per task.
+ */
 export function useInventory(db: TenantDatabase | null): { rows: InventoryRow[] | null } {
   const [rows, setRows] = useState<InventoryRow[] | null>(null);
   useEffect(() => {
     setRows(null);
     if (!db) return;
-    const items$ = db.items
-      .find({ sort: [{ sku: 'asc' }] })
-      .$.pipe(map((docs) => docs.map((d) => d.toJSON() as ItemDoc)));
-    const balances$ = db.balances.find().$.pipe(map((docs) => docs.map((d) => d.toJSON() as BalanceDoc)));
-    // Only movements the balances do not reflect yet: unsynced (seq 0) or newer than the balances.
-    const movements$ = balances$.pipe(
-      map((bs) => bs.reduce((m, b) => Math.max(m, b.seq), 0)),
-      distinctUntilChanged(),
-      switchMap(
-        (maxSeq) => db.movements.find({ selector: { $or: [{ seq: 0 }, { seq: { $gt: maxSeq } }] } }).$,
-      ),
-      map((docs) => docs.map((d) => d.toJSON() as MovementDoc)),
-    );
-    const acks$ = new Observable<ReadonlyMap<string, number>>((sub) => {
-      sub.next(useAcks.getState().seqs);
-      return useAcks.subscribe((s) => sub.next(s.seqs));
+    const live = new LiveInventory();
+    let loaded = false;
+    let closed = false;
+    let scheduled = false;
+    const flush = () => {
+      scheduled = false;
+      if (closed || !loaded) return;
+      setRows(live.rows());
+    };
+    const schedule = () => {
+      if (scheduled) return;
+      scheduled = true;
+      setTimeout(flush, 0);
+    };
+    // Events that arrive before the first read completes are buffered and applied after it: the
+    // read already holds some of them, and applying a document twice is harmless (idempotent).
+    const buffered: (() => void)[] = [];
+    const follow = <T>(collection: RxCollection<T>, apply: (docs: T[]) => void) =>
+      collection.eventBulks$.subscribe((bulk: RxChangeEventBulk<T>) => {
+        const docs = bulk.events.map((e) =>
+          e.operation === 'DELETE' ? { ...e.documentData, _deleted: true } : e.documentData,
+        ) as T[];
+        if (!loaded) buffered.push(() => apply(docs));
+        else {
+          apply(docs);
+          schedule();
+        }
+      });
+    const subs = [
+      follow(db.items, (d) => live.applyItems(d)),
+      follow(db.balances, (d) => live.applyBalances(d)),
+      follow(db.movements, (d) => live.applyMovements(d)),
+    ];
+    live.setAcks(useAcks.getState().seqs);
+    const unsubAcks = useAcks.subscribe((s) => {
+      live.setAcks(s.seqs);
+      if (loaded) schedule();
     });
-    const sub = combineLatest([items$, balances$, movements$, acks$]).subscribe(
-      ([items, balances, movements, acks]) => {
-        const known = movements.map((m) => ({ ...m, seq: effectiveSeq(m, acks) }));
-        setRows(toRows(items, onHandByItem(balances, known)));
-      },
-    );
-    return () => sub.unsubscribe();
+    void (async () => {
+      const [items, balances, movements] = await Promise.all([
+        readAllRaw(db.items),
+        readAllRaw(db.balances),
+        readAllRaw(db.movements),
+      ]);
+      if (closed) return;
+      live.applyBalances(balances);
+      live.applyItems(items);
+      live.applyMovements(movements);
+      for (const b of buffered.splice(0)) b();
+      loaded = true;
+      flush();
+    })().catch((e: unknown) => {
+      // The partition closed while it was read (tenant switch, sign-out): nothing to show.
+      if (!closed) console.warn('inventory read failed', e);
+    });
+    return () => {
+      closed = true;
+      for (const s of subs) s.unsubscribe();
+      unsubAcks();
+    };
   }, [db]);
   return { rows };
 }

@@ -1,67 +1,43 @@
 /**
  * Benchmark harness page for Bulkhead's own data layer, bundled by esbuild and served by the test
- * server (same origin as the API). It uses the real renderer modules: `ApiClient` (api.ts), the
- * local schemas (schemas.ts) and `startTenantSync` (tenant-sync.ts). The database is created
- * exactly as `openTenantDatabase` does (key-encryption wrapper, same options and collections),
- * with the storage as a parameter (the collections' conflict handlers are left out).
+ * server (same origin as the API). It uses the real renderer modules: `ApiClient` (api.ts),
+ * `openTenantDatabase`/`removeTenantDatabase` (database.ts: key-encryption wrapper, schemas,
+ * conflict handlers, the storage chosen with `selectStorage`) and `startTenantSync`
+ * (tenant-sync.ts). One storage per page load: `selectStorage` refuses a second one.
  */
-import { createRxDatabase, type RxDatabase, type RxStorage } from 'rxdb';
-import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
-import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import type { Role } from '../../../shared/access/policy.js';
 import type { MovementDoc } from '../../../shared/domain/schemas.js';
 import { ApiClient } from '../../../renderer/data/api.js';
 import { localDataKey } from '../../../renderer/data/offline-auth.js';
 import {
-  partitionName,
-  type TenantCollections,
+  openTenantDatabase,
+  removeTenantDatabase,
+  selectStorage,
+  type StorageKind,
   type TenantDatabase,
 } from '../../../renderer/data/database.js';
-import {
-  balanceSchema,
-  encryptSensitive,
-  itemSchema,
-  movementSchema,
-  schemaForRole,
-} from '../../../renderer/data/schemas.js';
-import { getChunkedIdbStorage } from '../../../renderer/data/storage/chunked-idb.js';
 import { startTenantSync, type TenantSync } from '../../../renderer/data/tenant-sync.js';
 import { recordMovement as writeMovement } from '../../../renderer/data/writes.js';
 
-export type StorageKind = 'dexie' | 'chunked';
+export type { StorageKind };
 
-type BenchCollections = TenantCollections;
-type BenchDb = RxDatabase<BenchCollections>;
-
-const storages = new Map<StorageKind, RxStorage<unknown, unknown>>();
-function storageOf(kind: StorageKind): RxStorage<unknown, unknown> {
-  let s = storages.get(kind);
-  if (!s) {
-    const inner =
-      kind === 'dexie' ? (getRxStorageDexie() as RxStorage<unknown, unknown>) : getChunkedIdbStorage();
-    s = wrappedKeyEncryptionCryptoJsStorage<unknown, unknown>({ storage: inner });
-    storages.set(kind, s);
-  }
-  return s;
-}
+type BenchDb = TenantDatabase;
 
 async function openDb(kind: StorageKind, userId: string, tenantId: string, role: Role): Promise<BenchDb> {
+  selectStorage(kind);
   // The key the app derives at sign-in, so the real app opens this partition as it is.
-  const password = await localDataKey(userId, 'demo1234');
-  const db = await createRxDatabase<BenchCollections>({
-    name: partitionName(userId, tenantId),
-    storage: storageOf(kind),
-    password,
-    multiInstance: true,
-    eventReduce: true,
-    closeDuplicates: true,
-  });
-  await db.addCollections({
-    items: { schema: encryptSensitive(schemaForRole(itemSchema, 'items', role), 'items') },
-    movements: { schema: schemaForRole(movementSchema, 'movements', role) },
-    balances: { schema: schemaForRole(balanceSchema, 'balances', role) },
-  });
-  return db;
+  return openTenantDatabase(userId, tenantId, role, await localDataKey(userId, 'demo1234'));
+}
+
+/** Remove a partition as the app does (access lost, wipe): `removeTenantDatabase`. */
+async function remove(kind: StorageKind, userId: string, tenantId: string): Promise<void> {
+  selectStorage(kind);
+  await removeTenantDatabase(userId, tenantId, await localDataKey(userId, 'demo1234'));
+}
+
+/** Names of this origin's IndexedDB databases. */
+async function idbNames(): Promise<string[]> {
+  return (await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n !== '');
 }
 
 type Session = { api: ApiClient; userId: string; role: Role; tenantId: string; policyVersion: number };
@@ -194,7 +170,7 @@ async function anyItemId(): Promise<string> {
  */
 async function localWrites(n: number): Promise<number[]> {
   if (!open) throw new Error('nothing open');
-  const db = open.db as unknown as TenantDatabase;
+  const db = open.db;
   const actor = { userId: open.session.userId, deviceId: 'bench' };
   const itemId = await anyItemId();
   const out: number[] = [];
@@ -312,6 +288,8 @@ const api = {
   watchMovements,
   arrivalOf,
   rawIdb,
+  remove,
+  idbNames,
 };
 export type BulkheadHarness = typeof api;
 (globalThis as unknown as { bh: BulkheadHarness }).bh = api;

@@ -1,0 +1,45 @@
+import type { RxCollection, RxDocumentData, RxStorageInstance } from 'rxdb';
+
+type AnyInstance = RxStorageInstance<unknown, unknown, unknown> & {
+  originalStorageInstance?: AnyInstance;
+  ensurePersistence?: () => void;
+};
+
+/** The storage instance under every wrapper (RxDB's hooks, key encryption, validation). */
+function innermost(instance: AnyInstance): AnyInstance {
+  let i = instance;
+  while (i.originalStorageInstance) i = i.originalStorageInstance;
+  return i;
+}
+
+/**
+ * Every live (not deleted) document of a collection as plain data, without RxDocuments, without
+ * the document cache and without a copy where that is safe.
+ *
+ * - On the chunked IndexedDB storage (an in-memory state) and a collection with no encrypted
+ *   field, the documents are read straight from the state: the returned objects are the stored
+ *   ones, shared and READ-ONLY (the storage replaces a document on write, it never mutates one).
+ * - Otherwise (Dexie, or encrypted fields to decrypt) through the collection's storage instance,
+ *   which decrypts (and copies) each document.
+ *
+ * The order is unspecified. Pair it with the collection's change events (subscribe before
+ * calling) to keep a derived view current.
+ */
+export async function readAllRaw<T>(collection: RxCollection<T>): Promise<RxDocumentData<T>[]> {
+  const wrapped = collection.storageInstance as unknown as AnyInstance;
+  const inner = innermost(wrapped);
+  const encrypted = collection.schema.jsonSchema.encrypted ?? [];
+  const internals = inner.internals as { documents?: unknown } | undefined;
+  if (encrypted.length === 0 && internals && internals.documents instanceof Map) {
+    // Apply a write the memory storage queued for its idle time, then read its document map.
+    inner.ensurePersistence?.();
+    const out: RxDocumentData<T>[] = [];
+    for (const d of (internals.documents as Map<string, RxDocumentData<T>>).values()) {
+      if (!d._deleted) out.push(d);
+    }
+    return out;
+  }
+  const prepared = collection.find().getPreparedQuery();
+  const res = await collection.storageInstance.query(prepared);
+  return res.documents;
+}
