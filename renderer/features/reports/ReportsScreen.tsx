@@ -1,9 +1,11 @@
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ReportResult } from '../../../shared/api/reports.js';
+import type { ExportFormat, ReportFilters, ReportName, ReportResult } from '../../../shared/api/reports.js';
 import { apiClient, useActiveTenant } from '../../data/workspace.js';
 import { usePrincipal } from '../../state/session.js';
 import {
+  REPORT_MENU,
+  availableReports,
   defaultSelection,
   displayColumns,
   exportAvailability,
@@ -11,6 +13,7 @@ import {
   exportPath,
   filterReportRows,
   formatCell,
+  progressPercent,
   reportError,
   reportPath,
   reportTenantOptions,
@@ -24,6 +27,12 @@ type Load =
   | { status: 'ready'; result: ReportResult }
   | { status: 'error'; error: ReportError };
 type Feedback = { kind: 'ok' | 'error'; text: string } | null;
+/** null: idle; received/total while downloading (total null: size unknown). */
+type Progress = { received: number; total: number | null } | null;
+
+/** Rows rendered at most; the rest is one filter or one export away. */
+const RENDER_CAP = 1000;
+const MOVEMENT_TYPES = ['receipt', 'putaway', 'transfer', 'pick', 'ship', 'adjustment', 'count'] as const;
 
 function errorText(
   e: ReportError,
@@ -35,7 +44,20 @@ function errorText(
   return t(wrapKey, { message: e.message });
 }
 
-/** Inventory report over one or several tenants, with a per-tenant CSV export. */
+/** Saves a blob as a file: an object URL and <a download> work in Chromium and Electron alike. */
+function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.style.display = 'none';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Reports over one or several tenants, with filters and CSV/XLSX exports of exactly what is shown. */
 export function ReportsScreen() {
   const { t, i18n } = useTranslation();
   const activeTenant = useActiveTenant();
@@ -44,11 +66,15 @@ export function ReportsScreen() {
 
   // null until the user picks: then the default follows the active tenant.
   const [picked, setPicked] = useState<string[] | null>(null);
+  const [report, setReport] = useState<ReportName>('inventory');
+  const [filters, setFilters] = useState<ReportFilters>({});
+  const [skuDraft, setSkuDraft] = useState('');
   const [query, setQuery] = useState('');
   const deferred = useDeferredValue(query);
   const [load, setLoad] = useState<Load>({ status: 'idle' });
   const [round, setRound] = useState(0);
   const [exportFeedback, setExportFeedback] = useState<Feedback>(null);
+  const [progress, setProgress] = useState<Progress>(null);
   const [exporting, setExporting] = useState(false);
 
   // Tenants no longer offered (membership lapsed) drop out; if nothing is left, the default applies.
@@ -57,7 +83,10 @@ export function ReportsScreen() {
     valid === null || (valid.length === 0 && (picked?.length ?? 0) > 0)
       ? defaultSelection(options, activeTenant)
       : valid;
-  const path = reportPath('inventory', effective);
+  const offered = availableReports(principal, effective);
+  const current: ReportName = offered.includes(report) ? report : 'inventory';
+  const kinds = REPORT_MENU.find((r) => r.name === current)?.filters ?? [];
+  const path = reportPath(current, effective, filters);
 
   useEffect(() => {
     if (path === null) return;
@@ -83,40 +112,61 @@ export function ReportsScreen() {
     [load, columns, deferred],
   );
 
-  const exportState = exportAvailability(principal, activeTenant);
-  const runExport = async () => {
-    if (!exportState.enabled || activeTenant === null) return;
+  const exportState = exportAvailability(principal, effective);
+  const runExport = async (format: ExportFormat) => {
+    if (!exportState.enabled || effective.length === 0) return;
     setExporting(true);
     setExportFeedback(null);
+    setProgress({ received: 0, total: null });
     try {
       const api = await apiClient();
-      const { blob, filename } = await api.download(exportPath('inventory', activeTenant));
-      const name = exportFileName('inventory', activeTenant, filename, new Date());
-      // An object URL and <a download> save the file in Chromium and Electron alike.
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = name;
-      a.style.display = 'none';
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      const { blob, filename } = await api.download(
+        exportPath(current, effective, format, filters),
+        (received, total) => setProgress({ received, total }),
+      );
+      const name = exportFileName(current, effective.join('+'), filename, new Date(), format);
+      saveBlob(blob, name);
       setExportFeedback({ kind: 'ok', text: t('reports.export.done', { file: name }) });
     } catch (e) {
       setExportFeedback({ kind: 'error', text: errorText(reportError(e), t, 'reports.export.failed') });
     } finally {
       setExporting(false);
+      setProgress(null);
     }
   };
 
   const total = load.status === 'ready' ? load.result.rows.length : 0;
   const columnLabel = (key: string, label: string) => t(`reports.columns.${key}`, { defaultValue: label });
+  const cellText = (key: string, value: string | number | null | undefined, c: (typeof columns)[number]) =>
+    key === 'type' && typeof value === 'string'
+      ? t(`reports.types.${value}`, { defaultValue: value })
+      : formatCell(value, c, i18n.language);
+  const setFilter = (patch: Partial<ReportFilters>) => setFilters((f) => ({ ...f, ...patch }));
+  const percent = progress ? progressPercent(progress.received, progress.total) : null;
+  const groups = [...new Set(REPORT_MENU.map((r) => r.group))];
 
   return (
     <section className="card access-screen reports" aria-labelledby="reports-title">
       <div className="section-head">
-        <h2 id="reports-title">{t('reports.inventory')}</h2>
+        <h2 id="reports-title">{t(`reports.names.${current}`)}</h2>
+        <label className="inline-field">
+          {t('reports.report')}{' '}
+          <select
+            data-testid="report-select"
+            value={current}
+            onChange={(e) => setReport(e.target.value as ReportName)}
+          >
+            {groups.map((g) => (
+              <optgroup key={g} label={t(`reports.groups.${g}`)}>
+                {REPORT_MENU.filter((r) => r.group === g && offered.includes(r.name)).map((r) => (
+                  <option key={r.name} value={r.name}>
+                    {t(`reports.names.${r.name}`)}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>
+        </label>
         <input
           type="search"
           className="search"
@@ -132,20 +182,35 @@ export function ReportsScreen() {
               : t('reports.rowCountFiltered', { count: total, shown: rows.length })}
           </span>
         )}
-        <button
-          type="button"
-          className="export"
-          disabled={!exportState.enabled || exporting}
-          title={exportState.enabled ? t('reports.export.perTenant') : t(exportState.reason)}
-          onClick={() => void runExport()}
-        >
-          {exporting
-            ? t('reports.export.working')
-            : activeTenant
-              ? t('reports.export.button', { tenant: activeTenant })
-              : t('reports.export.buttonNoTenant')}
-        </button>
+        {(['csv', 'xlsx'] as const).map((format) => (
+          <button
+            key={format}
+            type="button"
+            className="export"
+            data-format={format}
+            disabled={!exportState.enabled || exporting}
+            title={exportState.enabled ? t('reports.export.perTenant') : t(exportState.reason)}
+            onClick={() => void runExport(format)}
+          >
+            {t(`reports.export.${format}`)}
+          </button>
+        ))}
       </div>
+      {progress && (
+        <p role="status" className="export-progress">
+          {progress.received === 0
+            ? t('reports.export.preparing')
+            : percent !== null
+              ? t('reports.export.progress', { percent })
+              : t('reports.export.progressBytes', { kb: Math.round(progress.received / 1024) })}{' '}
+          <progress
+            aria-label={t('reports.export.working')}
+            max={100}
+            value={percent ?? undefined}
+            data-testid="export-progress"
+          />
+        </p>
+      )}
       {exportFeedback && (
         <p
           role={exportFeedback.kind === 'ok' ? 'status' : 'alert'}
@@ -174,10 +239,90 @@ export function ReportsScreen() {
           <span className="hint">{t('reports.tenantsHint')}</span>
         </fieldset>
       )}
+      {kinds.length > 0 && (
+        <fieldset className="report-filters">
+          <legend>{t('reports.filters.legend')}</legend>
+          {kinds.includes('range') && (
+            <>
+              <label>
+                {t('reports.filters.from')}{' '}
+                <input
+                  type="date"
+                  value={filters.from ?? ''}
+                  onChange={(e) => setFilter({ from: e.target.value || undefined })}
+                />
+              </label>
+              <label>
+                {t('reports.filters.to')}{' '}
+                <input
+                  type="date"
+                  value={filters.to ?? ''}
+                  onChange={(e) => setFilter({ to: e.target.value || undefined })}
+                />
+              </label>
+            </>
+          )}
+          {kinds.includes('type') && (
+            <label>
+              {t('reports.filters.type')}{' '}
+              <select
+                value={filters.type ?? ''}
+                onChange={(e) => setFilter({ type: (e.target.value || undefined) as ReportFilters['type'] })}
+              >
+                <option value="">{t('reports.filters.anyType')}</option>
+                {MOVEMENT_TYPES.map((ty) => (
+                  <option key={ty} value={ty}>
+                    {t(`reports.types.${ty}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {kinds.includes('days') && (
+            <label>
+              {t('reports.filters.days')}{' '}
+              <input
+                type="number"
+                min={0}
+                max={3650}
+                value={filters.days ?? 30}
+                onChange={(e) => {
+                  const n = Number(e.target.value);
+                  if (Number.isInteger(n) && n >= 0 && n <= 3650) setFilter({ days: n });
+                }}
+              />
+            </label>
+          )}
+          {kinds.includes('sku') && (
+            <label>
+              {t('reports.filters.sku')}{' '}
+              <input
+                type="text"
+                value={skuDraft}
+                onChange={(e) => setSkuDraft(e.target.value)}
+                onBlur={() => setFilter({ sku: skuDraft.trim() || undefined })}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') setFilter({ sku: skuDraft.trim() || undefined });
+                }}
+              />
+            </label>
+          )}
+          {kinds.includes('range') && <span className="hint">{t('reports.filters.rangeHint')}</span>}
+        </fieldset>
+      )}
+      {load.status === 'ready' && load.result.truncated && (
+        <p className="hint" role="note">
+          {t('reports.truncated', { count: total })}
+        </p>
+      )}
       {options.length > 0 && effective.length === 0 ? (
         <p className="state">{t('reports.noneSelected')}</p>
       ) : load.status === 'loading' || load.status === 'idle' ? (
-        options.length > 0 && <p className="state">{t('reports.loading')}</p>
+        options.length > 0 && (
+          <p className="state" role="status">
+            {t('reports.loading')}
+          </p>
+        )
       ) : load.status === 'error' ? (
         <p role="alert" className="error state">
           {errorText(load.error, t, 'reports.errors.failed')}{' '}
@@ -191,8 +336,8 @@ export function ReportsScreen() {
         <p className="state">{t('reports.noMatch', { query: deferred })}</p>
       ) : (
         <div className="table-scroll">
-          <table className="data-table report-table" data-testid="report-table">
-            <caption className="sr-only">{t('reports.inventory')}</caption>
+          <table className="data-table report-table" data-testid="report-table" data-report={current}>
+            <caption className="sr-only">{t(`reports.names.${current}`)}</caption>
             <thead>
               <tr>
                 {columns.map((c) => (
@@ -208,17 +353,20 @@ export function ReportsScreen() {
               </tr>
             </thead>
             <tbody>
-              {rows.map((r, i) => (
+              {rows.slice(0, RENDER_CAP).map((r, i) => (
                 <tr key={i}>
                   {columns.map((c) => (
                     <td key={c.key} data-column={c.key} className={c.type === 'number' ? 'num' : undefined}>
-                      {formatCell(r[c.key], c, i18n.language)}
+                      {cellText(c.key, r[c.key], c)}
                     </td>
                   ))}
                 </tr>
               ))}
             </tbody>
           </table>
+          {rows.length > RENDER_CAP && (
+            <p className="hint">{t('reports.shownFirst', { shown: RENDER_CAP })}</p>
+          )}
         </div>
       )}
     </section>

@@ -1,5 +1,11 @@
-import { authorizedTenants, can, type Principal } from '../../../shared/access/policy.js';
-import type { ReportColumn, ReportName, ReportResult } from '../../../shared/api/reports.js';
+import { authorizedTenants, can, canRead, type Principal } from '../../../shared/access/policy.js';
+import type {
+  ExportFormat,
+  ReportColumn,
+  ReportFilters,
+  ReportName,
+  ReportResult,
+} from '../../../shared/api/reports.js';
 import { ApiError, NetworkError } from '../../data/api.js';
 
 /** A tenant the report picker offers; `crossTenant` = may be combined with others. */
@@ -43,26 +49,104 @@ export function toggleTenant(
   return options.map((o) => o.tenantId).filter((t) => t === tenantId || keep.includes(t));
 }
 
+/** Filters a report's form offers. */
+export type FilterKind = 'range' | 'type' | 'sku' | 'days';
+
+/** The report catalogue the screen offers, in menu order. */
+export const REPORT_MENU: readonly { name: ReportName; filters: readonly FilterKind[]; group: string }[] = [
+  { name: 'inventory', filters: ['sku'], group: 'stock' },
+  { name: 'inventory-by-location', filters: ['sku'], group: 'stock' },
+  { name: 'inventory-by-batch', filters: ['sku'], group: 'stock' },
+  { name: 'inventory-by-expiry', filters: ['days', 'sku'], group: 'stock' },
+  { name: 'stock-by-location', filters: [], group: 'stock' },
+  { name: 'movements', filters: ['range', 'type', 'sku'], group: 'ledger' },
+  { name: 'movements-daily', filters: ['range'], group: 'ledger' },
+  { name: 'receiving', filters: ['range'], group: 'ledger' },
+  { name: 'shipping', filters: ['range'], group: 'ledger' },
+  { name: 'valuation', filters: ['sku'], group: 'finance' },
+];
+
+/**
+ * Reports the principal may run over `selected`: valuation only where it reads purchase prices in
+ * every selected tenant (the server refuses it otherwise; the menu does not offer it).
+ */
+export function availableReports(p: Principal | null, selected: readonly string[]): ReportName[] {
+  return REPORT_MENU.map((r) => r.name).filter(
+    (r) =>
+      r !== 'valuation' ||
+      (p !== null &&
+        selected.length > 0 &&
+        selected.every(
+          (t) => canRead(p, t, 'items', 'purchasePrice') && canRead(p, t, 'balances', 'quantity'),
+        )),
+  );
+}
+
+/** The filters that `report` uses, without empty values, as query parameters. */
+export function filterParams(report: ReportName, filters: ReportFilters): URLSearchParams {
+  const kinds = REPORT_MENU.find((r) => r.name === report)?.filters ?? [];
+  const q = new URLSearchParams();
+  if (kinds.includes('range')) {
+    if (filters.from) q.set('from', filters.from);
+    if (filters.to) q.set('to', filters.to);
+  }
+  if (kinds.includes('type') && filters.type) q.set('type', filters.type);
+  if (kinds.includes('sku') && filters.sku?.trim()) q.set('sku', filters.sku.trim());
+  if (kinds.includes('days') && filters.days !== undefined) q.set('days', String(filters.days));
+  return q;
+}
+
+const withQuery = (path: string, q: URLSearchParams) => {
+  const s = q.toString();
+  return s === '' ? path : `${path}${path.includes('?') ? '&' : '?'}${s}`;
+};
+
 /** The API path of a report over the selection: per tenant for one, cross-tenant for several. */
-export function reportPath(report: ReportName, selected: readonly string[]): string | null {
+export function reportPath(
+  report: ReportName,
+  selected: readonly string[],
+  filters: ReportFilters = {},
+): string | null {
   if (selected.length === 0) return null;
-  if (selected.length === 1) return `/api/t/${encodeURIComponent(selected[0] ?? '')}/reports/${report}`;
-  return `/api/reports/${report}?tenants=${selected.map(encodeURIComponent).join(',')}`;
+  const q = filterParams(report, filters);
+  if (selected.length === 1)
+    return withQuery(`/api/t/${encodeURIComponent(selected[0] ?? '')}/reports/${report}`, q);
+  return withQuery(`/api/reports/${report}?tenants=${selected.map(encodeURIComponent).join(',')}`, q);
 }
 
-/** The path of a tenant's CSV export. */
-export function exportPath(report: ReportName, tenantId: string): string {
-  return `/api/t/${encodeURIComponent(tenantId)}/export/${report}?format=csv`;
+/** The path of an export of exactly what the report shows (one tenant, or several at once). */
+export function exportPath(
+  report: ReportName,
+  tenants: string | readonly string[],
+  format: ExportFormat = 'csv',
+  filters: ReportFilters = {},
+): string {
+  const list = typeof tenants === 'string' ? [tenants] : tenants;
+  const q = filterParams(report, filters);
+  const base =
+    list.length === 1
+      ? `/api/t/${encodeURIComponent(list[0] ?? '')}/export/${report}?format=${format}`
+      : `/api/export/${report}?tenants=${list.map(encodeURIComponent).join(',')}&format=${format}`;
+  return withQuery(base, q);
 }
 
-/** Whether the export button works for the active tenant, and if not, why (an i18n key). */
+/** Whether export works for the selected tenants, and if not, why (an i18n key). */
 export function exportAvailability(
   p: Principal | null,
-  activeTenant: string | null,
+  tenants: string | readonly string[] | null,
 ): { enabled: true } | { enabled: false; reason: string } {
-  if (p === null || activeTenant === null) return { enabled: false, reason: 'reports.export.noTenant' };
-  if (!can(p, activeTenant, 'export')) return { enabled: false, reason: 'reports.export.notAllowed' };
+  const list = tenants === null ? [] : typeof tenants === 'string' ? [tenants] : tenants;
+  if (p === null || list.length === 0) return { enabled: false, reason: 'reports.export.noTenant' };
+  if (!list.every((t) => can(p, t, 'export'))) return { enabled: false, reason: 'reports.export.notAllowed' };
+  if (list.length > 1 && !list.every((t) => can(p, t, 'report:cross-tenant')))
+    return { enabled: false, reason: 'reports.export.notAllowed' };
   return { enabled: true };
+}
+
+/** Download progress as a whole percentage, or null when the size is unknown. */
+export function progressPercent(received: number, total: number | null): number | null {
+  if (total === null || total <= 0) return null;
+  return Math.min(100, Math.floor((received / total) * 100));
 }
 
 const TENANT_KEYS = new Set(['tenantId', 'tenant']);
@@ -134,7 +218,8 @@ export function exportFileName(
   tenantId: string,
   serverName: string | null,
   now: Date,
+  format: ExportFormat = 'csv',
 ): string {
   if (serverName) return serverName;
-  return `${report}-${tenantId}-${now.toISOString().slice(0, 10)}.csv`;
+  return `${report}-${tenantId}-${now.toISOString().slice(0, 10)}.${format}`;
 }
