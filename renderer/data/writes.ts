@@ -22,6 +22,11 @@ function changed(tenantId: string, meta: ChangeMeta): void {
   for (const l of listeners) l(tenantId, !!meta.confirmation);
 }
 
+/** Tell the listeners about a change written outside this module (the floor data API). */
+export function announceLocalChange(tenantId: string, meta: ChangeMeta = {}): void {
+  changed(tenantId, meta);
+}
+
 /** Who acts, from which device; the server replaces the actor with the authenticated user. */
 export type Actor = { userId: string; deviceId: string };
 

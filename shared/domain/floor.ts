@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DocId, IsoDate, TenantId, type BalanceDoc, type ItemDoc, type MovementDoc } from './schemas.js';
+import { onHandByLocation } from './stock.js';
 
 /*
  * Floor workflows (issue #5): reference data (warehouses, locations), inbound receipts (ASN),
@@ -787,4 +788,58 @@ export function parseItemsCsv(
   if (rows.length === 0 && errors.length === 0)
     errors.push({ row: 2, field: '', message: 'the file has no items' });
   return { rows, errors };
+}
+
+// ---------------------------------------------------------------------------------------------
+// On-hand rows with expiry (server balances plus this PC's unreflected movements)
+// ---------------------------------------------------------------------------------------------
+
+type BalanceLike = Pick<BalanceDoc, 'itemId' | 'locationId' | 'batch' | 'quantity' | 'seq'> & {
+  expiresAt?: string | null;
+};
+type MovementLike = Pick<
+  MovementDoc,
+  'itemId' | 'quantity' | 'fromLocationId' | 'toLocationId' | 'batch' | 'seq'
+> & { expiresAt?: string | null };
+
+/**
+ * Stock rows (item × location × batch, quantity ≠ 0) from server balances and the movements they
+ * do not reflect yet (`onHandByLocation`'s rule, per item), each with its batch's expiry as the
+ * balances or movements carry it. `seq` of a pushed-but-not-pulled movement should already be the
+ * server's acknowledged sequence (renderer/data/acks.ts).
+ */
+export function onHandRows(
+  balances: readonly BalanceLike[],
+  movements: readonly MovementLike[],
+  sel: { itemId?: string; locationId?: string } = {},
+): StockRow[] {
+  const expiry = new Map<string, string>();
+  const ek = (itemId: string, batch: string | null) => `${itemId}\u0000${batch ?? ''}`;
+  for (const x of [...balances, ...movements]) {
+    if (x.expiresAt) expiry.set(ek(x.itemId, x.batch), x.expiresAt);
+  }
+  const byItemB = new Map<string, BalanceLike[]>();
+  const byItemM = new Map<string, MovementLike[]>();
+  for (const b of balances) {
+    if (sel.itemId !== undefined && b.itemId !== sel.itemId) continue;
+    byItemB.set(b.itemId, [...(byItemB.get(b.itemId) ?? []), b]);
+  }
+  for (const m of movements) {
+    if (sel.itemId !== undefined && m.itemId !== sel.itemId) continue;
+    byItemM.set(m.itemId, [...(byItemM.get(m.itemId) ?? []), m]);
+  }
+  const out: StockRow[] = [];
+  for (const itemId of new Set([...byItemB.keys(), ...byItemM.keys()])) {
+    for (const r of onHandByLocation(byItemB.get(itemId) ?? [], byItemM.get(itemId) ?? [], itemId)) {
+      if (sel.locationId !== undefined && r.locationId !== sel.locationId) continue;
+      out.push({ itemId, ...r, expiresAt: expiry.get(ek(itemId, r.batch)) ?? null });
+    }
+  }
+  return out;
+}
+
+/** The expiry of a batch of an item as any stock row knows it (null: none known). */
+export function batchExpiry(rows: readonly StockRow[], itemId: string, batch: string | null): string | null {
+  if (batch === null) return null;
+  return rows.find((r) => r.itemId === itemId && r.batch === batch && r.expiresAt)?.expiresAt ?? null;
 }

@@ -9,6 +9,8 @@ import {
   isExpired,
   LocationDoc,
   lowStock,
+  onHandRows,
+  batchExpiry,
   OrderDoc,
   orderPicked,
   orderShortages,
@@ -472,5 +474,33 @@ describe('lowStock and expiringSoon', () => {
       ['soon', 4, false],
       ['edge', 30, false],
     ]);
+  });
+});
+
+describe('onHandRows', () => {
+  it('adds unreflected movements per row, carries expiry, filters by item and location', () => {
+    const balances = [
+      { itemId: A, locationId: 'A-01-01', batch: 'L1', quantity: 5, seq: 4, expiresAt: '2027-01-01' },
+      { itemId: B, locationId: 'A-01-01', batch: null, quantity: 2, seq: 9 },
+    ];
+    const movements = [
+      // reflected already (seq 3 ≤ 4), and an unsynced pick of 2 to staging
+      { itemId: A, quantity: 5, fromLocationId: null, toLocationId: 'A-01-01', batch: 'L1', seq: 3 },
+      { itemId: A, quantity: 2, fromLocationId: 'A-01-01', toLocationId: 'STG-01', batch: 'L1', seq: 0 },
+    ];
+    expect(onHandRows(balances, movements, { itemId: A })).toEqual([
+      { itemId: A, locationId: 'A-01-01', batch: 'L1', quantity: 3, expiresAt: '2027-01-01' },
+      { itemId: A, locationId: 'STG-01', batch: 'L1', quantity: 2, expiresAt: '2027-01-01' },
+    ]);
+    expect(
+      onHandRows(balances, movements, { locationId: 'A-01-01' }).map((r) => [r.itemId, r.quantity]),
+    ).toEqual([
+      [A, 3],
+      [B, 2],
+    ]);
+    const all = onHandRows(balances, movements);
+    expect(all).toHaveLength(3);
+    expect(batchExpiry(all, A, 'L1')).toBe('2027-01-01');
+    expect(batchExpiry(all, A, null)).toBeNull();
   });
 });
