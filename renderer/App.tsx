@@ -7,6 +7,7 @@ import { AttentionBadge } from './features/attention/AttentionBadge.js';
 import { AttentionScreen } from './features/attention/AttentionScreen.js';
 import { AuditScreen } from './features/audit/AuditScreen.js';
 import { ConfirmDialog } from './features/confirm/ConfirmDialog.js';
+import { DashboardScreen } from './features/dashboard/DashboardScreen.js';
 import { FLOOR_VIEWS, FloorShortcuts, isFloorView } from './features/floor/FloorChrome.js';
 import { FloorScreen } from './features/floor/FloorScreen.js';
 import { GrantsScreen } from './features/grants/GrantsScreen.js';
@@ -14,6 +15,7 @@ import { InventoryScreen } from './features/inventory/InventoryScreen.js';
 import { LoginScreen } from './features/login/LoginScreen.js';
 import { SessionBanner } from './features/login/SessionBanner.js';
 import { PolicyScreen } from './features/policy/PolicyScreen.js';
+import { PrintScreen } from './features/print/PrintScreen.js';
 import { ReceiveForm } from './features/receive/ReceiveForm.js';
 import { ReportsScreen } from './features/reports/ReportsScreen.js';
 import { SyncStatus } from './features/sync/SyncStatus.js';
@@ -40,7 +42,9 @@ export function App() {
   const tabs: { view: View; label: string; badge?: ReactNode }[] = [
     { view: 'inventory', label: t('inventory.title') },
     ...FLOOR_VIEWS.map((v) => ({ view: v, label: t(`floor.nav.${v}`) })),
+    { view: 'dashboard', label: t('dashboard.title') },
     { view: 'reports', label: t('reports.title') },
+    { view: 'print', label: t('print.title') },
     { view: 'grants', label: t('grants.title') },
     ...(isAdmin ? [{ view: 'policy' as const, label: t('policy.title') }] : []),
     // Every role: operators read their own entries.
@@ -97,7 +101,9 @@ export function App() {
           </div>
         )}
         {isFloorView(current) && db && <FloorScreen view={current} />}
+        {current === 'dashboard' && <DashboardScreen />}
         {current === 'reports' && <ReportsScreen />}
+        {current === 'print' && <PrintScreen />}
         {current === 'grants' && <GrantsScreen />}
         {current === 'policy' && <PolicyScreen />}
         {current === 'audit' && <AuditScreen />}

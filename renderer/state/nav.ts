@@ -5,7 +5,16 @@ export type FloorView = 'receiving' | 'outbound' | 'count' | 'masterData' | 'sto
 
 /** Top-level screens of the signed-in app. */
 export type View =
-  'inventory' | 'reports' | 'grants' | 'policy' | 'audit' | 'alerts' | 'attention' | FloorView;
+  | 'inventory'
+  | 'dashboard'
+  | 'reports'
+  | 'print'
+  | 'grants'
+  | 'policy'
+  | 'audit'
+  | 'alerts'
+  | 'attention'
+  | FloorView;
 
 export type NavState = { view: View; go(view: View): void };
 
