@@ -285,7 +285,12 @@ describe('receive → put away → pick → pack → ship', () => {
     });
     expect(OrderDoc.parse(order).status).toBe('open');
     await expect(
-      floor.createOrder(ctx, { ...order, number: 'so-1', lines: [{ itemId: milk.id, qty: 1 }] }),
+      floor.createOrder(ctx, {
+        number: 'so-1',
+        customerName: 'Other',
+        shipTo: { line1: 'x', line2: null, city: 'y', postalCode: null, country: 'CN' },
+        lines: [{ itemId: milk.id, qty: 1 }],
+      }),
     ).rejects.toMatchObject({
       code: 'duplicate-number',
     });
