@@ -22,6 +22,8 @@ import type { WebhookConfig } from './alerts/service.js';
 import { firstGrantAccess, recordActivity } from './alerts/service.js';
 import { WebhookDispatcher } from './alerts/webhook.js';
 import { LoginThrottle } from './auth/throttle.js';
+import type { RateLimits } from './auth/rate-limit.js';
+import { DEFAULT_RATE_LIMITS, RateLimiter } from './auth/rate-limit.js';
 import { membershipValidAt, withAppTransaction, withTenantScope } from './db/scope.js';
 import type { TenantScope } from './db/scope.js';
 import type { Database } from './db/types.js';
@@ -29,7 +31,7 @@ import { registerAdminRoutes } from './http/admin.js';
 import { registerAlertRoutes } from './http/alerts.js';
 import { registerAuditRoutes } from './http/audit.js';
 import type { RouteContext } from './http/common.js';
-import { parseOr400, tenantParam } from './http/common.js';
+import { assertSaneInput, parseOr400, tenantParam } from './http/common.js';
 import { errorBody, HttpError } from './http/errors.js';
 import { registerGrantRoutes } from './http/grants.js';
 import { registerReportRoutes } from './http/reports.js';
@@ -59,9 +61,16 @@ export type BuildServerOptions = {
   updatesDir?: string;
   /** Outbound alert webhook (BULKHEAD_ALERT_WEBHOOK_URL / _SECRET); none when absent. */
   alertWebhook?: WebhookConfig | null;
+  /** Request rate limits (429 with Retry-After); unset ones keep DEFAULT_RATE_LIMITS. */
+  rateLimits?: Partial<RateLimits>;
+  /** Largest accepted request body in bytes (413 above it); BODY_LIMIT by default. */
+  bodyLimit?: number;
+  /** Time a client has to send a whole request (headers and body) before a 408; 30 s by default. */
+  requestTimeoutMs?: number;
 };
 
 export const BODY_LIMIT = 1024 * 1024;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Every route as Fastify registered it, per server (the scope-guard test drives them all). */
 export type RouteEntry = { method: string; url: string };
@@ -73,11 +82,43 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
   const now = opts.now ?? (() => new Date());
   const injected = opts.now;
   const at = (): Date | undefined => injected?.();
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
     logger: opts.logger ?? false,
-    bodyLimit: BODY_LIMIT,
+    bodyLimit: opts.bodyLimit ?? BODY_LIMIT,
     // Stream responses are ended in preClose; anything else idle may be dropped on shutdown.
     forceCloseConnections: 'idle',
+    // A client trickling its request (slowloris) is cut off with a 408 instead of holding a socket.
+    // Node checks for overdue requests every connectionsCheckingInterval, so keep it well below.
+    requestTimeout,
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))) },
+    // Router-level refusals get the standard error body too (Fastify's own shape otherwise).
+    frameworkErrors: (err: FastifyError, _req: unknown, reply: FastifyReply) => {
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
+        void reply.status(414).send(errorBody('uri_too_long', 'a path segment of the URL is too long'));
+      else if (err.code === 'FST_ERR_BAD_URL')
+        void reply.status(400).send(errorBody('bad_url', 'the URL is not validly encoded'));
+      else void reply.status(500).send(errorBody('internal', 'internal server error'));
+    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, text, body] =
+        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', errorBody('request_timeout', 'the request was not received in time')]
+          : err.code === 'HPE_HEADER_OVERFLOW'
+            ? [
+                431,
+                'Request Header Fields Too Large',
+                errorBody('headers_too_large', 'request headers are too large'),
+              ]
+            : [400, 'Bad Request', errorBody('bad_request', 'malformed HTTP request')];
+      const json = JSON.stringify(body);
+      if (socket.writable)
+        socket.write(
+          `HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${json}`,
+        );
+      socket.destroy(err);
+    },
   });
   const routes: RouteEntry[] = [];
   ROUTE_TABLE.set(app, routes);
@@ -93,7 +134,21 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
     });
     return keysPromise;
   };
-  const deps: AuthDeps = { db, now, keys, at };
+  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits };
+  const perUser = new RateLimiter(now, limits.apiPerUser, limits.windowMs);
+  const perIp = new RateLimiter(now, limits.apiPerIp, limits.windowMs);
+  const loginPerIp = new RateLimiter(now, limits.loginPerIp, limits.windowMs);
+  const tooMany = (wait: number, what: string): HttpError =>
+    new HttpError(429, 'rate_limited', `too many ${what}; try again in ${wait} s`, wait);
+  const limitUser = (userId: string): void => {
+    const wait = perUser.hit(userId);
+    if (wait > 0) throw tooMany(wait, 'requests from this user');
+  };
+  const limitLogin = (ip: string): void => {
+    const wait = loginPerIp.hit(ip);
+    if (wait > 0) throw tooMany(wait, 'sign-in attempts from this address');
+  };
+  const deps: AuthDeps = { db, now, keys, at, limitUser };
   const throttle = new LoginThrottle(now);
   const hub = new ChangeHub(db);
   const streams: StreamRegistry = new Set();
@@ -126,6 +181,25 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
   app.addHook('preClose', (done) => {
     for (const end of [...streams]) end();
     done();
+  });
+
+  // Per address, before any work (the health probe of a load balancer is not counted).
+  app.addHook('onRequest', (req, _reply, done) => {
+    const url = req.url.split('?')[0] ?? '';
+    const counted = url !== '/api/health' && (url === '/api' || url.startsWith('/api/'));
+    const wait = counted ? perIp.hit(req.ip) : 0;
+    done(wait > 0 ? tooMany(wait, 'requests from this address') : undefined);
+  });
+
+  // Before any handler, for every route: text the database cannot store unchanged, and nesting
+  // deep enough to overflow recursive code (hashing, the reply serializer), is refused.
+  app.addHook('preHandler', (req, _reply, done) => {
+    try {
+      assertSaneInput(req);
+      done();
+    } catch (e) {
+      done(e as HttpError);
+    }
   });
 
   void app.register(cors, { origin: opts.corsOrigins ?? ['app://bulkhead'] });
@@ -175,6 +249,7 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
 
   // --- auth ---
   app.post('/api/auth/login', async (req) => {
+    limitLogin(req.ip);
     const body = parseOr400(LoginRequest, req.body, 'login body');
     const key = body.username.toLowerCase();
     const wait = throttle.blockedFor(key);
@@ -201,6 +276,7 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
   // Online co-sign: the second person signs with their own credentials on the same PC; only a
   // signature leaves the server, never the key. Throttled like login.
   app.post('/api/auth/cosign', async (req): Promise<CosignResponse> => {
+    limitLogin(req.ip);
     const body = parseOr400(CosignRequest, req.body, 'co-sign body');
     const key = body.username.toLowerCase();
     const wait = throttle.blockedFor(key);

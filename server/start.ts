@@ -6,6 +6,8 @@ import { migrate } from './db/migrations.js';
 import { seed } from './db/seed.js';
 import type { Database } from './db/types.js';
 import type { WebhookConfig } from './alerts/service.js';
+import type { RateLimits } from './auth/rate-limit.js';
+import { rateLimitsFromEnv } from './auth/rate-limit.js';
 
 export type StartOptions = {
   /** PostgreSQL owner URL; without it, embedded PGlite. */
@@ -28,6 +30,10 @@ export type StartOptions = {
   heartbeatMs?: number;
   /** Outbound alert webhook; none when absent. */
   alertWebhook?: WebhookConfig | null;
+  /** Request rate limits (BULKHEAD_RATE_*), body size limit (BULKHEAD_BODY_LIMIT), request timeout. */
+  rateLimits?: Partial<RateLimits>;
+  bodyLimit?: number;
+  requestTimeoutMs?: number;
   /** Print the "ready" line to stdout (the CLI does; tests do not). */
   announce?: boolean;
 };
@@ -55,6 +61,9 @@ export async function startServer(opts: StartOptions = {}): Promise<StartedServe
       corsOrigins: opts.corsOrigins,
       heartbeatMs: opts.heartbeatMs,
       alertWebhook: opts.alertWebhook,
+      rateLimits: opts.rateLimits,
+      bodyLimit: opts.bodyLimit,
+      requestTimeoutMs: opts.requestTimeoutMs,
     });
     const host = opts.host ?? '127.0.0.1';
     await app.listen({ port: opts.port ?? 8787, host });
@@ -97,6 +106,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): StartOptio
     logger: { level: env.LOG_LEVEL ?? 'warn' },
     corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((s) => s.trim()) : undefined,
     alertWebhook: webhookFromEnv(env),
+    rateLimits: rateLimitsFromEnv(env),
+    bodyLimit: env.BULKHEAD_BODY_LIMIT ? Number(env.BULKHEAD_BODY_LIMIT) : undefined,
     announce: true,
   };
 }

@@ -29,6 +29,8 @@ export type AuthDeps = {
   keys: () => Promise<ServerKeys>;
   /** The injected clock for membership validity, or undefined to use the database clock. */
   at: () => Date | undefined;
+  /** Counts one authenticated request of a user; throws a 429 HttpError over the per-user limit. */
+  limitUser?: (userId: string) => void;
 };
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -275,6 +277,11 @@ export async function logout(deps: AuthDeps, refreshToken: string): Promise<void
 const unauthenticated = (message = 'sign in first'): HttpError =>
   new HttpError(401, 'unauthenticated', message);
 
+/** A token claim we issue: short, storable text (no NUL, no lone surrogate, as PostgreSQL needs). */
+const isClaim = (v: unknown): v is string =>
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what must not reach PostgreSQL
+  typeof v === 'string' && v.length > 0 && v.length <= 200 && !/[\u0000\p{Cs}]/u.test(v);
+
 /** Verifies a Bearer access token and that its session is still live. */
 export async function authenticate(deps: AuthDeps, header: string | undefined): Promise<AuthContext> {
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
@@ -288,11 +295,7 @@ export async function authenticate(deps: AuthDeps, header: string | undefined): 
       algorithms: ['HS256'],
       currentDate: deps.now(),
     });
-    if (
-      typeof payload.sub !== 'string' ||
-      typeof payload.sid !== 'string' ||
-      typeof payload.device !== 'string'
-    ) {
+    if (!isClaim(payload.sub) || !isClaim(payload.sid) || !isClaim(payload.device)) {
       throw new Error('claims');
     }
     sub = payload.sub;
@@ -301,6 +304,8 @@ export async function authenticate(deps: AuthDeps, header: string | undefined): 
   } catch {
     throw unauthenticated('access token is invalid or expired');
   }
+  // Counted before the session lookup, so a flood from one user costs no database work.
+  deps.limitUser?.(sub);
   if (!(await isSessionLive(deps, sid, sub))) throw unauthenticated('session has ended');
   return { userId: sub, sessionId: sid, deviceId: device };
 }

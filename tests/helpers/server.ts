@@ -7,6 +7,7 @@ import type { ClientAuditEntry } from '../../shared/audit/entry.js';
 import type { StreamEvent } from '../../shared/sync/protocol.js';
 import type { WebhookConfig } from '../../server/alerts/service.js';
 import type { Database, DB } from '../../server/db/types.js';
+import type { RateLimits } from '../../server/auth/rate-limit.js';
 import { startServer } from '../../server/start.js';
 
 export type Backend = 'pglite' | 'postgres';
@@ -39,6 +40,10 @@ export type TestServerOptions = {
   updatesDir?: string;
   /** Outbound alert webhook. */
   alertWebhook?: WebhookConfig | null;
+  /** Rate limits, body limit and request timeout (see BuildServerOptions). */
+  rateLimits?: Partial<RateLimits>;
+  bodyLimit?: number;
+  requestTimeoutMs?: number;
 };
 
 export const ADMIN_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -94,6 +99,9 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       updatesDir: opts.updatesDir,
       jwtSecret: opts.jwtSecret,
       alertWebhook: opts.alertWebhook,
+      rateLimits: opts.rateLimits,
+      bodyLimit: opts.bodyLimit,
+      requestTimeoutMs: opts.requestTimeoutMs,
     });
     return {
       url: s.url,
@@ -124,6 +132,9 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       updatesDir: opts.updatesDir,
       jwtSecret: opts.jwtSecret,
       alertWebhook: opts.alertWebhook,
+      rateLimits: opts.rateLimits,
+      bodyLimit: opts.bodyLimit,
+      requestTimeoutMs: opts.requestTimeoutMs,
     });
     return {
       url: s.url,
