@@ -18,6 +18,8 @@ export const TENANT_TABLES: readonly string[] = [
   'audit_log',
   'activity',
   'alerts',
+  'receipts',
+  'orders',
 ];
 
 /**

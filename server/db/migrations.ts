@@ -249,6 +249,72 @@ export const MIGRATIONS: Migration[] = [
       `GRANT SELECT, INSERT, UPDATE ON alert_deliveries TO bulkhead_app`,
     ],
   },
+  {
+    // Floor workflows (issue #5): site-wide warehouses and locations (reference data, pulled by every
+    // tenant, so no RLS; the app role may only read them), inbound receipts and outbound orders
+    // (tenant-scoped, RLS like the other tenant tables), and the floor fields of items, movements
+    // and balances. Dates (expiry, expected arrival) are ISO text: no driver turns them into a
+    // local-midnight Date. JSON columns hold what the documents carry (lines, ship-to, barcodes).
+    name: '0005_floor',
+    statements: [
+      `CREATE TABLE warehouses (id text PRIMARY KEY, name text NOT NULL)`,
+      `CREATE SEQUENCE location_seq`,
+      `CREATE TABLE locations (
+         id text PRIMARY KEY,
+         warehouse_id text NOT NULL REFERENCES warehouses(id),
+         name text NOT NULL,
+         barcode text NOT NULL UNIQUE,
+         kind text NOT NULL CHECK (kind IN ('receiving','storage','staging','shipping')),
+         seq bigint NOT NULL DEFAULT nextval('location_seq'),
+         deleted boolean NOT NULL DEFAULT false)`,
+      `CREATE INDEX locations_seq ON locations (seq)`,
+      `GRANT SELECT ON warehouses, locations TO bulkhead_app`,
+      `ALTER TABLE items
+         ADD COLUMN barcodes jsonb NULL,
+         ADD COLUMN length_cm numeric NULL,
+         ADD COLUMN width_cm numeric NULL,
+         ADD COLUMN height_cm numeric NULL,
+         ADD COLUMN weight_kg numeric NULL,
+         ADD COLUMN batch_tracked boolean NOT NULL DEFAULT false,
+         ADD COLUMN expiry_tracked boolean NOT NULL DEFAULT false,
+         ADD COLUMN min_stock numeric NULL`,
+      `ALTER TABLE movements ADD COLUMN expires_at text NULL, ADD COLUMN ref_id uuid NULL`,
+      `CREATE INDEX movements_ref ON movements (tenant_id, ref_id) WHERE ref_id IS NOT NULL`,
+      `ALTER TABLE balances ADD COLUMN expires_at text NULL`,
+      `CREATE TABLE receipts (
+         tenant_id text NOT NULL REFERENCES tenants(id),
+         id uuid NOT NULL,
+         reference text NOT NULL,
+         supplier text NULL,
+         expected_at text NULL,
+         status text NOT NULL CHECK (status IN ('open','receiving','closed','cancelled')),
+         lines jsonb NOT NULL,
+         updated_at timestamptz NOT NULL,
+         seq bigint NOT NULL,
+         deleted boolean NOT NULL DEFAULT false,
+         PRIMARY KEY (tenant_id, id))`,
+      `CREATE INDEX receipts_seq ON receipts (tenant_id, seq)`,
+      `CREATE TABLE orders (
+         tenant_id text NOT NULL REFERENCES tenants(id),
+         id uuid NOT NULL,
+         number text NOT NULL,
+         customer_name text NULL,
+         customer_phone text NULL,
+         customer_email text NULL,
+         ship_to jsonb NULL,
+         status text NOT NULL CHECK (status IN ('open','picking','packed','shipped','cancelled')),
+         lines jsonb NOT NULL,
+         updated_at timestamptz NOT NULL,
+         seq bigint NOT NULL,
+         deleted boolean NOT NULL DEFAULT false,
+         PRIMARY KEY (tenant_id, id))`,
+      `CREATE INDEX orders_seq ON orders (tenant_id, seq)`,
+      `CREATE UNIQUE INDEX orders_number ON orders (tenant_id, lower(number))`,
+      ...rls('receipts'),
+      ...rls('orders'),
+      `GRANT SELECT, INSERT, UPDATE ON receipts, orders TO bulkhead_app`,
+    ],
+  },
 ];
 
 /**

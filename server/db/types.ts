@@ -7,6 +7,12 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | st
 /** int8 / numeric come back as string from pg and as number from PGlite; normalize on read. */
 type Num = ColumnType<string | number, number | string, number | string>;
 type NullableNum = ColumnType<string | number | null, number | string | null, number | string | null>;
+/** A nullable numeric column added later: inserts may leave it out. */
+type OptionalNum = ColumnType<
+  string | number | null,
+  number | string | null | undefined,
+  number | string | null
+>;
 
 export type TenantsTable = { id: string; name: string };
 export type UsersTable = {
@@ -52,6 +58,15 @@ export type ItemsTable = {
   barcode: string | null;
   uom: string;
   purchase_price: NullableNum;
+  /** Floor fields (0005): extra barcodes as a JSON array, dimensions, tracking flags, low-stock threshold. */
+  barcodes: ColumnType<unknown, string | null | undefined, string | null>;
+  length_cm: OptionalNum;
+  width_cm: OptionalNum;
+  height_cm: OptionalNum;
+  weight_kg: OptionalNum;
+  batch_tracked: ColumnType<boolean, boolean | undefined, boolean>;
+  expiry_tracked: ColumnType<boolean, boolean | undefined, boolean>;
+  min_stock: OptionalNum;
   updated_at: Timestamp;
   seq: Num;
   deleted: boolean;
@@ -72,6 +87,9 @@ export type MovementsTable = {
   received_at: Timestamp;
   seq: Num;
   reversal_of: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The batch's expiry (ISO date text) and the receipt/order the movement belongs to (0005). */
+  expires_at: ColumnType<string | null, string | null | undefined, string | null>;
+  ref_id: ColumnType<string | null, string | null | undefined, string | null>;
 };
 export type BalancesTable = {
   tenant_id: string;
@@ -80,6 +98,8 @@ export type BalancesTable = {
   location_id: string;
   batch: string | null;
   quantity: Num;
+  /** Expiry of the batch held here (ISO date text, 0005). */
+  expires_at: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: Timestamp;
   seq: Num;
 };
@@ -166,6 +186,46 @@ export type AlertDeliveriesTable = {
 };
 export type MigrationsTable = { name: string; applied_at: Timestamp };
 
+/** Site-wide reference data (0005): no tenant, no RLS; the app role reads only. */
+export type WarehousesTable = { id: string; name: string };
+export type LocationsTable = {
+  id: string;
+  warehouse_id: string;
+  name: string;
+  barcode: string;
+  kind: string;
+  seq: ColumnType<string | number, number | string | undefined, number | string>;
+  deleted: ColumnType<boolean, boolean | undefined, boolean>;
+};
+/** Inbound notices (tenant-scoped, RLS). `lines` is the JSON array of the document. */
+export type ReceiptsTable = {
+  tenant_id: string;
+  id: string;
+  reference: string;
+  supplier: string | null;
+  expected_at: string | null;
+  status: string;
+  lines: Json;
+  updated_at: Timestamp;
+  seq: Num;
+  deleted: ColumnType<boolean, boolean | undefined, boolean>;
+};
+/** Outbound orders (tenant-scoped, RLS). Customer fields are governed by the field policy. */
+export type OrdersTable = {
+  tenant_id: string;
+  id: string;
+  number: string;
+  customer_name: string | null;
+  customer_phone: string | null;
+  customer_email: string | null;
+  ship_to: NullableJson;
+  status: string;
+  lines: Json;
+  updated_at: Timestamp;
+  seq: Num;
+  deleted: ColumnType<boolean, boolean | undefined, boolean>;
+};
+
 export type DB = {
   tenants: TenantsTable;
   users: UsersTable;
@@ -184,6 +244,10 @@ export type DB = {
   alerts: AlertsTable;
   alert_deliveries: AlertDeliveriesTable;
   migrations: MigrationsTable;
+  warehouses: WarehousesTable;
+  locations: LocationsTable;
+  receipts: ReceiptsTable;
+  orders: OrdersTable;
 };
 
 export type DbKind = 'postgres' | 'pglite';
