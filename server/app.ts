@@ -34,6 +34,7 @@ import type { RouteContext } from './http/common.js';
 import { assertSaneInput, parseOr400, tenantParam } from './http/common.js';
 import { errorBody, HttpError } from './http/errors.js';
 import { registerGrantRoutes } from './http/grants.js';
+import { registerLocationRoutes } from './http/locations.js';
 import { registerReportRoutes } from './http/reports.js';
 import { ChangeHub } from './sync/hub.js';
 import { pull, push } from './sync/service.js';
@@ -380,6 +381,7 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
   registerReportRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerAlertRoutes(app, ctx, { webhook, raised });
+  registerLocationRoutes(app, ctx);
 
   return app;
 }

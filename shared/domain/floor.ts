@@ -843,3 +843,9 @@ export function batchExpiry(rows: readonly StockRow[], itemId: string, batch: st
   if (batch === null) return null;
   return rows.find((r) => r.itemId === itemId && r.batch === batch && r.expiresAt)?.expiresAt ?? null;
 }
+
+/** Answer of `GET /api/locations`: the site's warehouses and locations (with their change sequence). */
+export type LocationsResponse = {
+  warehouses: WarehouseDoc[];
+  locations: (LocationDoc & { seq: number })[];
+};
