@@ -1,4 +1,6 @@
+import { useEffect, useState } from 'react';
 import { create } from 'zustand';
+import type { TenantDatabase } from './database.js';
 
 /**
  * Sequence numbers the server gave to movements this PC pushed, until the movements are pulled
@@ -18,4 +20,30 @@ export function acknowledge(accepted: readonly { id: string; seq: number }[]): v
 /** A movement's sequence as far as this PC knows: its own, or the one the server acknowledged. */
 export function effectiveSeq(m: { id: string; seq: number }, acks: ReadonlyMap<string, number>): number {
   return m.seq !== 0 ? m.seq : (acks.get(m.id) ?? 0);
+}
+
+/**
+ * Local movements still waiting for the server: stored without a sequence (seq 0) and not
+ * acknowledged by a push. A movement the server accepted is no longer pending, even before it is
+ * pulled back with its sequence.
+ */
+export function pendingCount(unsequencedIds: readonly string[], acks: ReadonlyMap<string, number>): number {
+  let n = 0;
+  for (const id of unsequencedIds) if (!acks.has(id)) n += 1;
+  return n;
+}
+
+/** Live `pendingCount` of the open partition (0 when none is open). */
+export function usePendingChanges(db: TenantDatabase | null): number {
+  const [ids, setIds] = useState<readonly string[]>([]);
+  const acks = useAcks((s) => s.seqs);
+  useEffect(() => {
+    setIds([]);
+    if (!db) return;
+    const sub = db.movements
+      .find({ selector: { seq: 0 } })
+      .$.subscribe((docs) => setIds(docs.map((d) => d.id)));
+    return () => sub.unsubscribe();
+  }, [db]);
+  return pendingCount(ids, acks);
 }

@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { usePendingChanges } from '../../data/acks.js';
 import { useWorkspace } from '../../data/workspace.js';
 import { useSyncStatus } from '../../state/sync.js';
 
@@ -9,13 +9,7 @@ export function SyncStatus() {
   const { online, active, lastSyncAt, error, progress } = useSyncStatus();
   const db = useWorkspace((s) => s.db);
   const tenantId = useWorkspace((s) => s.tenantId);
-  const [pending, setPending] = useState(0);
-
-  useEffect(() => {
-    if (!db) return;
-    const sub = db.movements.count({ selector: { seq: 0 } }).$.subscribe(setPending);
-    return () => sub.unsubscribe();
-  }, [db]);
+  const pending = usePendingChanges(db);
 
   return (
     <div className="sync-status" role="status" aria-live="polite" data-online={online} data-pending={pending}>

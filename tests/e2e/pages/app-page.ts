@@ -102,8 +102,19 @@ export class AppPage {
             req.onsuccess = () => resolve(req.result as unknown[]);
             req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
           });
-          records += all.length;
-          parts.push(JSON.stringify({ name, store, all }));
+          // The chunked storage packs many documents into one record, as a JSON array string:
+          // count and dump the documents themselves.
+          const docs = all.flatMap((r): unknown[] => {
+            if (typeof r !== 'string' || !r.startsWith('[')) return [r];
+            try {
+              const parsed: unknown = JSON.parse(r);
+              return Array.isArray(parsed) ? (parsed as unknown[]) : [r];
+            } catch {
+              return [r];
+            }
+          });
+          records += docs.length;
+          parts.push(JSON.stringify({ name, store, all: docs }));
         }
         db.close();
       }
