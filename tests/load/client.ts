@@ -119,13 +119,14 @@ export function movementPush(
 }
 
 export type RetryLog = {
-  /** Every answer that was not a success, by status (0 = no answer). */
+  /** Every answer that was retried: 5xx, other non-2xx/4xx, and no answer (status 0). */
   failures: { status: number; code: string | null; jsonBody: boolean; error?: string }[];
 };
 
 /**
  * Sends the same request until it succeeds (2xx), retrying 5xx and no-answer with a short
- * backoff, as the app's replication does; a 4xx is final. Gives up after `deadlineMs`.
+ * backoff, as the app's replication does; a 4xx is final (returned, not logged). Gives up after
+ * `deadlineMs`.
  */
 export async function withRetry<T>(
   send: () => Promise<CallResult<T>>,
@@ -136,14 +137,15 @@ export async function withRetry<T>(
   let backoff = 100;
   for (;;) {
     const r = await send();
-    if (r.status >= 200 && r.status < 300) return r;
+    // A 4xx is the final answer (the caller judges it); only what gets retried is logged.
+    if ((r.status >= 200 && r.status < 300) || (r.status >= 400 && r.status < 500)) return r;
     log.failures.push({
       status: r.status,
       code: hasErrorBody(r.body) ? r.body.error.code : null,
       jsonBody: hasErrorBody(r.body),
       ...(r.error ? { error: r.error } : {}),
     });
-    if ((r.status > 0 && r.status < 500) || Date.now() > until) return r;
+    if (Date.now() > until) return r;
     await new Promise((res) => setTimeout(res, backoff));
     backoff = Math.min(1000, backoff * 2);
   }

@@ -447,7 +447,10 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
         }
         if (c.probe && i % 5 === 2) {
           // Isolation probe: a tenant without a live membership must answer 403, nothing else.
-          const r = await call(url, `/api/t/${c.probe}/sync/items/pull?limit=10`, { token: token(c) });
+          const r = await withRetry(
+            () => call(url, `/api/t/${c.probe}/sync/items/pull?limit=10`, { token: token(c) }),
+            retryLog,
+          );
           requests += 1;
           if (r.status === 403 && hasErrorBody(r.body)) probesRefused += 1;
           else if (r.status === 200) violate(`${c.username} pulled ${c.probe} without a membership`);

@@ -22,7 +22,13 @@ if (!databaseUrl) {
 }
 
 try {
-  const server = await startServer({ databaseUrl, port: 0, seed: false, logger: false });
+  const server = await startServer({
+    databaseUrl,
+    port: 0,
+    seed: false,
+    // Errors are printed (a 500 under load must be diagnosable); LOAD_SERVER_LOG=info for more.
+    logger: { level: process.env.LOAD_SERVER_LOG ?? 'error' },
+  });
   process.on('message', (raw: unknown) => {
     const m = raw as { type?: string };
     if (m.type === 'memory') {
