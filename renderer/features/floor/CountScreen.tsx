@@ -1,18 +1,26 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { canWriteEntity } from '../../../shared/access/policy.js';
-import { judgeChange, needsCosign } from '../../../shared/audit/destructive.js';
 import { countDifferences } from '../../../shared/domain/floor.js';
 import { useActiveTenant, useWorkspace } from '../../data/workspace.js';
 import { requestConfirmation } from '../../state/confirm.js';
 import { usePrincipal, useSession } from '../../state/session.js';
-import { newMovement, recordCountAdjustment } from './actions.js';
+import {
+  countItem,
+  countLocation,
+  floorContext,
+  FloorError,
+  type PendingAdjustment,
+  useBalancesByItem,
+  useBalancesByLocation,
+} from '../../data/floor.js';
+import { floorErrorText } from './errors.js';
 import { useScanLookup } from './lookup.js';
 import { countKey, readCountSheet } from './model.js';
 import { FeedbackLine, sounded, type Feedback } from './parts.js';
 import { ScanField } from './ScanField.js';
 import type { ScanHit } from './scan.js';
-import { useItemsById, useStockRows } from './stock-hooks.js';
+import { useItemsById } from './stock-hooks.js';
 
 type Mode = 'location' | 'item';
 
@@ -47,7 +55,9 @@ export function CountScreen() {
       : hit?.kind === 'item'
         ? { itemId: hit.item.id }
         : null;
-  const rows = useStockRows(target);
+  const byBin = useBalancesByLocation(hit?.kind === 'location' ? hit.locationId : null);
+  const byItem = useBalancesByItem(hit?.kind === 'item' ? hit.item.id : null);
+  const rows = hit?.kind === 'location' ? byBin : hit?.kind === 'item' ? byItem : null;
   const items = useItemsById((rows ?? []).map((r) => r.itemId));
 
   // A fresh target starts a fresh sheet.
@@ -68,7 +78,7 @@ export function CountScreen() {
     key: countKey(r),
     itemId: r.itemId,
     locationId: r.locationId,
-    batch: r.batch,
+    batch: r.batch ?? null,
     expected: r.quantity,
     typed: typed[countKey(r)] ?? '',
   }));
@@ -102,53 +112,57 @@ export function CountScreen() {
       return clear();
     }
     setBusy(true);
-    let posted = 0;
     try {
-      for (const d of diffs) {
-        const sku = items.get(d.itemId)?.sku ?? d.itemId;
-        const movement = newMovement(tenantId, {
-          itemId: d.itemId,
-          type: 'adjustment',
-          quantity: d.adjustment.quantity,
-          fromLocationId: d.adjustment.fromLocationId,
-          toLocationId: d.adjustment.toLocationId,
-          batch: d.batch,
-          note: `count ${d.expected} → ${d.counted}`,
-        });
-        const verdict = judgeChange({ entity: 'movements', before: null, after: movement, skuOf: () => sku });
-        if (!verdict.destructive) continue;
-        const confirmation = await requestConfirmation({
-          kind: verdict.kind,
+      const ctx = floorContext();
+      const confirm = (d: PendingAdjustment) => {
+        return requestConfirmation({
+          kind: d.adjustment.toLocationId === null ? 'write-off' : 'quantity-correction',
           subject: t('floor.count.subject', {
-            sku,
+            sku: d.sku,
             location: d.locationId,
             batch: d.batch ?? '—',
             expected: d.expected,
             counted: d.counted,
           }),
-          identifying: verdict.identifying,
-          needsCosign: needsCosign(verdict, threshold),
-          tenantId,
+          identifying: d.identifying,
+          needsCosign: d.needsCosign,
+          tenantId: ctx.tenantId,
           entity: 'movements',
-          entityId: movement.id,
+          entityId: d.movementId,
           action: 'create',
         });
-        if (!confirmation) {
-          setFeedback(
-            sounded({ kind: 'error', text: t('floor.count.stopped', { posted, total: diffs.length }) }),
-          );
-          return;
-        }
-        await recordCountAdjustment(db, movement, confirmation);
-        posted++;
-      }
-      setFeedback(sounded({ kind: 'ok', text: t('floor.count.posted', { count: posted }) }));
+      };
+      const written =
+        hit?.kind === 'location'
+          ? await countLocation(
+              ctx,
+              hit.locationId,
+              read.lines.map((l) => ({ itemId: l.itemId, batch: l.batch, quantity: l.quantity })),
+              confirm,
+            )
+          : hit?.kind === 'item'
+            ? await countItem(
+                ctx,
+                hit.item.id,
+                read.lines.map((l) => ({
+                  itemId: l.itemId,
+                  batch: l.batch,
+                  quantity: l.quantity,
+                  locationId: l.locationId,
+                })),
+                confirm,
+              )
+            : [];
+      setFeedback(sounded({ kind: 'ok', text: t('floor.count.posted', { count: written.length }) }));
       clear();
     } catch (err) {
+      const stopped = err instanceof FloorError && err.code === 'confirmation-required';
       setFeedback(
         sounded({
           kind: 'error',
-          text: t('floor.failed', { message: err instanceof Error ? err.message : String(err) }),
+          text: stopped
+            ? t('floor.count.stopped', { posted: Number(err.details['written'] ?? 0), total: diffs.length })
+            : floorErrorText(t, err),
         }),
       );
     } finally {

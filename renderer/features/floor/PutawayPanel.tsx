@@ -3,12 +3,13 @@ import { useTranslation } from 'react-i18next';
 import { canWriteEntity } from '../../../shared/access/policy.js';
 import { useActiveTenant, useWorkspace } from '../../data/workspace.js';
 import { usePrincipal } from '../../state/session.js';
-import { putAwayStock } from './actions.js';
+import { floorContext, putAway, useBalancesByItem } from '../../data/floor.js';
+import type { StockRow } from '../../../shared/domain/floor.js';
+import { floorErrorText } from './errors.js';
 import { useScanLookup } from './lookup.js';
 import { Field, FeedbackLine, parseQty, sounded, type Feedback } from './parts.js';
 import { ScanField } from './ScanField.js';
 import type { ScanHit, ScannedItem } from './scan.js';
-import { useStockRows, type StockRow } from './stock-hooks.js';
 import { isStagingLocation } from './model.js';
 
 /**
@@ -42,7 +43,7 @@ export function PutawayPanel({ onDone }: { onDone?: () => void }) {
   const toRef = useRef<HTMLInputElement>(null);
   const submitRef = useRef<HTMLButtonElement>(null);
 
-  const rows = useStockRows(item ? { itemId: item.id } : null);
+  const rows = useBalancesByItem(item ? item.id : null);
   const suggestion = suggestedSource(rows);
   // The suggested source fills in once the item's stock is known; Enter accepts it.
   useEffect(() => {
@@ -100,13 +101,12 @@ export function PutawayPanel({ onDone }: { onDone?: () => void }) {
     }
     setBusy(true);
     try {
-      await putAwayStock(db, tenantId, {
+      await putAway(floorContext(), {
         itemId: item.id,
         from: chosen.locationId,
         to: target,
         batch: chosen.batch,
-        quantity: q,
-        expiresAt: chosen.expiresAt,
+        qty: q,
       });
       setFeedback(
         sounded({
@@ -117,12 +117,7 @@ export function PutawayPanel({ onDone }: { onDone?: () => void }) {
       reset();
       onDone?.();
     } catch (err) {
-      setFeedback(
-        sounded({
-          kind: 'error',
-          text: t('floor.failed', { message: err instanceof Error ? err.message : String(err) }),
-        }),
-      );
+      setFeedback(sounded({ kind: 'error', text: floorErrorText(t, err) }));
     } finally {
       setBusy(false);
     }

@@ -51,7 +51,8 @@ export function ScanField(props: ScanFieldProps) {
       } else props.onCancel?.();
       return;
     }
-    if (e.key !== 'Enter') return;
+    // Ctrl+Enter is the form's "save", not a scan.
+    if (e.key !== 'Enter' || e.ctrlKey || e.metaKey) return;
     e.preventDefault();
     e.stopPropagation();
     const raw = e.currentTarget.value;
@@ -134,7 +135,11 @@ export function ScanField(props: ScanFieldProps) {
 /** What a hit is, in words. */
 export function describeHit(hit: ScanHit, t: (k: string, o?: Record<string, unknown>) => string): string {
   if (hit.kind === 'item') return t('floor.scan.hitItem', { sku: hit.item.sku, name: hit.item.name });
-  if (hit.kind === 'location')
-    return t('floor.scan.hitLocation', { location: hit.locationId + (hit.name ? ` (${hit.name})` : '') });
+  if (hit.kind === 'location') {
+    const text = t('floor.scan.hitLocation', {
+      location: hit.locationId + (hit.name ? ` (${hit.name})` : ''),
+    });
+    return hit.unverified ? `${text} ${t('floor.scan.unverified')}` : text;
+  }
   return t('floor.scan.hitBatch', { batch: hit.batch });
 }

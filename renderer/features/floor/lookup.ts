@@ -13,14 +13,10 @@ type ItemLike = {
   expiryTracked?: boolean;
 };
 
-type LocationLike = { id: string; code?: string; barcode?: string | null; name?: string | null };
+type LocationLike = { id: string; barcode?: string | null; name?: string | null };
 
-/** The optional locations collection (site-wide reference data), when the partition has it. */
-type MaybeLocations = {
-  locations?: {
-    find(q: unknown): { exec(): Promise<{ toJSON(): unknown }[]> };
-  };
-};
+/** The shape of a location code (shared/domain/floor.ts `LocationCode`). */
+const LOCATION_CODE = /^[A-Z0-9][A-Z0-9-]*$/;
 
 const asItem = (i: ItemLike): ScannedItem => ({
   id: i.id,
@@ -57,26 +53,20 @@ export function scanLookup(db: TenantDatabase): ScanLookup {
       return null;
     },
     async location(code) {
-      const locs = (db as unknown as MaybeLocations).locations;
-      if (locs) {
-        const all = (await locs.find({}).exec()).map((d) => d.toJSON() as LocationLike);
-        const c = code.toLowerCase();
-        const hit = all.find(
-          (l) =>
-            (l.code ?? l.id).toLowerCase() === c ||
-            l.id.toLowerCase() === c ||
-            (l.barcode ?? '').toLowerCase() === c,
-        );
-        if (hit) return { locationId: hit.code ?? hit.id, ...(hit.name ? { name: hit.name } : {}) };
-        if (all.length > 0) return null;
+      const c = code.toLowerCase();
+      const all = (await db.locations.find().exec()).map((d) => d.toJSON() as LocationLike);
+      if (all.length > 0) {
+        const hit = all.find((l) => l.id.toLowerCase() === c || (l.barcode ?? '').toLowerCase() === c);
+        return hit ? { locationId: hit.id, ...(hit.name ? { name: hit.name } : {}) } : null;
       }
-      for (const c of new Set([code, code.toUpperCase()])) {
-        const b = await db.balances.findOne({ selector: { locationId: c } }).exec();
-        if (b) return { locationId: c };
-        const m = await db.movements.findOne({ selector: { toLocationId: c } }).exec();
-        if (m) return { locationId: c };
-      }
-      return null;
+      // Reference data not here yet (first start offline, or a server without it): bins the
+      // ledger knows are certain; any other well-formed code is taken but marked unverified,
+      // as the local data API does.
+      const upper = code.toUpperCase();
+      const b = await db.balances.findOne({ selector: { locationId: upper } }).exec();
+      const m = b ?? (await db.movements.findOne({ selector: { toLocationId: upper } }).exec());
+      if (m) return { locationId: upper };
+      return LOCATION_CODE.test(upper) ? { locationId: upper, unverified: true } : null;
     },
     async batch(code) {
       const b = await db.balances.findOne({ selector: { batch: code } }).exec();

@@ -27,7 +27,7 @@ export function FeedbackLine({ feedback }: { feedback: Feedback }) {
 /** Enter moves to `next` (a scanner or a keyboard user never reaches for the mouse). */
 export function enterTo(next: RefObject<HTMLElement | null>, before?: () => boolean) {
   return (e: KeyboardEvent<HTMLElement>) => {
-    if (e.key !== 'Enter') return;
+    if (e.key !== 'Enter' || e.ctrlKey || e.metaKey) return;
     e.preventDefault();
     if (before && !before()) return;
     const el = next.current;
@@ -44,6 +44,8 @@ export function Field(props: {
   onChange(v: string): void;
   inputRef?: RefObject<HTMLInputElement | null>;
   next?: RefObject<HTMLElement | null>;
+  /** Enter does this instead of moving on (e.g. add a line). */
+  onEnter?: () => void;
   type?: 'text' | 'date' | 'number';
   inputMode?: 'decimal' | 'numeric' | 'text';
   disabled?: boolean;
@@ -65,7 +67,17 @@ export function Field(props: {
         disabled={props.disabled}
         aria-invalid={props.error ? true : undefined}
         onChange={(e) => props.onChange(e.target.value)}
-        onKeyDown={props.next ? enterTo(props.next) : undefined}
+        onKeyDown={
+          props.onEnter
+            ? (e) => {
+                if (e.key !== 'Enter' || e.ctrlKey || e.metaKey) return;
+                e.preventDefault();
+                props.onEnter?.();
+              }
+            : props.next
+              ? enterTo(props.next)
+              : undefined
+        }
       />
       {props.error ? <span className="error">{props.error}</span> : null}
       {props.hint ? <span className="hint">{props.hint}</span> : null}
@@ -86,4 +98,12 @@ export function parseQty(s: string, allowZero = false): number | null {
 export function todayLocal(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+}
+
+/** Ctrl+Enter submits the form from any field (scanner users never reach for the mouse). */
+export function ctrlEnterSubmits(e: KeyboardEvent<HTMLFormElement>): void {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    e.currentTarget.requestSubmit();
+  }
 }

@@ -19,7 +19,7 @@ export type ScannedItem = {
 /** What a code was recognized as. */
 export type ScanHit =
   | { kind: 'item'; code: string; item: ScannedItem }
-  | { kind: 'location'; code: string; locationId: string; name?: string }
+  | { kind: 'location'; code: string; locationId: string; name?: string; unverified?: boolean }
   | { kind: 'batch'; code: string; batch: string };
 
 /** Why a scan was refused (i18n key `floor.scan.<code>`). */
@@ -30,7 +30,7 @@ export type ScanOutcome = { ok: true; hit: ScanHit } | { ok: false; code: ScanEr
 /** Where a code can be looked up; each returns null when it names nothing of that kind. */
 export type ScanLookup = {
   item(code: string): Promise<ScannedItem | null>;
-  location(code: string): Promise<{ locationId: string; name?: string } | null>;
+  location(code: string): Promise<{ locationId: string; name?: string; unverified?: boolean } | null>;
   batch(code: string): Promise<string | null>;
 };
 

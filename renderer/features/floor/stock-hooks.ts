@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'react';
-import { combineLatest, map, Observable } from 'rxjs';
 import type { BalanceDoc, MovementDoc } from '../../../shared/domain/schemas.js';
 import { onHandByLocation } from '../../../shared/domain/stock.js';
-import { effectiveSeq, useAcks } from '../../data/acks.js';
+import { effectiveSeq } from '../../data/acks.js';
 import { useWorkspace } from '../../data/workspace.js';
 
 /** One stock row: item × location × batch with what this PC knows (server balance + own unsynced). */
@@ -13,12 +12,6 @@ export type StockRow = {
   quantity: number;
   expiresAt: string | null;
 };
-
-const acks$ = () =>
-  new Observable<ReadonlyMap<string, number>>((sub) => {
-    sub.next(useAcks.getState().seqs);
-    return useAcks.subscribe((s) => sub.next(s.seqs));
-  });
 
 /** Rows of the given items from balances and movements, as the shared stock rule derives them. */
 export function stockRows(
@@ -39,50 +32,6 @@ export function stockRows(
     for (const r of onHandByLocation(balances, ms, itemId))
       out.push({ itemId, ...r, expiresAt: expiry.get(ek(itemId, r.batch)) ?? null });
   return out;
-}
-
-/**
- * Live stock rows for a selector: `{itemId}` (one item everywhere) or `{locationId}` (one bin,
- * every item). Null while loading.
- */
-export function useStockRows(sel: { itemId: string } | { locationId: string } | null): StockRow[] | null {
-  const db = useWorkspace((s) => s.db);
-  const [state, setState] = useState<{ key: string; rows: StockRow[] } | null>(null);
-  const key = sel ? ('itemId' in sel ? `i:${sel.itemId}` : `l:${sel.locationId}`) : '';
-  useEffect(() => {
-    if (!db || !sel) return;
-    const setRows = (rows: StockRow[]) => setState({ key, rows });
-    const bSel = 'itemId' in sel ? { itemId: sel.itemId } : { locationId: sel.locationId };
-    const balances$ = db.balances
-      .find({ selector: bSel })
-      .$.pipe(map((d) => d.map((x) => x.toJSON() as BalanceDoc)));
-    // Movements touching a bin come in either direction; an item's come by item id.
-    const movements$ =
-      'itemId' in sel
-        ? db.movements
-            .find({ selector: { itemId: sel.itemId } })
-            .$.pipe(map((d) => d.map((x) => x.toJSON() as MovementDoc)))
-        : combineLatest([
-            db.movements.find({ selector: { toLocationId: sel.locationId } }).$,
-            db.movements.find({ selector: { fromLocationId: sel.locationId } }).$,
-          ]).pipe(
-            map(([a, b]) => {
-              const all = new Map<string, MovementDoc>();
-              for (const x of [...a, ...b]) all.set(x.id, x.toJSON());
-              return [...all.values()];
-            }),
-          );
-    // Whether a balance reflects a movement is judged per location row, so a bin's own balances
-    // and the movements touching it suffice.
-    const sub = combineLatest([balances$, movements$, acks$()]).subscribe(([b, m, acks]) => {
-      const rows = stockRows(b, m, acks);
-      setRows('locationId' in sel ? rows.filter((r) => r.locationId === sel.locationId) : rows);
-    });
-    return () => sub.unsubscribe();
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` identifies `sel`
-  }, [db, key]);
-  // Rows of a previous selector are never shown for a new one.
-  return state && state.key === key && sel ? state.rows : null;
 }
 
 /** A few items by id (sku and name for the rows of a bin), live. */

@@ -6,6 +6,14 @@ import { currentActor, useWorkspace } from '../../data/workspace.js';
 import { deleteItem, patchItem } from '../../data/writes.js';
 import { requestConfirmation } from '../../state/confirm.js';
 import { usePrincipal } from '../../state/session.js';
+import {
+  checkFloorDraft,
+  FLOOR_ITEM_FIELDS,
+  floorDraftPatch,
+  floorFieldModes,
+  toFloorDraft,
+  type FloorDraft,
+} from './floor-fields.js';
 import { StockPanel } from './StockPanel.js';
 import { checkDraft, draftPatch, fieldModes, ITEM_FIELDS, type ItemDraft, type ItemField } from './model.js';
 
@@ -27,6 +35,7 @@ export function ItemEditor({ itemId, onClose }: { itemId: string; onClose: () =>
   const tenantId = useWorkspace((s) => s.tenantId);
   const [item, setItem] = useState<ItemDoc | null>(null);
   const [draft, setDraft] = useState<ItemDraft | null>(null);
+  const [floorDraft, setFloorDraft] = useState<FloorDraft | null>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
 
@@ -36,6 +45,7 @@ export function ItemEditor({ itemId, onClose }: { itemId: string; onClose: () =>
       const doc = d ? (d.toJSON() as ItemDoc) : null;
       setItem(doc);
       setDraft((cur) => cur ?? (doc ? toDraft(doc) : null));
+      setFloorDraft((cur) => cur ?? (doc ? toFloorDraft(doc) : null));
     });
     return () => sub.unsubscribe();
   }, [db, itemId]);
@@ -50,9 +60,13 @@ export function ItemEditor({ itemId, onClose }: { itemId: string; onClose: () =>
   const principal = usePrincipal();
   const modes = principal && tenantId ? fieldModes(principal, tenantId) : null;
   const canEdit = principal !== null && tenantId !== null && canWriteEntity(principal, tenantId, 'items');
-  if (!item || !draft || !modes) return null;
-  const errors = checkDraft(draft, modes);
-  const patch = draftPatch(toDraft(item), draft, modes);
+  const floorModes = principal && tenantId ? floorFieldModes(principal, tenantId) : null;
+  if (!item || !draft || !modes || !floorDraft || !floorModes) return null;
+  const errors = { ...checkDraft(draft, modes), ...checkFloorDraft(floorDraft, floorModes) };
+  const patch = {
+    ...draftPatch(toDraft(item), draft, modes),
+    ...floorDraftPatch(toFloorDraft(item), floorDraft, floorModes),
+  };
   const changed = Object.keys(patch).length > 0;
   const saveReason = !canEdit ? t('items.cannotEdit') : !changed ? t('items.noChanges') : undefined;
 
@@ -117,11 +131,51 @@ export function ItemEditor({ itemId, onClose }: { itemId: string; onClose: () =>
     );
   };
 
+  const floorField = ({ field, kind }: (typeof FLOOR_ITEM_FIELDS)[number]) => {
+    const mode = floorModes[field];
+    if (mode === 'hidden' || mode === 'masked') return null;
+    const hint = mode === 'readonly' ? t('items.readOnly') : undefined;
+    const error = errors[field];
+    if (kind === 'flag') {
+      return (
+        <label key={field} className="checkbox" title={hint}>
+          <input
+            type="checkbox"
+            name={field}
+            checked={floorDraft[field]}
+            disabled={mode !== 'editable'}
+            onChange={(e) => setFloorDraft({ ...floorDraft, [field]: e.target.checked })}
+          />
+          {t(`items.${field}`)}
+        </label>
+      );
+    }
+    return (
+      <label key={field} title={hint}>
+        {t(`items.${field}`)}
+        <input
+          name={field}
+          value={floorDraft[field]}
+          readOnly={mode !== 'editable'}
+          aria-readonly={mode !== 'editable'}
+          aria-invalid={error ? true : undefined}
+          inputMode={kind === 'number' ? 'decimal' : undefined}
+          onChange={(e) => setFloorDraft({ ...floorDraft, [field]: e.target.value })}
+        />
+        {error && <span className="error">{t(error)}</span>}
+      </label>
+    );
+  };
+
   return (
     <dialog ref={dialog} className="item-editor card" aria-labelledby="item-editor-title" onClose={onClose}>
       <form onSubmit={(e) => void save(e)}>
         <h2 id="item-editor-title">{t('items.edit', { sku: item.sku })}</h2>
         {ITEM_FIELDS.map(field)}
+        <fieldset className="item-handling">
+          <legend>{t('items.handling')}</legend>
+          {FLOOR_ITEM_FIELDS.map(floorField)}
+        </fieldset>
         <div className="actions">
           <span title={saveReason}>
             <button
