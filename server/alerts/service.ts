@@ -2,8 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import type { TenantSettings } from '../../shared/access/policy.js';
-import type { ActivityEvent, AlertDraft } from '../../shared/alerts/rules.js';
-import { alertLookbackMs, AlertRule, evaluateAlerts } from '../../shared/alerts/rules.js';
+import type {
+  ActivityEvent,
+  ActivityKind,
+  AlertDraft,
+  Burst,
+  BurstState,
+  CountedRule,
+} from '../../shared/alerts/rules.js';
+import {
+  advanceBursts,
+  alertLookbackMs,
+  AlertRule,
+  burstDraft,
+  COUNTED_RULES,
+  countedLimit,
+  emptyBurstState,
+  evaluateAlerts,
+} from '../../shared/alerts/rules.js';
 import type { Alert, AlertWebhookBody } from '../../shared/api/alerts.js';
 import { CHANGES_CHANNEL } from '../db/connect.js';
 import type { AlertsTable, DB } from '../db/types.js';
@@ -47,7 +63,9 @@ export async function storeAlerts(
   const alerts: Alert[] = [];
   const raised: Alert[] = [];
   for (const d of drafts) {
-    const inserted = await tx
+    // Performance: one statement per draft. A new key inserts (xmax = 0 on a row this statement
+    // created); a known key only grows (count, window end), exactly as a separate UPDATE did.
+    const row = await tx
       .insertInto('alerts')
       .values({
         tenant_id: tenantId,
@@ -64,53 +82,98 @@ export async function storeAlerts(
         acknowledged_at: null,
         dedup_key: d.dedupKey,
       })
-      .onConflict((oc) => oc.columns(['tenant_id', 'dedup_key']).doNothing())
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'dedup_key']).doUpdateSet({
+          count: sql<number>`greatest(alerts.count, excluded.count)`,
+          window_end: sql<Date>`greatest(alerts.window_end, excluded.window_end)`,
+        }),
+      )
       .returningAll()
-      .executeTakeFirst();
-    if (inserted) {
-      const a = alertRowToAlert(inserted);
-      alerts.push(a);
-      raised.push(a);
-      const payload = JSON.stringify({ alert: true, tenantId, alertId: a.id, rule: a.rule });
-      await sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${payload})`.execute(tx);
-      if (webhook) {
-        const body: AlertWebhookBody = { type: 'alert', alert: a };
-        await tx
-          .insertInto('alert_deliveries')
-          .values({
-            id: randomUUID(),
-            tenant_id: tenantId,
-            alert_id: a.id,
-            url: webhook.url,
-            body: JSON.stringify(body),
-            status: 'pending',
-            next_attempt_at: new Date(),
-            last_error: null,
-            created_at: new Date(),
-            delivered_at: null,
-          })
-          .execute();
-      }
-      continue;
-    }
-    const updated = await tx
-      .updateTable('alerts')
-      .set({
-        count: sql<number>`greatest(count, ${d.count})`,
-        window_end: sql<Date>`greatest(window_end, ${d.windowEnd}::timestamptz)`,
-      })
-      .where('tenant_id', '=', tenantId)
-      .where('dedup_key', '=', d.dedupKey)
-      .returningAll()
+      .returning(sql<boolean>`(xmax = 0)`.as('inserted_now'))
       .executeTakeFirstOrThrow();
-    alerts.push(alertRowToAlert(updated));
+    const a = alertRowToAlert(row);
+    alerts.push(a);
+    if (row.inserted_now !== true) continue;
+    raised.push(a);
+    const payload = JSON.stringify({ alert: true, tenantId, alertId: a.id, rule: a.rule });
+    await sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${payload})`.execute(tx);
+    if (webhook) {
+      const body: AlertWebhookBody = { type: 'alert', alert: a };
+      await tx
+        .insertInto('alert_deliveries')
+        .values({
+          id: randomUUID(),
+          tenant_id: tenantId,
+          alert_id: a.id,
+          url: webhook.url,
+          body: JSON.stringify(body),
+          status: 'pending',
+          next_attempt_at: new Date(),
+          last_error: null,
+          created_at: new Date(),
+          delivered_at: null,
+        })
+        .execute();
+    }
   }
   return { alerts, raised };
+}
+
+/** Burst states of the counted rules, per (tenant, user, kind): migration 0004_perf_activity_state. */
+type ActivityStateTable = { tenant_id: string; user_id: string; kind: string; state: unknown };
+type StateDB = DB & { activity_state: ActivityStateTable };
+
+/** A stored state, if it has the expected shape and was built for `limit`; otherwise null. */
+function parseState(raw: unknown, limit: { count: number; minutes: number }): BurstState | null {
+  const v = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Partial<BurstState> | null;
+  const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  if (!v || typeof v !== 'object' || !v.limit || !num(v.last) || !num(v.after) || !Array.isArray(v.recent))
+    return null;
+  if (v.limit.count !== limit.count || v.limit.minutes !== limit.minutes) return null;
+  if (!v.recent.every(num) || v.recent.length > limit.count) return null;
+  const b = v.burst;
+  if (b !== null && (typeof b !== 'object' || !num(b?.start) || !num(b.end) || !num(b.count) || !num(b.slot)))
+    return null;
+  return { limit: { ...limit }, last: v.last, recent: v.recent, burst: b ?? null, after: v.after };
+}
+
+/** Event times (ms) of some kinds of one user in [from, to], sorted. */
+async function activityTimes(
+  tx: Kysely<DB>,
+  tenantId: string,
+  userIds: readonly string[],
+  kinds: readonly ActivityKind[],
+  from: number,
+  to: Date,
+): Promise<ActivityEvent[]> {
+  const rows = await tx
+    .selectFrom('activity')
+    .select(['user_id', 'at', 'kind'])
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', 'in', [...userIds])
+    .where('kind', 'in', [...kinds])
+    .where('at', '>=', new Date(from))
+    .where('at', '<=', to)
+    .execute();
+  return rows.map((r) => ({
+    tenantId,
+    userId: r.user_id,
+    at: toIso(r.at),
+    kind: r.kind as ActivityKind,
+  }));
 }
 
 /**
  * Records what users did in a tenant and evaluates the shared rules over their recent activity
  * (inside the request's tenant scope). Returns the alerts raised for the first time.
+ *
+ * Performance: the counted rules (rapid changes, rejected pushes) go on from a stored burst state
+ * per (user, kind) — `advanceBursts`, the same code `evaluateAlerts` runs — so a push reads a few
+ * hundred bytes instead of every event of the user in twice the look-back window. Events older
+ * than the state's newest (another device's clock, an offline backlog), a missing state or
+ * changed limits re-evaluate the window as before and rebuild the state. Off-hours reads only
+ * destructive changes and exports, and only when the batch holds one; first grant access needs
+ * the batch alone.
  */
 export async function recordActivity(
   tx: Kysely<DB>,
@@ -121,29 +184,101 @@ export async function recordActivity(
   webhook: WebhookConfig | null,
 ): Promise<Alert[]> {
   if (events.length === 0) return [];
-  await tx
-    .insertInto('activity')
-    .values(events.map((e) => ({ tenant_id: tenantId, user_id: e.userId, at: e.at, kind: e.kind })))
-    .execute();
-  const users = [...new Set(events.map((e) => e.userId))];
+  const stx = tx as unknown as Kysely<StateDB>;
+  const nowMs = now.getTime();
   const earliest = Math.min(...events.map((e) => Date.parse(e.at)));
   const lookback = alertLookbackMs(settings);
-  const rows = await tx
-    .selectFrom('activity')
-    .select(['user_id', 'at', 'kind'])
-    .where('tenant_id', '=', tenantId)
-    .where('user_id', 'in', users)
-    .where('at', '>=', new Date(earliest - 2 * lookback))
-    .where('at', '<=', now)
-    .execute();
-  const recent: ActivityEvent[] = rows.map((r) => ({
-    tenantId,
-    userId: r.user_id,
-    at: toIso(r.at),
-    kind: r.kind as ActivityEvent['kind'],
-  }));
-  // Only alerts that involve this batch: older bursts were judged when they happened.
-  const drafts = evaluateAlerts(recent, settings, now).filter((d) => Date.parse(d.windowEnd) >= earliest);
+  const rows = events.map((e) => ({ tenant_id: tenantId, user_id: e.userId, at: e.at, kind: e.kind }));
+
+  // The batch's times per (user, counted kind); the rules ignore events later than `now`.
+  const batches = new Map<
+    string,
+    { userId: string; rule: CountedRule; kind: ActivityKind; times: number[] }
+  >();
+  for (const e of events) {
+    const counted = COUNTED_RULES.find((r) => r.kind === e.kind);
+    const at = Date.parse(e.at);
+    if (!counted || !Number.isFinite(at) || at > nowMs) continue;
+    const key = `${e.userId}\u0000${e.kind}`;
+    const b = batches.get(key) ?? { userId: e.userId, rule: counted.rule, kind: e.kind, times: [] };
+    b.times.push(at);
+    batches.set(key, b);
+  }
+
+  // One statement: insert the events and lock the states they advance.
+  let stored: { user_id: string; kind: string; state: unknown }[] = [];
+  if (batches.size === 0) await tx.insertInto('activity').values(rows).execute();
+  else {
+    const list = [...batches.values()];
+    stored = await stx
+      .with('inserted_activity', (db) => db.insertInto('activity').values(rows))
+      .selectFrom('activity_state')
+      .select(['user_id', 'kind', 'state'])
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', 'in', [...new Set(list.map((b) => b.userId))])
+      .where('kind', 'in', [...new Set(list.map((b) => b.kind))])
+      .forUpdate()
+      .execute();
+  }
+
+  const drafts: AlertDraft[] = [];
+  const states: ActivityStateTable[] = [];
+  for (const b of batches.values()) {
+    const limit = countedLimit(b.rule, settings);
+    b.times.sort((x, y) => x - y);
+    const row = stored.find((r) => r.user_id === b.userId && r.kind === b.kind);
+    let state = row ? parseState(row.state, limit) : null;
+    let touched: Burst[];
+    if (state && (b.times[0] as number) >= state.last) touched = advanceBursts(state, b.times);
+    else {
+      // Out of order, new, or other limits: the window as before (it holds this batch already).
+      const window = await activityTimes(tx, tenantId, [b.userId], [b.kind], earliest - 2 * lookback, now);
+      const times = window.map((e) => Date.parse(e.at)).filter((t) => Number.isFinite(t) && t <= nowMs);
+      times.sort((x, y) => x - y);
+      state = emptyBurstState(limit);
+      touched = [];
+      for (const t of times)
+        for (const x of advanceBursts(state, [t])) if (!touched.includes(x)) touched.push(x);
+      touched = touched.filter((x) => x.end >= earliest);
+    }
+    for (const x of touched) drafts.push(burstDraft(b.rule, tenantId, b.userId, limit, x));
+    states.push({ tenant_id: tenantId, user_id: b.userId, kind: b.kind, state: JSON.stringify(state) });
+  }
+  if (states.length > 0)
+    await stx
+      .insertInto('activity_state')
+      .values(states)
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'user_id', 'kind']).doUpdateSet({ state: sql`excluded.state` }),
+      )
+      .execute();
+
+  // Off-hours: destructive changes and exports of the window, only when the batch holds one.
+  const offHourKinds: ActivityKind[] = ['destructive', 'export'];
+  const offHourUsers = [...new Set(events.filter((e) => offHourKinds.includes(e.kind)).map((e) => e.userId))];
+  if (settings.workingHours && offHourUsers.length > 0) {
+    const window = await activityTimes(
+      tx,
+      tenantId,
+      offHourUsers,
+      offHourKinds,
+      earliest - 2 * lookback,
+      now,
+    );
+    drafts.push(
+      ...evaluateAlerts(window, settings, now).filter(
+        (d) => d.rule === 'off-hours' && Date.parse(d.windowEnd) >= earliest,
+      ),
+    );
+  }
+  // First access through a grant: one alert per such event of the batch.
+  drafts.push(
+    ...evaluateAlerts(
+      events.filter((e) => e.kind === 'grant-first-access'),
+      settings,
+      now,
+    ),
+  );
   const { raised } = await storeAlerts(tx, tenantId, drafts, 'server', now, webhook);
   return raised;
 }

@@ -250,6 +250,21 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
+    // Performance (push path): the burst state of the counted anomaly rules per (tenant, user,
+    // kind), so a push goes on from it instead of re-reading the user's recent activity.
+    name: '0004_perf_activity_state',
+    statements: [
+      `CREATE TABLE activity_state (
+         tenant_id text NOT NULL REFERENCES tenants(id),
+         user_id text NOT NULL,
+         kind text NOT NULL CHECK (kind IN ('change','rejected')),
+         state jsonb NOT NULL,
+         PRIMARY KEY (tenant_id, user_id, kind))`,
+      ...rls('activity_state'),
+      `GRANT SELECT, INSERT, UPDATE ON activity_state TO bulkhead_app`,
+    ],
+  },
+  {
     // Floor workflows (issue #5): site-wide warehouses and locations (reference data, pulled by every
     // tenant, so no RLS; the app role may only read them), inbound receipts and outbound orders
     // (tenant-scoped, RLS like the other tenant tables), and the floor fields of items, movements

@@ -134,6 +134,46 @@ async function liveMemberships(
 }
 
 /**
+ * `liveMemberships` and `setTenantIds` over them in one statement (one round trip on every sync
+ * call instead of two): `app.tenant_ids` becomes exactly the tenants of the rows returned, set
+ * once even when there are none (then to no tenant at all).
+ */
+async function liveMembershipsScoped(
+  tx: Kysely<DB>,
+  userId: string,
+  at: Date | undefined,
+): Promise<{ tenant_id: string; role: string; policy_version: number }[]> {
+  const { rows } = await sql<{
+    ids: string;
+    tenant_id: string | null;
+    role: string | null;
+    policy_version: number | string | null;
+  }>`WITH live AS (
+       SELECT tenant_id, role, policy_version FROM memberships WHERE user_id = ${userId} AND ${membershipValidAt(at)}
+     ), scoped AS MATERIALIZED (
+       SELECT set_config('app.tenant_ids', coalesce((SELECT string_agg(tenant_id, ',') FROM live), ''), true) AS ids
+     )
+     SELECT scoped.ids, live.tenant_id, live.role, live.policy_version FROM scoped LEFT JOIN live ON true`.execute(
+    tx,
+  );
+  const ids = rows[0]?.ids ?? '';
+  const memberships = rows
+    .filter((r) => r.tenant_id !== null)
+    .map((r) => ({
+      tenant_id: r.tenant_id ?? '',
+      role: r.role ?? '',
+      policy_version: Number(r.policy_version),
+    }));
+  const tenantIds = ids === '' ? [] : ids.split(',');
+  // The setting and the rows come from one snapshot: the same tenants, whatever their order.
+  if (tenantIds.length !== memberships.length || memberships.some((x) => !tenantIds.includes(x.tenant_id)))
+    throw new Error('withTenantScope: the scope setting does not match the live memberships');
+  const store = scopeStorage.getStore();
+  if (store) store.ctx = { kind: 'tenant', tenantIds };
+  return memberships;
+}
+
+/**
  * The caller's scope over every tenant with a live membership: one transaction whose
  * `app.tenant_ids` are those tenants, with their policies loaded once.
  */
@@ -172,11 +212,7 @@ export async function withTenantScope<T>(
   opts: ScopeOptions = {},
 ): Promise<T> {
   return withAppTransaction(db, async (tx) => {
-    const memberships = await liveMemberships(tx, userId, opts.at);
-    await setTenantIds(
-      tx,
-      memberships.map((m) => m.tenant_id),
-    );
+    const memberships = await liveMembershipsScoped(tx, userId, opts.at);
     const m = memberships.find((x) => x.tenant_id === tenantId);
     if (!m) throw notAMember();
     const policy = (await readPolicies(tx, [tenantId]))[tenantId] ?? DEFAULT_POLICY;

@@ -102,6 +102,13 @@ async function loadBalance(tx: Kysely<DB>, tenantId: string, id: string): Promis
   return r ? balanceRowToDoc(r) : undefined;
 }
 
+/** A pushed movement's delta added to its stored balance (the upsert's update part). */
+const BALANCE_DELTA = {
+  quantity: sql<number>`balances.quantity + excluded.quantity`,
+  updated_at: sql<Date>`excluded.updated_at`,
+  seq: sql<number>`excluded.seq`,
+};
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Fields that the server owns: a client's value for them is never compared or applied. */
@@ -169,20 +176,43 @@ export async function push(
   // until it pulls them back (a balance may arrive first).
   const accepted: { id: string; seq: number }[] = [];
   const view = (d: Doc): Doc => project(role, collection, d, overrides);
+  // Performance: the policy's answers for this push (role and overrides are fixed), computed once
+  // instead of per field of every change. Same answers as `writable` / `writesEntity`.
+  const canWriteField = new Map<string, boolean>();
+  const mayWrite = (entity: Entity, field: string): boolean => {
+    const key = `${entity}.${field}`;
+    let ok = canWriteField.get(key);
+    if (ok === undefined) {
+      ok = writable(scope, entity, field);
+      canWriteField.set(key, ok);
+    }
+    return ok;
+  };
+  const writesEntityMemo = new Map<Entity, boolean>();
+  const mayWriteEntity = (entity: Entity): boolean => {
+    let ok = writesEntityMemo.get(entity);
+    if (ok === undefined) {
+      ok = writesEntity(scope, entity);
+      writesEntityMemo.set(entity, ok);
+    }
+    return ok;
+  };
 
   // Lock the tenant's counter first: pushes in one tenant serialize here, and the lock is held to
   // commit, so a reader can never see seq N+1 committed before a still-running N.
-  await tx
-    .insertInto('tenant_seq')
-    .values({ tenant_id: tenantId, last_seq: 0 })
-    .onConflict((oc) => oc.column('tenant_id').doNothing())
-    .execute();
-  const locked = await tx
-    .selectFrom('tenant_seq')
-    .select('last_seq')
-    .where('tenant_id', '=', tenantId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
+  const lockCounter = () =>
+    tx.selectFrom('tenant_seq').select('last_seq').where('tenant_id', '=', tenantId).forUpdate();
+  // Performance: the row exists after the tenant's first push, so one round trip locks it; the
+  // insert runs only when it is missing.
+  let locked = await lockCounter().executeTakeFirst();
+  if (!locked) {
+    await tx
+      .insertInto('tenant_seq')
+      .values({ tenant_id: tenantId, last_seq: 0 })
+      .onConflict((oc) => oc.column('tenant_id').doNothing())
+      .execute();
+    locked = await lockCounter().executeTakeFirstOrThrow();
+  }
   const startSeq = Number(locked.last_seq);
   let seq = startSeq;
   const changed = new Set<SyncCollection>();
@@ -197,6 +227,8 @@ export async function push(
   const prefetched = new Set<string>();
   const knownMovements = new Map<string, MovementDoc>();
   const pendingMovements: Insertable<MovementsTable>[] = [];
+  /** Lower-cased ids of `pendingMovements` (a second change of one id in a push is rare). */
+  const pendingMovementIds = new Set<string>();
   const pendingBalances = new Map<string, Insertable<BalancesTable> & { quantity: number }>();
   if (collection === 'movements') {
     const ids = [
@@ -262,26 +294,32 @@ export async function push(
     return loadItem(tx, tenantId, id);
   };
   const flushMovements = async (): Promise<void> => {
-    for (let i = 0; i < pendingMovements.length; i += 1000) {
-      await tx
-        .insertInto('movements')
-        .values(pendingMovements.slice(i, i + 1000))
-        .execute();
-    }
-    pendingMovements.length = 0;
+    const movements = pendingMovements.splice(0);
+    pendingMovementIds.clear();
     const balances = [...pendingBalances.values()];
     pendingBalances.clear();
+    // Performance: the usual push (up to 1,000 movements) writes its movements and their balance
+    // deltas in one statement (a data-modifying CTE: both or neither, as in one transaction).
+    if (movements.length > 0 && movements.length <= 1000 && balances.length > 0 && balances.length <= 1000) {
+      await tx
+        .with('inserted_movements', (db) => db.insertInto('movements').values(movements))
+        .insertInto('balances')
+        .values(balances)
+        .onConflict((oc) => oc.columns(['tenant_id', 'id']).doUpdateSet(BALANCE_DELTA))
+        .execute();
+      return;
+    }
+    for (let i = 0; i < movements.length; i += 1000) {
+      await tx
+        .insertInto('movements')
+        .values(movements.slice(i, i + 1000))
+        .execute();
+    }
     for (let i = 0; i < balances.length; i += 1000) {
       await tx
         .insertInto('balances')
         .values(balances.slice(i, i + 1000))
-        .onConflict((oc) =>
-          oc.columns(['tenant_id', 'id']).doUpdateSet({
-            quantity: sql`balances.quantity + excluded.quantity`,
-            updated_at: sql`excluded.updated_at`,
-            seq: sql`excluded.seq`,
-          }),
-        )
+        .onConflict((oc) => oc.columns(['tenant_id', 'id']).doUpdateSet(BALANCE_DELTA))
         .execute();
     }
   };
@@ -332,16 +370,15 @@ export async function push(
         continue;
       }
       const notWritable = Object.keys(m).find(
-        (k) =>
-          !SERVER_FIELDS.has(k) && k !== '_deleted' && k !== 'createdBy' && !writable(scope, 'movements', k),
+        (k) => !SERVER_FIELDS.has(k) && k !== '_deleted' && k !== 'createdBy' && !mayWrite('movements', k),
       );
-      if (!writesEntity(scope, 'movements') || notWritable !== undefined) {
+      if (!mayWriteEntity('movements') || notWritable !== undefined) {
         await reject('forbidden', `role ${role} may not record movements`);
         continue;
       }
       const key = m.id.toLowerCase();
       let existing: MovementDoc | undefined;
-      if (pendingMovements.some((p) => p.id.toLowerCase() === key)) {
+      if (pendingMovementIds.has(key)) {
         // The same id twice in one push: judge the second against the stored first, as before.
         await flushMovements();
         existing = await loadMovement(tx, tenantId, m.id);
@@ -386,6 +423,7 @@ export async function push(
       activity.push(...boundMovement.activity);
       seq += 1;
       accepted.push({ id: m.id, seq });
+      pendingMovementIds.add(key);
       pendingMovements.push({
         tenant_id: tenantId,
         id: m.id,
@@ -450,7 +488,7 @@ export async function push(
     }
     const fields = Object.keys(doc).filter((k) => !SERVER_FIELDS.has(k));
     // Entity-level gate: a role that can write no item field at all (operator, auditor) stops here.
-    if (!writesEntity(scope, 'items')) {
+    if (!mayWriteEntity('items')) {
       await reject('forbidden', `role ${role} may not change items`);
       continue;
     }
@@ -458,13 +496,13 @@ export async function push(
     if (!stored) {
       const incomingNew = doc as Record<string, unknown>;
       const denied = fields.find(
-        (f) => incomingNew[f] !== undefined && incomingNew[f] !== null && !writable(scope, 'items', f),
+        (f) => incomingNew[f] !== undefined && incomingNew[f] !== null && !mayWrite('items', f),
       );
-      if (!writable(scope, 'items', 'sku') || !writable(scope, 'items', 'name') || denied !== undefined) {
+      if (!mayWrite('items', 'sku') || !mayWrite('items', 'name') || denied !== undefined) {
         await reject('forbidden', `role ${role} may not create items${denied ? ` (${denied})` : ''}`);
         continue;
       }
-      const purchasePrice = writable(scope, 'items', 'purchasePrice') ? (doc.purchasePrice ?? null) : null;
+      const purchasePrice = mayWrite('items', 'purchasePrice') ? (doc.purchasePrice ?? null) : null;
       const createdItem: Doc = {
         id: doc.id,
         tenantId,
@@ -517,7 +555,7 @@ export async function push(
       const want = f === '_deleted' ? doc._deleted === true : incoming[f];
       // An absent optional field (purchasePrice for a role that cannot see it) means "unchanged".
       if (want === undefined || deepEqual(have, want)) continue;
-      if (!writable(scope, 'items', f)) {
+      if (!mayWrite('items', f)) {
         forbidden = f;
         break;
       }
@@ -569,10 +607,14 @@ export async function push(
   await appendAudits(tx, audits);
   if (rejections.length > 0) activity.push({ tenantId, userId, at: now.toISOString(), kind: 'rejected' });
   if (seq > startSeq) {
-    await tx.updateTable('tenant_seq').set({ last_seq: seq }).where('tenant_id', '=', tenantId).execute();
-    // Delivered on commit only, so listeners never hear about a rolled-back push.
+    // Delivered on commit only, so listeners never hear about a rolled-back push. Performance: the
+    // counter update and the notification are one statement (one round trip).
     const payload = JSON.stringify({ tenantId, seq, collections: [...changed] });
-    await sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${payload})`.execute(tx);
+    const notified = await sql<{ ok: number }>`WITH bumped AS (
+        UPDATE tenant_seq SET last_seq = ${seq} WHERE tenant_id = ${tenantId} RETURNING 1
+      ) SELECT 1 AS ok, pg_notify(${CHANGES_CHANNEL}, ${payload}) FROM bumped`.execute(tx);
+    if (notified.rows.length !== 1)
+      throw new Error(`push: the counter of tenant ${tenantId} was not updated`);
   }
   return { response: { conflicts, rejections, accepted }, seq, changed: [...changed], activity };
 }

@@ -291,13 +291,48 @@ export function project<T extends Record<string, unknown>>(
   doc: T,
   overrides?: FieldOverrides,
 ): Partial<T> {
+  const access = accessTable(role, entity, overrides);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc)) {
-    const a = fieldAccess(role, entity, k, overrides);
-    if (a === 'r' || a === 'rw') out[k] = v;
-    else if (a === 'masked') out[k] = v === null || v === undefined ? v : MASKED;
+  for (const k of Object.keys(doc)) {
+    let a = access.get(k);
+    if (a === undefined) {
+      a = fieldAccess(role, entity, k, overrides);
+      // Bounded: documents from clients may carry any keys.
+      if (access.size < ACCESS_TABLE_LIMIT) access.set(k, a);
+    }
+    if (a === 'r' || a === 'rw') out[k] = doc[k];
+    else if (a === 'masked') {
+      const v = doc[k];
+      out[k] = v === null || v === undefined ? v : MASKED;
+    }
   }
   return out as Partial<T>;
+}
+
+/**
+ * Performance (pull of 100,000 documents): `project` looks each key up in a table of
+ * `fieldAccess` answers per (overrides object, role, entity), filled on first use, instead of
+ * evaluating the matrix and the overrides per field per document. The answers are exactly
+ * `fieldAccess`'s; overrides are parsed per request and never mutated, so the table of an
+ * overrides object never goes stale (it dies with the object).
+ */
+const ACCESS_TABLE_LIMIT = 256;
+const NO_OVERRIDES = {};
+const accessTables = new WeakMap<object, Map<string, Map<string, FieldAccess>>>();
+function accessTable(role: Role, entity: Entity, overrides?: FieldOverrides): Map<string, FieldAccess> {
+  const owner: object = overrides ?? NO_OVERRIDES;
+  let byRole = accessTables.get(owner);
+  if (byRole === undefined) {
+    byRole = new Map();
+    accessTables.set(owner, byRole);
+  }
+  const key = `${role}\u0000${entity}`;
+  let table = byRole.get(key);
+  if (table === undefined) {
+    table = new Map();
+    byRole.set(key, table);
+  }
+  return table;
 }
 
 /** Actions that are not field writes. */

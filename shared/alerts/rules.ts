@@ -68,44 +68,128 @@ export function withinWorkingHours(at: Date, wh: NonNullable<TenantSettings['wor
   return minutes < end && wh.days.includes((day + 6) % 7);
 }
 
+/** One burst of a counted rule: its window, its event count and the slot that names it. */
+export type Burst = { start: number; end: number; count: number; slot: number };
+
 /**
- * "More than `count` events within `minutes`" for one user's sorted event times. A trigger is an
- * event whose trailing window holds more than `count` events. Triggers are grouped by the
- * `minutes`-long slot of the clock they fall in; a slot whose first trigger lies within `minutes`
- * of a trigger in the previous slot continues that burst and raises nothing new. The key names
- * the slot, so re-evaluating the same events (later, or on another machine) raises the same key.
+ * What the counted rules need to go on from a user's sorted event times without re-reading them:
+ * the limit it was built for, the newest time, the `count` newest times (the trailing window test
+ * needs no more), the newest burst and how many events came after its last trigger.
  */
-function bursts(
-  times: number[],
-  limit: { count: number; minutes: number },
-): { start: number; end: number; count: number; slot: number }[] {
-  const w = limit.minutes * MINUTE;
-  const triggers: { at: number; windowStart: number }[] = [];
-  let lo = 0;
-  for (let hi = 0; hi < times.length; hi++) {
-    const t = times[hi] as number;
-    while ((times[lo] as number) <= t - w) lo++;
-    if (hi - lo + 1 > limit.count) triggers.push({ at: t, windowStart: times[lo] as number });
-  }
-  const out: { start: number; end: number; count: number; slot: number }[] = [];
-  let lastTrigger = -Infinity;
-  let current: { start: number; end: number; count: number; slot: number } | null = null;
-  for (const tr of triggers) {
-    const slot = Math.floor(tr.at / w);
-    const continues = tr.at - lastTrigger <= w;
-    lastTrigger = tr.at;
-    if (current && (current.slot === slot || continues)) {
-      current.end = tr.at;
-      continue;
+export type BurstState = {
+  limit: { count: number; minutes: number };
+  last: number;
+  recent: number[];
+  burst: Burst | null;
+  after: number;
+};
+
+/** A state that has seen no events. */
+export function emptyBurstState(limit: { count: number; minutes: number }): BurstState {
+  return {
+    limit: { count: limit.count, minutes: limit.minutes },
+    last: -Infinity,
+    recent: [],
+    burst: null,
+    after: 0,
+  };
+}
+
+/**
+ * "More than `count` events within `minutes`", one event time at a time (times must not decrease:
+ * a caller with older events starts again from `emptyBurstState`). A trigger is an event whose
+ * trailing window holds more than `count` events. Triggers are grouped by the `minutes`-long slot
+ * of the clock they fall in; a slot whose first trigger lies within `minutes` of a trigger in the
+ * previous slot continues that burst and raises nothing new. The key names the slot, so
+ * re-evaluating the same events (later, or on another machine) raises the same key. A burst's
+ * count is the number of events from its start to its last trigger.
+ *
+ * Mutates `state`; returns the bursts created or extended by these times (each once, in order).
+ */
+export function advanceBursts(state: BurstState, times: readonly number[]): Burst[] {
+  const { count: c, minutes } = state.limit;
+  const w = minutes * MINUTE;
+  const touched: Burst[] = [];
+  for (const t of times) {
+    if (t < state.last) throw new Error('advanceBursts: event times must not decrease');
+    state.last = t;
+    const b = state.burst;
+    // An event at the instant of the newest trigger lies inside that burst; later ones wait.
+    if (b && t <= b.end) b.count += 1;
+    else state.after += 1;
+    // Trailing window (t - w, t] holds more than c events: the c-th previous event is inside it.
+    const recent = state.recent;
+    const trigger = recent.length >= c && (recent[recent.length - c] as number) > t - w;
+    if (trigger) {
+      const slot = Math.floor(t / w);
+      if (b && (b.slot === slot || t - b.end <= w)) {
+        b.end = t;
+        b.count += state.after;
+        state.after = 0;
+        if (touched[touched.length - 1] !== b) touched.push(b);
+      } else {
+        // The previous event was no trigger within w, so this window holds exactly c + 1 events.
+        const start = recent[recent.length - c] as number;
+        const nb: Burst = { start, end: t, count: c + 1, slot };
+        state.burst = nb;
+        state.after = 0;
+        touched.push(nb);
+      }
     }
-    current = { start: tr.windowStart, end: tr.at, count: 0, slot };
-    out.push(current);
+    recent.push(t);
+    if (recent.length > c) recent.splice(0, recent.length - c);
   }
-  for (const b of out) b.count = times.filter((t) => t >= b.start && t <= b.end).length;
+  return touched;
+}
+
+/** Every burst of one user's sorted event times (see `advanceBursts`). */
+function bursts(times: number[], limit: { count: number; minutes: number }): Burst[] {
+  const state = emptyBurstState(limit);
+  const out: Burst[] = [];
+  for (const t of times) {
+    for (const b of advanceBursts(state, [t])) if (out[out.length - 1] !== b) out.push(b);
+  }
   return out;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+/** The draft a counted rule raises for one burst. */
+export function burstDraft(
+  rule: CountedRule,
+  tenantId: string,
+  userId: string,
+  limit: { count: number; minutes: number },
+  b: Burst,
+): AlertDraft {
+  return {
+    rule,
+    tenantId,
+    userId,
+    windowStart: iso(b.start),
+    windowEnd: iso(b.end),
+    count: b.count,
+    detail: { limit: limit.count, minutes: limit.minutes },
+    dedupKey: `${rule}:${userId}:${iso(b.slot * limit.minutes * MINUTE)}`,
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** The rules that count events of one kind in a sliding window, and the kind each counts. */
+export type CountedRule = 'rapid-changes' | 'rejected-pushes';
+export const COUNTED_RULES: readonly { rule: CountedRule; kind: ActivityKind }[] = [
+  { rule: 'rapid-changes', kind: 'change' },
+  { rule: 'rejected-pushes', kind: 'rejected' },
+];
+
+/** The limit a counted rule applies under the tenant's settings. */
+export function countedLimit(
+  rule: CountedRule,
+  settings: TenantSettings,
+): { count: number; minutes: number } {
+  return rule === 'rapid-changes' ? settings.rapidChanges : settings.rejectedPushes;
+}
 
 /**
  * Evaluates every rule over `events` (one tenant's recent activity; at least twice the longest
@@ -130,24 +214,13 @@ export function evaluateAlerts(
   for (const [userId, list] of byUser) {
     list.sort((a, b) => a.at - b.at);
     const tenantId = list[0]?.tenantId ?? '';
-    const counted: [AlertRule, ActivityKind[], { count: number; minutes: number }][] = [
+    const counted: [CountedRule, ActivityKind[], { count: number; minutes: number }][] = [
       ['rapid-changes', ['change'], settings.rapidChanges],
       ['rejected-pushes', ['rejected'], settings.rejectedPushes],
     ];
     for (const [rule, kinds, limit] of counted) {
       const times = list.filter((e) => kinds.includes(e.kind)).map((e) => e.at);
-      for (const b of bursts(times, limit)) {
-        drafts.push({
-          rule,
-          tenantId,
-          userId,
-          windowStart: iso(b.start),
-          windowEnd: iso(b.end),
-          count: b.count,
-          detail: { limit: limit.count, minutes: limit.minutes },
-          dedupKey: `${rule}:${userId}:${iso(b.slot * limit.minutes * MINUTE)}`,
-        });
-      }
+      for (const b of bursts(times, limit)) drafts.push(burstDraft(rule, tenantId, userId, limit, b));
     }
     const wh = settings.workingHours;
     if (wh) {
