@@ -20,7 +20,8 @@ async function parseCsvDownload(d: Download): Promise<Sheet> {
 
 async function parseXlsxDownload(d: Download): Promise<Sheet> {
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(await readFile(await d.path()));
+  const bytes = await readFile(await d.path());
+  await wb.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const ws = wb.worksheets[0];
   if (!ws) throw new Error('no sheet in the workbook');
   const all: string[][] = [];
