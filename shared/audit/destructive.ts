@@ -40,7 +40,8 @@ export function judgeChange(c: ChangeToJudge): Destructiveness {
     const sku = c.skuOf(typeof a['itemId'] === 'string' ? a['itemId'] : '') ?? '';
     const identifying = batch ?? sku;
     if (str(a['reversalOf'])) return { destructive: true, kind: 'rollback', identifying, quantity };
-    if (a['type'] === 'adjustment') {
+    // A count that moves stock corrects a quantity just like an adjustment does.
+    if (a['type'] === 'adjustment' || a['type'] === 'count') {
       // Stock leaving without a destination is a write-off; any other adjustment corrects a quantity.
       const kind: DestructiveKind = a['toLocationId'] === null ? 'write-off' : 'quantity-correction';
       return { destructive: true, kind, identifying, quantity };
@@ -48,7 +49,13 @@ export function judgeChange(c: ChangeToJudge): Destructiveness {
     return { destructive: false };
   }
   if (c.entity === 'orders' || c.entity === 'receipts') {
-    const number = str(a['number']) ?? str(c.before?.['number']) ?? '';
+    // Orders are confirmed by their number, receipts (inbound notices) by their reference.
+    const number =
+      str(a['number']) ??
+      str(c.before?.['number']) ??
+      str(a['reference']) ??
+      str(c.before?.['reference']) ??
+      '';
     if (a['_deleted'] === true && c.before !== null && c.before['_deleted'] !== true) {
       return { destructive: true, kind: 'delete', identifying: number, quantity: 0 };
     }

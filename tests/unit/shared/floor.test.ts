@@ -23,6 +23,7 @@ import {
 } from '../../../shared/domain/floor.js';
 import { BalanceDoc, ItemDoc, MovementDoc } from '../../../shared/domain/schemas.js';
 import { MASKED, maskedFields, hiddenFields, project } from '../../../shared/access/policy.js';
+import { judgeChange } from '../../../shared/audit/destructive.js';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -502,5 +503,48 @@ describe('onHandRows', () => {
     expect(all).toHaveLength(3);
     expect(batchExpiry(all, A, 'L1')).toBe('2027-01-01');
     expect(batchExpiry(all, A, null)).toBeNull();
+  });
+});
+
+describe('destructive floor changes (shared judge)', () => {
+  it('a receipt is cancelled by retyping its reference; an order by its number', () => {
+    const receipt = { id: R, reference: 'ASN-7', status: 'open' };
+    expect(
+      judgeChange({
+        entity: 'receipts',
+        before: receipt,
+        after: { ...receipt, status: 'cancelled' },
+        skuOf: () => null,
+      }),
+    ).toEqual({ destructive: true, kind: 'cancel', identifying: 'ASN-7', quantity: 0 });
+    const o = { id: O, number: 'SO-7', status: 'picking' };
+    expect(
+      judgeChange({ entity: 'orders', before: o, after: { ...o, status: 'cancelled' }, skuOf: () => null }),
+    ).toMatchObject({
+      kind: 'cancel',
+      identifying: 'SO-7',
+    });
+    expect(
+      judgeChange({ entity: 'orders', before: o, after: { ...o, status: 'packed' }, skuOf: () => null }),
+    ).toEqual({
+      destructive: false,
+    });
+  });
+  it('a count movement is confirmed like an adjustment', () => {
+    const m = {
+      id: B,
+      itemId: A,
+      type: 'count',
+      quantity: 4,
+      fromLocationId: 'A-01-01',
+      toLocationId: null,
+      batch: null,
+    };
+    expect(judgeChange({ entity: 'movements', before: null, after: m, skuOf: () => 'SKU-A' })).toEqual({
+      destructive: true,
+      kind: 'write-off',
+      identifying: 'SKU-A',
+      quantity: 4,
+    });
   });
 });
