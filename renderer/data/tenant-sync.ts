@@ -204,11 +204,13 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
   };
 
   // The live stream: every `change` (and every reconnect) makes the affected collections pull.
+  let unauthenticated = false;
   const streamLoop = async () => {
     while (!stopped && !forbidden) {
       try {
         await o.api.stream(o.tenantId, abort.signal, (e) => {
           if (e.type === 'hello') {
+            unauthenticated = false;
             for (const s of streams.values()) s.next('RESYNC');
             o.onConnected?.();
           } else if (e.type === 'change') for (const c of e.collections) streams.get(c)?.next('RESYNC');
@@ -229,8 +231,10 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
           return;
         }
         if (e instanceof ApiError && e.status === 401) {
-          o.onUnauthenticated();
-          return;
+          // Keep trying after the back-off: once the user signs in again (after an offline
+          // sign-in, say) the stream must resume, or this PC would never hear of changes again.
+          if (!unauthenticated) o.onUnauthenticated();
+          unauthenticated = true;
         }
         if (e instanceof NetworkError) o.status.setOnline(false);
       }
