@@ -21,13 +21,22 @@ import type { AddressInfo, Socket } from 'node:net';
 export type FaultKind = 'drop' | 'delay' | 'reset-before' | 'reset-after' | 'duplicate' | 'reorder';
 
 /** Probabilities per forwarded request (the rest pass untouched). */
-export type FaultProfile = Partial<Record<FaultKind, number>> & { delayMs?: [number, number] };
+export type FaultProfile = Partial<Record<FaultKind, number>> & {
+  delayMs?: [number, number];
+  /** Only requests whose path contains this string are faulted (all when absent). */
+  only?: string;
+};
+
+/** One forwarded API request: its path, the fault applied, and whether the client got an answer. */
+export type ProxyLogEntry = { path: string; fault: FaultKind | null; answered: boolean };
 
 export type FaultProxy = {
   url: string;
   port: number;
   /** Counts of faults injected so far, by kind (plus `offline-refused` connections). */
   counts: Record<string, number>;
+  /** Every API request that reached the proxy while online (the event stream excluded). */
+  log: ProxyLogEntry[];
   setOffline(offline: boolean): void;
   readonly offline: boolean;
   setProfile(p: FaultProfile): void;
@@ -58,7 +67,9 @@ export async function startFaultProxy(o: ProxyOptions): Promise<FaultProxy> {
   const sockets = new Set<Socket>();
   let held: (() => void) | null = null;
 
-  const pick = (): FaultKind | null => {
+  const log: ProxyLogEntry[] = [];
+  const pick = (path: string): FaultKind | null => {
+    if (profile.only !== undefined && !path.includes(profile.only)) return null;
     const r = o.rand();
     let acc = 0;
     for (const k of ['drop', 'delay', 'reset-before', 'reset-after', 'duplicate', 'reorder'] as const) {
@@ -148,8 +159,15 @@ export async function startFaultProxy(o: ProxyOptions): Promise<FaultProxy> {
     // Anything waiting for "the next request" goes now, after this one.
     const release = held;
     held = null;
-    const fault = pick();
+    const entry: ProxyLogEntry = {
+      path: (req.url ?? '').split('?')[0] ?? '',
+      fault: pick(req.url ?? ''),
+      answered: false,
+    };
+    log.push(entry);
+    const fault = entry.fault;
     if (fault) bump(fault);
+    res.on('finish', () => (entry.answered = true));
     try {
       switch (fault) {
         case 'drop':
@@ -236,6 +254,7 @@ export async function startFaultProxy(o: ProxyOptions): Promise<FaultProxy> {
     url: `http://127.0.0.1:${port}`,
     port,
     counts,
+    log,
     get offline() {
       return offline;
     },

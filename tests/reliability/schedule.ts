@@ -10,12 +10,13 @@
  * oracle checks what the issue demands (see `judge`).
  */
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Browser } from '@playwright/test';
 import { sql } from 'kysely';
 import { verifyTenantChain } from '../../server/audit/log.js';
 import { balanceId, movementDelta } from '../../shared/domain/schemas.js';
-import type { ClientSnapshot, MoveSpec, ReliabilityClient } from './harness/client.js';
-import { startFaultProxy, type FaultProfile, type FaultProxy } from './proxy.js';
+import type { ClientSnapshot, MoveSpec } from './harness/client.js';
+import type { FaultProfile } from './proxy.js';
+import { startPc, until, type Pc } from './clients.js';
 import type { ControlledServer } from './server-control.js';
 
 export const TENANTS = ['acme', 'globex', 'initech'] as const;
@@ -174,32 +175,11 @@ export type ScheduleResult = {
   ms: number;
 };
 
-type Live = {
+type Live = Pc & {
   spec: ClientSpec;
-  proxy: FaultProxy;
-  context: BrowserContext;
-  page: Page | null;
-  userId: string;
   /** Step index at which a closed client comes back. */
   backAt: number | null;
 };
-
-type W = { rel: ReliabilityClient };
-
-const clockSkewScript = (skewMs: number) => `(() => {
-  const skew = ${skewMs};
-  const Real = Date;
-  function SkewedDate(...a) {
-    if (!new.target) return new Real(Real.now() + skew).toString();
-    return a.length === 0 ? new Real(Real.now() + skew) : new Real(...a);
-  }
-  SkewedDate.prototype = Real.prototype;
-  SkewedDate.now = () => Real.now() + skew;
-  SkewedDate.parse = Real.parse;
-  SkewedDate.UTC = Real.UTC;
-  Object.setPrototypeOf(SkewedDate, Real);
-  globalThis.Date = SkewedDate;
-})();`;
 
 /** Items per tenant at the start of a schedule, by SKU (a stable order for the plan's indices). */
 async function catalogue(server: ControlledServer): Promise<Record<Tenant, { id: string; sku: string }[]>> {
@@ -214,31 +194,6 @@ async function catalogue(server: ControlledServer): Promise<Record<Tenant, { id:
   for (const r of rows)
     if ((TENANTS as readonly string[]).includes(r.tenant_id)) out[r.tenant_id as Tenant].push(r);
   return out;
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null>,
-  timeoutMs: number,
-  describe?: () => Promise<string>,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== null) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) {
-      const extra = describe ? await describe().catch((e: unknown) => String(e)) : '';
-      throw new Error(
-        `timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}${extra ? `\n${extra}` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 /** What the server holds for one tenant, as the oracle compares it. */
@@ -312,49 +267,20 @@ export async function runSchedule(
   const ops: Op[] = [];
   const live: Live[] = [];
 
-  const openPage = async (c: Live): Promise<void> => {
-    const page = await c.context.newPage();
-    page.on('pageerror', (e) => log(`[${c.spec.username}] page error: ${e.message}`));
-    if (process.env['RELIABILITY_DEBUG'])
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning')
-          log(`[${c.spec.username}] ${m.type()}: ${m.text()}`);
-      });
-    await page.goto(`${c.proxy.url}/`);
-    await page.waitForFunction(() => 'rel' in globalThis);
-    c.page = page;
-    const res = await page.evaluate((u) => (globalThis as unknown as W).rel.signIn(u), c.spec.username);
-    c.userId = res.userId;
-  };
-  /** Call the page's harness (the real data layer) by method name. */
-  const call = <K extends keyof ReliabilityClient>(
-    c: Live,
-    method: K,
-    ...args: Parameters<ReliabilityClient[K]>
-  ): Promise<Awaited<ReturnType<ReliabilityClient[K]>>> => {
-    if (!c.page) throw new Error(`${c.spec.username} has no page`);
-    return c.page.evaluate(
-      ([m, a]) => {
-        const h = (globalThis as unknown as W).rel as unknown as Record<string, (...x: unknown[]) => unknown>;
-        return h[m]!(...a);
-      },
-      [method, args] as [string, unknown[]],
-    ) as Promise<Awaited<ReturnType<ReliabilityClient[K]>>>;
-  };
-
   try {
     for (const spec of plan.clients) {
-      const context = await browser.newContext();
-      if (spec.skewMs !== 0) await context.addInitScript(clockSkewScript(spec.skewMs));
-      await context.addInitScript('globalThis.__name = (f) => f;');
-      const proxy = await startFaultProxy({
-        target: () => server.url,
+      const pc = await startPc({
+        browser,
+        serverUrl: () => server.url,
         assets,
+        username: spec.username,
+        skewMs: spec.skewMs,
         rand: rng(plan.seed + live.length * 7919),
+        log,
       });
-      const c: Live = { spec, proxy, context, page: null, userId: '', backAt: null };
+      const c: Live = Object.assign(pc, { spec, backAt: null });
       live.push(c);
-      await openPage(c);
+      await c.open();
     }
     if (plan.clients.some((c) => c.skewMs !== 0)) bump('clock-skew');
 
@@ -364,19 +290,19 @@ export async function runSchedule(
       for (const c of live) {
         if (c.backAt !== null && c.backAt <= stepNo) {
           c.backAt = null;
-          await openPage(c);
+          await c.open();
         }
       }
       const c = 'client' in step ? live[step.client]! : null;
       switch (step.kind) {
         case 'op': {
           if (!c?.page) break;
-          const status = await call(c, 'status');
+          const status = await c.call('status');
           const tenant = status.tenantId as Tenant | null;
           if (!tenant) break;
           const list = items[tenant];
           // A user acts on what their screen shows: an item not synced yet cannot be picked.
-          const here = new Set((await call(c, 'itemIds')).map((i) => i.id));
+          const here = new Set((await c.call('itemIds')).map((i) => i.id));
           const item = list[step.item % list.length]!;
           const loc = LOCATIONS[step.loc]!;
           const loc2 = LOCATIONS[step.loc2 === step.loc ? (step.loc + 1) % LOCATIONS.length : step.loc2]!;
@@ -394,7 +320,7 @@ export async function runSchedule(
             }
             if (step.op === 'rename') {
               const name = `${c.spec.editor ? 'Renamed' : 'Op-rename'} ${randomUUID().slice(0, 8)}`;
-              const auditId = await call(c, 'rename', target.id, name);
+              const auditId = await c.call('rename', target.id, name);
               ops.push({
                 ...base,
                 kind: step.op,
@@ -405,7 +331,7 @@ export async function runSchedule(
                 auditId,
               });
             } else {
-              await call(c, 'remove', target.id, null);
+              await c.call('remove', target.id, null);
               ops.push({ ...base, kind: step.op, collection: 'items', docId: target.id, expect: 'reject' });
             }
             break;
@@ -473,7 +399,7 @@ export async function runSchedule(
                 };
             }
           })();
-          await call(c, 'move', spec);
+          await c.call('move', spec);
           const refused = step.op === 'write-off-unconfirmed' || step.op === 'ghost-item';
           ops.push({
             ...base,
@@ -493,7 +419,7 @@ export async function runSchedule(
         case 'online':
           if (c?.proxy.offline) {
             c.proxy.setOffline(false);
-            if (c.page) await call(c, 'online');
+            if (c.page) await c.call('online');
           }
           break;
         case 'profile':
@@ -502,16 +428,14 @@ export async function runSchedule(
           break;
         case 'reload':
           if (c?.page) {
-            await c.page.close({ runBeforeUnload: false });
-            c.page = null;
+            await c.kill();
             bump('reload');
-            await openPage(c);
+            await c.open();
           }
           break;
         case 'close':
           if (c?.page) {
-            await c.page.close({ runBeforeUnload: false });
-            c.page = null;
+            await c.kill();
             c.backAt = stepNo + step.away;
             bump('close');
           }
@@ -523,7 +447,7 @@ export async function runSchedule(
         case 'switch':
           if (c?.page) {
             const tenant = c.spec.tenants[step.tenant % c.spec.tenants.length]!;
-            await call(c, 'switchTenant', tenant);
+            await c.call('switchTenant', tenant);
           }
           break;
         case 'pause':
@@ -542,17 +466,17 @@ export async function runSchedule(
     for (const c of live) {
       if (!c.page) {
         c.backAt = null;
-        await openPage(c);
+        await c.open();
       }
-      await call(c, 'online');
+      await c.call('online');
     }
     for (const c of live) {
       await until(
         `${c.spec.username} to be signed in online`,
         async () => {
-          const s = await call(c, 'status');
+          const s = await c.call('status');
           if (!s.offline && !s.needsSignIn) return true;
-          await call(c, 'reauthenticate');
+          await c.call('reauthenticate');
           return null;
         },
         30_000,
@@ -561,13 +485,13 @@ export async function runSchedule(
     // Round 1: every client pushed everything it holds (each tenant of the manager in turn).
     for (const c of live) {
       for (const tenant of c.spec.tenants) {
-        await call(c, 'switchTenant', tenant);
+        await c.call('switchTenant', tenant);
         await until(
           `${c.spec.username} to push its ${tenant} changes`,
-          async () => (pendingOf(await call(c, 'snapshot')) === 0 ? true : null),
+          async () => (pendingOf(await c.call('snapshot')) === 0 ? true : null),
           45_000,
           async () => {
-            const s = await call(c, 'snapshot');
+            const s = await c.call('snapshot');
             const stuck = s.movements.filter((m) => m.seq === 0).map((m) => m.id);
             const onServer = stuck.length
               ? await server
@@ -584,7 +508,7 @@ export async function runSchedule(
                 op: ops.find((o) => o.docId === id)?.kind,
                 server: onServer.find((m) => m.id === id)?.seq ?? null,
               })),
-              status: await call(c, 'status'),
+              status: await c.call('status'),
             })}`;
           },
         );
@@ -595,16 +519,16 @@ export async function runSchedule(
     for (const c of live) {
       const order = [...c.spec.tenants].reverse(); // the open one first: no reopen to help it
       for (const tenant of order) {
-        await call(c, 'switchTenant', tenant);
+        await c.call('switchTenant', tenant);
         const snap = await until(
           `${c.spec.username} to agree with the server on ${tenant}`,
           async () => {
-            const [s, snap] = await Promise.all([serverState(server, tenant), call(c, 'snapshot')]);
+            const [s, snap] = await Promise.all([serverState(server, tenant), c.call('snapshot')]);
             return divergence(s, snap, tenant).length === 0 ? snap : null;
           },
           45_000,
           async () => {
-            const [s, snap] = await Promise.all([serverState(server, tenant), call(c, 'snapshot')]);
+            const [s, snap] = await Promise.all([serverState(server, tenant), c.call('snapshot')]);
             return divergence(s, snap, tenant).slice(0, 15).join('\n');
           },
         );
@@ -622,10 +546,7 @@ export async function runSchedule(
       ms: Date.now() - t0,
     };
   } finally {
-    for (const c of live) {
-      await c.context.close().catch(() => undefined);
-      await c.proxy.close().catch(() => undefined);
-    }
+    for (const c of live) await c.dispose();
     if (!server.running) await server.start();
   }
 }
@@ -803,11 +724,9 @@ async function judge(
           problems.push(`${c.spec.username} holds attention items of ${a.tenantId}`);
       for (const t of TENANTS) {
         if (c.spec.tenants.includes(t) || !c.page) continue;
-        const name = await c.page.evaluate(
-          ([u, tn]) => (globalThis as unknown as W).rel.partitionName(u, tn),
-          [c.userId, t] as const,
-        );
-        if (snap.databases.some((d) => d.includes(name)))
+        const name = await c.call('partitionName', c.userId, t);
+        // Its own name, or any partition of that tenant (of whatever user) on this PC.
+        if (snap.databases.some((d) => d.includes(name) || d.includes(`__${t}`)))
           problems.push(`${c.spec.username} holds a ${t} partition (${name})`);
       }
     }

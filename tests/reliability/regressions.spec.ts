@@ -1,0 +1,162 @@
+/**
+ * Deterministic replays of what the randomized fault schedules found, one fault at a time, with
+ * the real client (the renderer's data layer in Chromium) behind a fault proxy.
+ */
+import { randomUUID } from 'node:crypto';
+import { expect, test, type Browser } from '@playwright/test';
+import { clientAssets } from './bundle.js';
+import { startPc, until, type Pc } from './clients.js';
+import { rng } from './schedule.js';
+import { startControlledServer, type ControlledServer } from './server-control.js';
+
+let server: ControlledServer;
+let assets: Map<string, [string, string | Buffer]>;
+const pcs: Pc[] = [];
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  assets = await clientAssets();
+  server = await startControlledServer({ backend: 'pglite', itemsPerTenant: 6 });
+});
+
+test.afterAll(async () => {
+  await server?.close();
+});
+
+test.afterEach(async () => {
+  for (const pc of pcs.splice(0)) await pc.dispose();
+});
+
+async function pc(browser: Browser, username: string): Promise<Pc> {
+  const p = await startPc({ browser, serverUrl: () => server.url, assets, username, rand: rng(7) });
+  pcs.push(p);
+  await p.open();
+  return p;
+}
+
+async function firstItem(p: Pc): Promise<string> {
+  return until(`${p.username} to hold items`, async () => (await p.call('itemIds'))[0]?.id ?? null, 30_000);
+}
+
+const seqOf = async (p: Pc, id: string) =>
+  (await p.call('snapshot')).movements.find((m) => m.id === id)?.seq ?? null;
+
+test('a push applied on the server whose answer was lost ends synced, not pending for ever', async ({
+  browser,
+}) => {
+  const op = await pc(browser, 'op.acme');
+  const itemId = await firstItem(op);
+  // Every push is applied but its answer cut; pulls pass (the stream announces the movement).
+  op.proxy.setProfile({ 'reset-after': 1, only: '/sync/movements/push' });
+  const id = randomUUID();
+  await op.call('move', {
+    id,
+    itemId,
+    type: 'receipt',
+    quantity: 4,
+    from: null,
+    to: 'A-01-01',
+    batch: null,
+  });
+  await until(
+    'the server to hold the movement',
+    async () =>
+      (await server.db().selectFrom('movements').select('id').where('id', '=', id).executeTakeFirst()) ??
+      null,
+    30_000,
+  );
+  // The app restarts while its pushes still get no answer: its first pull brings the movement
+  // back while the local copy is still unpushed (RxDB leaves such a document alone).
+  await op.kill();
+  const pullsBefore = op.proxy.log.filter((l) => l.path.endsWith('/movements/pull') && l.answered).length;
+  await op.open();
+  await until(
+    'a movements pull after the push was applied',
+    () =>
+      Promise.resolve(
+        op.proxy.log.filter((l) => l.path.endsWith('/movements/pull') && l.answered).length > pullsBefore
+          ? true
+          : null,
+      ),
+    30_000,
+  );
+  op.proxy.setProfile({});
+  const stored = await server
+    .db()
+    .selectFrom('movements')
+    .select('seq')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  await until(
+    'the PC to hold the movement with its server sequence',
+    async () => ((await seqOf(op, id)) === Number(stored.seq) ? true : null),
+    30_000,
+    async () => `local seq ${await seqOf(op, id)}, server ${stored.seq}`,
+  );
+  const snap = await op.call('snapshot');
+  expect(snap.attention.filter((a) => a.docId === id)).toEqual([]);
+  expect(snap.movements.filter((m) => m.seq === 0)).toEqual([]);
+});
+
+test('after an offline sign-in and signing in again, the PC hears of other PCs’ changes live', async ({
+  browser,
+}) => {
+  const op = await pc(browser, 'op.acme');
+  await firstItem(op);
+  // Network down, the app restarts: offline sign-in against the ticket.
+  op.proxy.setOffline(true);
+  await op.kill();
+  await op.open();
+  expect((await op.call('status')).offline).toBe(true);
+  // Back online; the stream is refused (no session yet) until the user signs in again.
+  op.proxy.setOffline(false);
+  await op.call('online');
+  await until(
+    'the app to ask for the password',
+    async () => ((await op.call('status')).needsSignIn ? true : null),
+    30_000,
+  );
+  await op.call('reauthenticate');
+  // Now another PC records a movement: this one must receive it without reopening anything.
+  const other = await pc(browser, 'admin.acme');
+  const itemId = await firstItem(other);
+  const id = randomUUID();
+  await other.call('move', {
+    id,
+    itemId,
+    type: 'receipt',
+    quantity: 2,
+    from: null,
+    to: 'B-01-01',
+    batch: null,
+  });
+  await until(
+    'the other PC’s movement to reach this one',
+    async () => ((await seqOf(op, id)) ? true : null),
+    30_000,
+  );
+});
+
+test('a movement of an item that does not exist is refused and lands in Needs attention', async ({
+  browser,
+}) => {
+  const op = await pc(browser, 'op.acme');
+  await firstItem(op);
+  const id = randomUUID();
+  await op.call('move', {
+    id,
+    itemId: randomUUID(),
+    type: 'receipt',
+    quantity: 3,
+    from: null,
+    to: 'A-01-01',
+    batch: null,
+  });
+  await until(
+    'the refusal to be filed',
+    async () => ((await op.call('snapshot')).attention.some((a) => a.docId === id) ? true : null),
+    30_000,
+  );
+  expect(await server.db().selectFrom('movements').select('id').where('id', '=', id).execute()).toEqual([]);
+  expect((await op.call('snapshot')).movements.some((m) => m.id === id)).toBe(false);
+});
