@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { combineLatest, map, Observable } from 'rxjs';
 import {
   DEFAULT_TENANT_SETTINGS,
+  roleCanRead,
   roleCanWrite,
   roleIn,
   type Entity,
@@ -314,7 +315,13 @@ export type ItemInput = {
   purchasePrice?: number | null;
 };
 
+/**
+ * A new item document. Every floor field is written with its value or its "nothing set" value,
+ * exactly as the server stores and sends items back, so the next edit's assumed state matches the
+ * master. The purchase price is written only where the role's partition holds it.
+ */
 function itemDocFrom(ctx: FloorContext, input: ItemInput): ItemDoc {
+  const priceVisible = ctx.role !== null && roleCanRead(ctx.role, 'items', 'purchasePrice', ctx.overrides);
   return parseOr<ItemDoc>(
     ItemDoc,
     defined({
@@ -324,15 +331,15 @@ function itemDocFrom(ctx: FloorContext, input: ItemInput): ItemDoc {
       name: input.name.trim(),
       uom: input.uom.trim(),
       barcode: input.barcode?.trim() || null,
-      barcodes: input.barcodes && input.barcodes.length > 0 ? input.barcodes : undefined,
-      lengthCm: input.lengthCm ?? undefined,
-      widthCm: input.widthCm ?? undefined,
-      heightCm: input.heightCm ?? undefined,
-      weightKg: input.weightKg ?? undefined,
+      barcodes: input.barcodes ?? [],
+      lengthCm: input.lengthCm ?? null,
+      widthCm: input.widthCm ?? null,
+      heightCm: input.heightCm ?? null,
+      weightKg: input.weightKg ?? null,
       batchTracked: input.batchTracked ?? false,
       expiryTracked: input.expiryTracked ?? false,
-      minStock: input.minStock ?? undefined,
-      purchasePrice: input.purchasePrice ?? undefined,
+      minStock: input.minStock ?? null,
+      purchasePrice: priceVisible ? (input.purchasePrice ?? null) : undefined,
       updatedAt: nowIso(),
       seq: 0,
     }),
