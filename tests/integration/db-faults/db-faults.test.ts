@@ -214,7 +214,11 @@ if (onPostgres)
         await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
         await admin(`DROP DATABASE IF EXISTS ${name}`);
       }
-      writeReliabilityResult('db-faults', results);
+      // Each scenario records its figures only after all its assertions passed.
+      writeReliabilityResult('db-faults', {
+        ...results,
+        passed: results.restart !== undefined && results.terminateBackend !== undefined,
+      });
     });
 
     /** Nothing lost, nothing twice: counted by id on the server (a direct connection, no proxy). */
