@@ -26,6 +26,8 @@ export const auditStrings = {
       membership: 'Membership',
       grant: 'Grant',
       report: 'Report / export',
+      tenant: 'Client',
+      alert: 'Alert',
     },
     actions: {
       create: 'Created',
@@ -41,6 +43,8 @@ export const auditStrings = {
       'grant-approve': 'Grant approved',
       'grant-reject': 'Grant rejected',
       'grant-revoke': 'Grant revoked',
+      seed: 'Demo data seeded',
+      'alert-ack': 'Alert acknowledged',
     },
     list: {
       loading: 'Loading the audit log…',
@@ -145,6 +149,8 @@ export const auditStrings = {
       membership: '成员资格',
       grant: '临时授权',
       report: '报表 / 导出',
+      tenant: '客户',
+      alert: '警报',
     },
     actions: {
       create: '创建',
@@ -160,6 +166,8 @@ export const auditStrings = {
       'grant-approve': '批准授权',
       'grant-reject': '拒绝授权',
       'grant-revoke': '撤销授权',
+      seed: '写入演示数据',
+      'alert-ack': '确认警报',
     },
     list: {
       loading: '正在加载审计日志…',
