@@ -2,7 +2,7 @@
 export type AttentionItem = {
   id: string;
   tenantId: string;
-  collection: 'items' | 'movements';
+  collection: 'items' | 'movements' | 'orders' | 'receipts';
   docId: string;
   /** Rejection code (`forbidden`, `conflict`, `confirmation-required`, …). */
   code: string;

@@ -107,6 +107,9 @@ export async function retryAttention(id: string): Promise<void> {
   const ctx = contextProvider?.();
   if (!ctx || ctx.tenantId !== it.tenantId) throw new Error(`open ${it.tenantId} first`);
   const local = it.localVersion;
+  // An order or inbound notice is re-done on its floor screen (status rules and confirmations live there).
+  if (it.collection === 'orders' || it.collection === 'receipts')
+    throw new Error('redo this change on the floor screen; the server state is shown there');
   if (it.collection === 'movements') {
     const m = {
       ...(local as MovementDoc),

@@ -13,6 +13,7 @@ export const KNOWN_CODES = [
   'confirmation-required',
   'confirmation-invalid',
   'cosign-invalid',
+  'insufficient-stock',
 ] as const;
 
 /** Items still waiting for their author, newest first. */

@@ -18,6 +18,8 @@ export const attentionStrings = {
     collections: {
       items: 'Item',
       movements: 'Stock movement',
+      orders: 'Order',
+      receipts: 'Inbound notice',
     },
     subject: {
       item: '{{sku}} – {{name}}',
@@ -45,6 +47,7 @@ export const attentionStrings = {
       'confirmation-required': 'This change needs a confirmation.',
       'confirmation-invalid': 'The confirmation did not match.',
       'cosign-invalid': 'The co-signature could not be verified.',
+      'insufficient-stock': 'The location does not hold that much stock.',
     },
     rawReason: 'Server says: {{reason}}',
     diff: {
@@ -99,6 +102,8 @@ export const attentionStrings = {
     collections: {
       items: '物料',
       movements: '库存移动',
+      orders: '订单',
+      receipts: '入库通知单',
     },
     subject: {
       item: '{{sku}} – {{name}}',
@@ -126,6 +131,7 @@ export const attentionStrings = {
       'confirmation-required': '此更改需要确认。',
       'confirmation-invalid': '确认内容不匹配。',
       'cosign-invalid': '无法验证会签。',
+      'insufficient-stock': '该库位的库存不足。',
     },
     rawReason: '服务器原文：{{reason}}',
     diff: {
