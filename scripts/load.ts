@@ -16,9 +16,9 @@
  * DATABASE_URL: the cluster's admin URL (default postgres://postgres@127.0.0.1:5432/postgres).
  * Results: .tsbuild/reliability/load.json (see `npm run reliability:report`).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { startPgProxy } from '../tests/integration/db-faults/proxy.js';
 import type { PgProxy } from '../tests/integration/db-faults/proxy.js';
 import { writeReliabilityResult } from '../tests/load/client.js';
@@ -54,11 +54,16 @@ if (values['restart-postgres']) {
   if (!version) throw new Error('no cluster under /etc/postgresql');
   cfg.fault = {
     name: `PostgreSQL ${version}/main restarted (pg_ctlcluster)`,
-    run: () => {
-      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart'], {
-        stdio: 'inherit',
-      });
-      return Promise.resolve();
+    // Asynchronous: the clients keep working (and meeting the outage) while it restarts.
+    run: async () => {
+      const { stdout, stderr } = await promisify(execFile)('pg_ctlcluster', [
+        '--skip-systemctl-redirect',
+        version,
+        'main',
+        'restart',
+      ]);
+      if (stdout.trim() || stderr.trim())
+        console.log(`[load] pg_ctlcluster: ${stdout.trim()} ${stderr.trim()}`);
     },
   };
 } else if (values['cut-connections']) {
