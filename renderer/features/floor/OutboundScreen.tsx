@@ -258,7 +258,7 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
     await act(
       () => cancelOrder(ctx, order.id, confirmation),
       t('floor.outbound.cancelled', { number: order.number }),
-      onGone,
+      true,
     );
   };
 

@@ -211,10 +211,9 @@ function ReceiptPanel({ receipt, onClosed }: { receipt: ReceiptDoc; onClosed: (m
   const close = async () => {
     try {
       await closeReceipt(floorContext(), receipt.id);
-      setFeedback(
-        sounded({ kind: 'ok', text: t('floor.receiving.closed', { reference: receipt.reference }) }),
-      );
-      onClosed();
+      const text = t('floor.receiving.closed', { reference: receipt.reference });
+      sounded({ kind: 'ok', text });
+      onClosed(text);
     } catch (err) {
       setFeedback(sounded({ kind: 'error', text: floorErrorText(t, err) }));
     }
