@@ -304,7 +304,7 @@ if (onPostgres)
         lost: 0,
         duplicates: 0,
       };
-    });
+    }, 240_000);
 
     it("survives pg_terminate_backend of the server's connections under load", async () => {
       const stream = await openStream(server.url, 'globex', sessions.get('op.globex')?.accessToken ?? '');
@@ -346,7 +346,7 @@ if (onPostgres)
         lost: 0,
         duplicates: 0,
       };
-    });
+    }, 240_000);
   });
 
 if (!onPostgres)

@@ -145,7 +145,7 @@ describe.each(backends)('migrations (%s)', (backend) => {
     } finally {
       await drop();
     }
-  });
+  }, 240_000);
 
   it('a failed first migration leaves an empty database empty, and a later run recovers', async () => {
     const { db, drop } = await freshDatabase(backend);
@@ -166,7 +166,7 @@ describe.each(backends)('migrations (%s)', (backend) => {
     } finally {
       await drop();
     }
-  });
+  }, 240_000);
 
   it('concurrent runs apply every migration exactly once', async () => {
     const { db, drop } = await freshDatabase(backend);
@@ -179,5 +179,5 @@ describe.each(backends)('migrations (%s)', (backend) => {
     } finally {
       await drop();
     }
-  });
+  }, 240_000);
 });
