@@ -80,7 +80,7 @@ const LOCATIONS = ['A-01-01', 'A-01-02', 'A-02-01', 'B-01-01', 'RCV-01'];
 const TWO_HOURS = 2 * 3600_000;
 
 /** The schedule of one seed: who is skewed, and the steps in order. */
-export function planSchedule(seed: number, steps = 24): Plan {
+export function planSchedule(seed: number, steps = 20): Plan {
   const r = rng(seed);
   const int = (n: number) => Math.floor(r() * n);
   const skewed = int(CAST.length + 1); // one client (or none) runs 2 h fast or slow
@@ -148,7 +148,7 @@ export function planSchedule(seed: number, steps = 24): Plan {
       restarted = true;
       out.push({ kind: 'restart' });
     } else if (x < 0.93) out.push({ kind: 'switch', client: 2, tenant: int(2) });
-    else out.push({ kind: 'pause', ms: 100 + int(700) });
+    else out.push({ kind: 'pause', ms: 50 + int(400) });
   }
   return { seed, clients, steps: out };
 }
@@ -260,6 +260,7 @@ export async function runSchedule(
   log: (line: string) => void = () => undefined,
 ): Promise<ScheduleResult> {
   const t0 = Date.now();
+  const phases: Record<string, number> = {};
   const r = rng(plan.seed ^ 0x5eed);
   const faults: Record<string, number> = {};
   const bump = (k: string, n = 1) => (faults[k] = (faults[k] ?? 0) + n);
@@ -268,21 +269,26 @@ export async function runSchedule(
   const live: Live[] = [];
 
   try {
-    for (const spec of plan.clients) {
-      const pc = await startPc({
-        browser,
-        serverUrl: () => server.url,
-        assets,
-        username: spec.username,
-        skewMs: spec.skewMs,
-        rand: rng(plan.seed + live.length * 7919),
-        log,
-      });
-      const c: Live = Object.assign(pc, { spec, backAt: null });
-      live.push(c);
-      await c.open();
-    }
+    // The PCs start together, as a shift does.
+    live.push(
+      ...(await Promise.all(
+        plan.clients.map(async (spec, i) => {
+          const pc = await startPc({
+            browser,
+            serverUrl: () => server.url,
+            assets,
+            username: spec.username,
+            skewMs: spec.skewMs,
+            rand: rng(plan.seed + i * 7919),
+            log,
+          });
+          return Object.assign(pc, { spec, backAt: null });
+        }),
+      )),
+    );
+    await Promise.all(live.map((c) => c.open()));
     if (plan.clients.some((c) => c.skewMs !== 0)) bump('clock-skew');
+    phases['setup'] = Date.now() - t0;
 
     for (let stepNo = 0; stepNo < plan.steps.length; stepNo++) {
       const step = plan.steps[stepNo]!;
@@ -457,85 +463,93 @@ export async function runSchedule(
       if (r() < 0.3) await new Promise((res) => setTimeout(res, 50 + Math.floor(r() * 200)));
     }
 
+    phases['steps'] = Date.now() - t0 - phases['setup'];
     // ---- Everything back: network, pages, sessions; then wait for the clients to settle. ----
     for (const c of live) {
       c.proxy.setOffline(false);
       c.proxy.setProfile({});
       for (const [k, v] of Object.entries(c.proxy.counts)) bump(k, v);
     }
-    for (const c of live) {
-      if (!c.page) {
-        c.backAt = null;
-        await c.open();
-      }
-      await c.call('online');
-    }
-    for (const c of live) {
-      await until(
-        `${c.spec.username} to be signed in online`,
-        async () => {
-          const s = await c.call('status');
-          if (!s.offline && !s.needsSignIn) return true;
-          await c.call('reauthenticate');
-          return null;
-        },
-        30_000,
-      );
-    }
-    // Round 1: every client pushed everything it holds (each tenant of the manager in turn).
-    for (const c of live) {
-      for (const tenant of c.spec.tenants) {
-        await c.call('switchTenant', tenant);
+    await Promise.all(
+      live.map(async (c) => {
+        if (!c.page) {
+          c.backAt = null;
+          await c.open();
+        }
+        await c.call('online');
         await until(
-          `${c.spec.username} to push its ${tenant} changes`,
-          async () => (pendingOf(await c.call('snapshot')) === 0 ? true : null),
-          45_000,
+          `${c.spec.username} to be signed in online`,
           async () => {
-            const s = await c.call('snapshot');
-            const stuck = s.movements.filter((m) => m.seq === 0).map((m) => m.id);
-            const onServer = stuck.length
-              ? await server
-                  .db()
-                  .selectFrom('movements')
-                  .select(['id', 'seq'])
-                  .where('id', 'in', stuck)
-                  .execute()
-              : [];
-            return `pending: ${JSON.stringify({
-              items: s.items.filter((i) => i.pending),
-              movements: stuck.map((id) => ({
-                id,
-                op: ops.find((o) => o.docId === id)?.kind,
-                server: onServer.find((m) => m.id === id)?.seq ?? null,
-              })),
-              status: await c.call('status'),
-            })}`;
+            const s = await c.call('status');
+            if (!s.offline && !s.needsSignIn) return true;
+            await c.call('reauthenticate');
+            return null;
           },
+          30_000,
         );
-      }
-    }
+      }),
+    );
+    // Round 1: every client pushed everything it holds (each tenant of the manager in turn).
+    await Promise.all(
+      live.map(async (c) => {
+        for (const tenant of c.spec.tenants) {
+          await c.call('switchTenant', tenant);
+          await until(
+            `${c.spec.username} to push its ${tenant} changes`,
+            async () => (pendingOf(await c.call('snapshot')) === 0 ? true : null),
+            45_000,
+            async () => {
+              const s = await c.call('snapshot');
+              const stuck = s.movements.filter((m) => m.seq === 0).map((m) => m.id);
+              const onServer = stuck.length
+                ? await server
+                    .db()
+                    .selectFrom('movements')
+                    .select(['id', 'seq'])
+                    .where('id', 'in', stuck)
+                    .execute()
+                : [];
+              return `pending: ${JSON.stringify({
+                items: s.items.filter((i) => i.pending),
+                movements: stuck.map((id) => ({
+                  id,
+                  op: ops.find((o) => o.docId === id)?.kind,
+                  server: onServer.find((m) => m.id === id)?.seq ?? null,
+                })),
+                status: await c.call('status'),
+              })}`;
+            },
+          );
+        }
+      }),
+    );
+    phases['pushed'] = Date.now() - t0;
     // Round 2: nothing is left to push; every client must now agree with the server.
     const snapshots = new Map<string, ClientSnapshot>();
-    for (const c of live) {
-      const order = [...c.spec.tenants].reverse(); // the open one first: no reopen to help it
-      for (const tenant of order) {
-        await c.call('switchTenant', tenant);
-        const snap = await until(
-          `${c.spec.username} to agree with the server on ${tenant}`,
-          async () => {
-            const [s, snap] = await Promise.all([serverState(server, tenant), c.call('snapshot')]);
-            return divergence(s, snap, tenant).length === 0 ? snap : null;
-          },
-          45_000,
-          async () => {
-            const [s, snap] = await Promise.all([serverState(server, tenant), c.call('snapshot')]);
-            return divergence(s, snap, tenant).slice(0, 15).join('\n');
-          },
-        );
-        snapshots.set(`${c.spec.username}|${tenant}`, snap);
-      }
-    }
+    await Promise.all(
+      live.map(async (c) => {
+        const order = [...c.spec.tenants].reverse(); // the open one first: no reopen to help it
+        for (const tenant of order) {
+          await c.call('switchTenant', tenant);
+          const snap = await until(
+            `${c.spec.username} to agree with the server on ${tenant}`,
+            async () => {
+              const [s, snap] = await Promise.all([serverState(server, tenant), c.call('snapshot')]);
+              return divergence(s, snap, tenant).length === 0 ? snap : null;
+            },
+            45_000,
+            async () => {
+              const [s, snap] = await Promise.all([serverState(server, tenant), c.call('snapshot')]);
+              return divergence(s, snap, tenant).slice(0, 15).join('\n');
+            },
+          );
+          snapshots.set(`${c.spec.username}|${tenant}`, snap);
+        }
+      }),
+    );
+    phases['agreed'] = Date.now() - t0;
     await judge(server, plan, live, ops, snapshots);
+    log(`phases ${JSON.stringify(phases)} total ${Date.now() - t0} ms`);
     const accepted = ops.filter((o) => o.expect === 'accept').length;
     return {
       seed: plan.seed,
