@@ -1,6 +1,8 @@
 /**
  * Targeted server figures (push throughput, RLS and projection cost) without the browser part:
- * `npx tsx tests/bench/server-only.ts [items]`. Prints JSON; writes nothing.
+ * `npx tsx tests/bench/server-only.ts [items] [changes] [push|ratios|all]`. Prints JSON; writes
+ * nothing. Push: `changes` movements with 1, 2 and 4 clients at once (same user, same tenant),
+ * then `changes / 4` item creations.
  */
 import { postgresUnavailableReason, startTestServer } from '../helpers/server.js';
 import { loadTenant } from './data.js';
@@ -18,6 +20,7 @@ try {
   if (only === 'all' || only === 'push') {
     out.movements1 = await pushMovements(server.url, 'acme', 'op.acme', items, push, 100, 1);
     out.movements2 = await pushMovements(server.url, 'acme', 'op.acme', items, push, 100, 2);
+    out.movements4 = await pushMovements(server.url, 'acme', 'op.acme', items, push, 100, 4);
     out.itemCreations = await pushItems(server.url, 'acme', Math.round(push / 4));
   }
   if (only === 'all' || only === 'ratios') {
