@@ -11,7 +11,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { format, resolveConfig } from 'prettier';
 
 const { values } = parseArgs({
   options: {
@@ -80,6 +82,9 @@ const cell = (v: unknown): string => {
   return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 };
 
+/** When the suite wrote its result (suites name the field differently). */
+const written = (d: Record<string, unknown>): unknown => d.writtenAt ?? d.generatedAt ?? d.finishedAt;
+
 const status = (d: Record<string, unknown>): string =>
   d.passed === true ? 'passed' : d.passed === false ? '**FAILED**' : 'recorded';
 
@@ -102,12 +107,12 @@ export function render(
   ];
   for (const r of results)
     lines.push(
-      `| [${cell(TITLES[r.suite] ?? r.suite)}](#${r.suite}) | ${status(r.data)} | ${cell(r.data.writtenAt)} | \`${r.file}\` |`,
+      `| [${cell(TITLES[r.suite] ?? r.suite)}](#${r.suite}) | ${status(r.data)} | ${cell(written(r.data))} | \`${r.file}\` |`,
     );
   for (const r of results) {
     const d = r.data;
     lines.push('', `<a id="${r.suite}"></a>`, '', `## ${TITLES[r.suite] ?? r.suite}`, '');
-    lines.push(`Suite \`${r.suite}\` — ${status(d)}; written ${cell(d.writtenAt)}.`, '');
+    lines.push(`Suite \`${r.suite}\` — ${status(d)}; written ${cell(written(d))}.`, '');
     const rows = flatten(Object.fromEntries(Object.entries(d).filter(([k]) => !SPECIAL.has(k))));
     if (rows.length > 0) {
       lines.push('| Figure | Value |', '| --- | --- |');
@@ -139,7 +144,7 @@ function chunk(xs: string[], n: number): string[] {
   return out;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const dir = values.in;
   const results = readResults(dir);
   if (results.length === 0) {
@@ -152,7 +157,9 @@ function main(): void {
   } catch {
     // not a git checkout
   }
-  const md = render(results, { commit, generatedAt: new Date().toISOString(), dir });
+  const raw = render(results, { commit, generatedAt: new Date().toISOString(), dir });
+  // Formatted as the repository formats Markdown, so `prettier --check .` stays green.
+  const md = await format(raw, { ...(await resolveConfig(values.out)), parser: 'markdown' });
   mkdirSync(path.dirname(values.out), { recursive: true });
   writeFileSync(values.out, md);
   const failed = results.filter((r) => r.data.passed === false).map((r) => r.suite);
@@ -161,4 +168,5 @@ function main(): void {
   );
 }
 
-main();
+// Run only as the entry point, so tests can import `render` and `readResults`.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
