@@ -79,6 +79,8 @@ test('receive with batch and expiry → put away → pick (FEFO) → pack → sh
     await page.keyboard.press('Space');
     await expect(editor.locator(`input[name="${f}"]`)).toBeChecked();
   }
+  await editor.locator('input[name="minStock"]').focus();
+  await page.keyboard.type('100');
   await editor.getByRole('button', { name: 'Save' }).focus();
   await page.keyboard.press('Enter');
   await expect(editor.getByRole('status')).toContainText('Saved');
@@ -119,6 +121,18 @@ test('receive with batch and expiry → put away → pick (FEFO) → pack → sh
   await page.keyboard.press('Enter');
   await expect(page.locator('.putaway').getByTestId('floor-feedback')).toContainText(
     'Put away 12 × ACME-000003 from RCV-01 to A-10-01',
+  );
+
+  // The expiry and low-stock views see the new batch and the item's minimum.
+  await floor.open('stockWatch');
+  await page.locator('select[name="expiry-window"]').selectOption('365');
+  const expiring = page.getByTestId('expiry-view').locator('tr[data-batch="LOT-A"]');
+  // Put away in full: only A-10-01 holds the batch now (the emptied dock row is gone).
+  await expect(expiring).toHaveCount(1);
+  await expect(expiring).toContainText('A-10-01');
+  await expect(expiring).toContainText('2027-01-31');
+  await expect(page.getByTestId('low-stock-view').locator(`tr[data-sku="${SKU}"]`)).toContainText(
+    String(seeded + 12),
   );
 
   // Outbound: the shortage is shown and cannot be picked; cancelling is confirmed.

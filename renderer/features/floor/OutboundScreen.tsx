@@ -221,6 +221,8 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
   const principal = usePrincipal();
   const allowed = principal !== null && tenantId !== null && canWriteEntity(principal, tenantId, 'orders');
   const [feedback, setFeedback] = useState<Feedback>(null);
+  // A pick is written in two steps (movement, then order status); Pack waits for both.
+  const [pickBusy, setPickBusy] = useState(false);
   const [suggested, setSuggested] = useState<
     Record<string, { locationId: string; batch: string | null; quantity: number } | null>
   >({});
@@ -265,8 +267,8 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
   // When everything is picked, the next keyboard step is Pack; when packed, Ship.
   useEffect(() => {
     if (order.status === 'packed') shipRef.current?.focus();
-    else if (fullyPicked && canPick) packRef.current?.focus();
-  }, [fullyPicked, order.status, canPick]);
+    else if (fullyPicked && canPick && !pickBusy) packRef.current?.focus();
+  }, [fullyPicked, order.status, canPick, pickBusy]);
 
   return (
     <section className="card floor-screen order" aria-labelledby="order-title" data-testid="order-panel">
@@ -317,6 +319,7 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
           order={order}
           suggested={suggested}
           onPicked={(m) => setFeedback(sounded({ kind: 'ok', text: m }))}
+          onBusy={setPickBusy}
         />
       )}
       <div className="actions">
@@ -324,7 +327,7 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
           ref={packRef}
           type="button"
           className="primary"
-          disabled={!allowed || !canPick || !fullyPicked}
+          disabled={!allowed || !canPick || !fullyPicked || pickBusy}
           onClick={() =>
             void act(
               () => packOrder(floorContext(), order.id),
@@ -421,6 +424,7 @@ function PickForm(props: {
   order: OrderDoc;
   suggested: Record<string, { locationId: string; batch: string | null; quantity: number } | null>;
   onPicked: (message: string) => void;
+  onBusy: (busy: boolean) => void;
 }) {
   const { t } = useTranslation();
   const lookup = useScanLookup();
@@ -454,6 +458,7 @@ function PickForm(props: {
     }
     const from = binHit?.kind === 'location' ? binHit.locationId : bin.trim().toUpperCase();
     setBusy(true);
+    props.onBusy(true);
     try {
       await pickLine(floorContext(), {
         orderId: props.order.id,
@@ -476,6 +481,7 @@ function PickForm(props: {
       setFeedback(sounded({ kind: 'error', text: floorErrorText(t, err) }));
     } finally {
       setBusy(false);
+      props.onBusy(false);
     }
   };
 
