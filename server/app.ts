@@ -192,6 +192,30 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
     done(wait > 0 ? tooMany(wait, 'requests from this address') : undefined);
   });
 
+  // Node's requestTimeout cuts off slow headers, but not a body trickled in after them: a request
+  // whose body is still incomplete when the timeout ends gets a 408 and loses its connection.
+  if (requestTimeout > 0)
+    app.addHook('onRequest', (req, reply, done) => {
+      if (!req.raw.complete) {
+        const timer = setTimeout(() => {
+          if (req.raw.complete || reply.sent || reply.raw.headersSent) return;
+          const json = JSON.stringify(errorBody('request_timeout', 'the request was not received in time'));
+          const socket = req.raw.socket;
+          reply.raw.writeHead(408, {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(json),
+            connection: 'close',
+          });
+          reply.raw.end(json, () => socket.destroy());
+        }, requestTimeout);
+        timer.unref();
+        const clear = (): void => clearTimeout(timer);
+        req.raw.once('end', clear);
+        req.raw.once('close', clear);
+      }
+      done();
+    });
+
   // Before any handler, for every route: text the database cannot store unchanged, and nesting
   // deep enough to overflow recursive code (hashing, the reply serializer), is refused.
   app.addHook('preHandler', (req, _reply, done) => {

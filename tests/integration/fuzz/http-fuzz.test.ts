@@ -4,7 +4,7 @@
  * a 4xx with a JSON error body (never a 5xx, never a hang), nothing in the database changes, and
  * another user keeps being served during and after each batch.
  *
- * FUZZ_CASES (default 5200 on PGlite, a quarter of it on PostgreSQL) and FUZZ_SEED reproduce a run.
+ * FUZZ_CASES (default 5200 on PGlite, one batch of 650 on PostgreSQL) and FUZZ_SEED reproduce a run.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,7 +64,8 @@ describe.each(backends)('HTTP fuzz (%s)', (backend) => {
   let bystanderToken: string;
   let updatesDir: string;
   const jwtSecret = new Uint8Array(randomBytes(32));
-  const cases = backend === 'pglite' ? TOTAL : Math.max(BATCH, Math.ceil(TOTAL / 4));
+  // PGlite carries the count; PostgreSQL (when reachable) one batch more, for its own text rules.
+  const cases = backend === 'pglite' ? TOTAL : Math.min(TOTAL, BATCH);
 
   beforeAll(async () => {
     updatesDir = mkdtempSync(path.join(tmpdir(), 'bulkhead-fuzz-updates-'));
@@ -198,7 +199,10 @@ describe.each(backends)('HTTP fuzz (%s)', (backend) => {
       expect(bystanderCalls, 'the bystander was served during the batch').toBeGreaterThan(0);
       const after = await snapshot(s.db);
       if (JSON.stringify(after) !== JSON.stringify(before)) {
-        // Say what was written: the newest audit entries name the action and the route's entity.
+        // Say what was written: the tables that changed, and the newest audit entries.
+        const changed = Object.keys(after).filter(
+          (k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]),
+        );
         const recent = await s.db
           .selectFrom('audit_log')
           .select(['tenant_id', 'seq', 'action', 'entity', 'entity_id', 'actor_id'])
@@ -207,7 +211,7 @@ describe.each(backends)('HTTP fuzz (%s)', (backend) => {
           .execute();
         expect(
           after,
-          `database changed in batch seed=${seed}; newest audit entries ${JSON.stringify(recent)}`,
+          `database changed in batch seed=${seed}: tables ${changed.join(', ')}; newest audit entries ${JSON.stringify(recent)}`,
         ).toEqual(before);
       }
       await bystander();
@@ -223,5 +227,5 @@ describe.each(backends)('HTTP fuzz (%s)', (backend) => {
     // Every route was hit at least once.
     const missed = routes.map((r) => `${r.method} ${r.url}`).filter((k) => !touched.has(k));
     expect(missed).toEqual([]);
-  });
+  }, 600_000);
 });

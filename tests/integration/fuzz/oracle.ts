@@ -10,10 +10,10 @@ import type { DB } from '../../../server/db/types.js';
 
 /**
  * Tables that legitimately record refusals, left out of the "nothing changed" snapshot:
- * `activity` (a rejected push is an anomaly-rule event), `alerts` (repeated rejected pushes raise
- * one) and `alert_deliveries` (their webhook outbox).
+ * `activity` (a rejected push is an anomaly-rule event) and `activity_state` (the rules' running
+ * counts), `alerts` (repeated rejected pushes raise one) and `alert_deliveries` (their webhook outbox).
  */
-export const REFUSAL_TABLES = ['activity', 'alerts', 'alert_deliveries'] as const;
+export const REFUSAL_TABLES = ['activity', 'activity_state', 'alerts', 'alert_deliveries'] as const;
 
 export type Snapshot = Record<string, { rows: number; hash: string }>;
 

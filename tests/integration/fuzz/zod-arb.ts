@@ -503,3 +503,140 @@ export function invalidBody(schema: z.ZodType, value: unknown): fc.Arbitrary<Raw
     );
   return fc.oneof(...options);
 }
+
+/** A value nested `depth` levels deep (built iteratively). */
+export function deepValue(depth: number, kind: 'array' | 'object'): unknown {
+  let v: unknown = 1;
+  for (let i = 0; i < depth; i++) v = kind === 'array' ? [v] : { a: v };
+  return v;
+}
+
+/**
+ * Value-level mutations (for IPC, where payloads are structured clones, not JSON text) that the
+ * strict `schema` must refuse: wrong types, missing and extra fields, strings over their limit,
+ * unicode in formatted fields, deep nesting, non-objects, and values JSON cannot even express.
+ */
+export function invalidValue(
+  schema: z.ZodType,
+  value: unknown,
+): fc.Arbitrary<{ value: unknown; mutation: string }> {
+  const root = defOf(unwrap(schema)).type;
+  if (root === 'undefined' || root === 'void')
+    return fc
+      .oneof(
+        fc.anything({
+          maxDepth: 3,
+          maxKeys: 4,
+          withBigInt: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withTypedArray: true,
+          withNullPrototype: true,
+        }),
+        fc.constantFrom<unknown>(null, 0, '', false, NaN, [], {}, deepValue(5000, 'object')),
+      )
+      .filter((v) => v !== undefined)
+      .map((v) => ({ value: v, mutation: 'payload-where-none' }));
+  const all = slots(schema, value);
+  const typed = all.filter((s) => kindOf(s.schema) in typeSwaps);
+  const requiredSlots = all.filter(
+    (s) => s.path.length > 0 && !s.optional && typeof s.path[s.path.length - 1] === 'string',
+  );
+  const strictObjects = all.filter((s) => {
+    const d = defOf(unwrap(s.schema));
+    return d.type === 'object' && d.catchall !== undefined && defOf(d.catchall).type === 'never';
+  });
+  const boundedStrings = all.filter(
+    (s) => kindOf(s.schema) === 'string' && checksOf(unwrap(s.schema)).maxLength !== undefined,
+  );
+  const formatted = all.filter((s) => {
+    const u = unwrap(s.schema);
+    const c = checksOf(u);
+    return (
+      kindOf(u) === 'enum' ||
+      (kindOf(u) === 'string' &&
+        (c.pattern !== undefined || (c.format !== undefined && c.format !== 'regex')))
+    );
+  });
+  const exotic: unknown[] = [
+    NaN,
+    Infinity,
+    -0,
+    10n,
+    new Date(0),
+    new Map([['key', 'x']]),
+    new Set(['x']),
+    new Uint8Array([1, 2]),
+    Object.create(null) as object,
+    [undefined],
+  ];
+  const options: fc.Arbitrary<{ value: unknown; mutation: string }>[] = [
+    fc
+      .constantFrom<unknown>(undefined, null, 0, 'refresh:user-1', true, [], [value], ...exotic)
+      .map((v) => ({ value: v, mutation: 'not-an-object' })),
+  ];
+  if (typed.length > 0)
+    options.push(
+      fc
+        .tuple(
+          fc.constantFrom(...typed),
+          fc.constantFrom(...exotic, 42, true, {}, [], deepValue(3000, 'array'), deepValue(3000, 'object')),
+        )
+        .map(([slot, v]) => ({
+          value: setAt(value, slot.path, v),
+          mutation: `wrong-type:${slot.path.join('.')}`,
+        })),
+    );
+  if (requiredSlots.length > 0)
+    options.push(
+      fc.constantFrom(...requiredSlots).map((slot) => ({
+        value: setAt(value, slot.path, undefined),
+        mutation: `missing:${slot.path.join('.')}`,
+      })),
+    );
+  if (strictObjects.length > 0)
+    options.push(
+      fc
+        .tuple(
+          fc.constantFrom(...strictObjects),
+          fc.constantFrom('extra', '__proto__', 'constructor', 'then', '\u0000'),
+          fuzzString(20),
+        )
+        .map(([slot, key, v]) => {
+          const target = { ...(getAt(value, slot.path) as object) };
+          // An own "__proto__" key, as a structured clone can deliver it (not a prototype change).
+          Object.defineProperty(target, key, {
+            value: v,
+            enumerable: true,
+            configurable: true,
+            writable: true,
+          });
+          return { value: setAt(value, slot.path, target), mutation: `extra-field:${slot.path.join('.')}` };
+        }),
+    );
+  if (boundedStrings.length > 0)
+    options.push(
+      fc
+        .tuple(
+          fc.constantFrom(...boundedStrings),
+          fc.integer({ min: 1, max: 100_000 }),
+          fc.constantFrom('x', '\u0000', '😀', '\uD800'),
+        )
+        .map(([slot, over, unit]) => ({
+          value: setAt(value, slot.path, unit.repeat((checksOf(unwrap(slot.schema)).maxLength ?? 0) + over)),
+          mutation: `huge-string:${slot.path.join('.')}`,
+        })),
+    );
+  if (formatted.length > 0)
+    options.push(
+      fc
+        .tuple(fc.constantFrom(...formatted), fc.oneof(fc.constantFrom(...UNICODE_EDGES), fuzzString(40)))
+        .filter(([slot, u]) => !unwrap(slot.schema).safeParse(u).success)
+        .map(([slot, u]) => ({
+          value: setAt(value, slot.path, u),
+          mutation: `bad-format:${slot.path.join('.')}`,
+        })),
+    );
+  return fc.oneof(...options);
+}
