@@ -62,7 +62,8 @@ test.afterAll(async () => {
     accepted: sum((r) => r.accepted),
     rejected: sum((r) => r.rejected),
     ms: sum((r) => r.ms),
-    finishedAt: new Date().toISOString(),
+    passed: failed.length === 0 && results.length >= seeds.length,
+    writtenAt: new Date().toISOString(),
   };
   writeFileSync(path.join(dir, `${suite}.json`), `${JSON.stringify(out, null, 2)}\n`);
   console.log(
