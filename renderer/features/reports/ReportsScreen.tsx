@@ -335,7 +335,13 @@ export function ReportsScreen() {
       ) : rows.length === 0 ? (
         <p className="state">{t('reports.noMatch', { query: deferred })}</p>
       ) : (
-        <div className="table-scroll">
+        <div
+          className="table-scroll"
+          role="region"
+          aria-label={t(`reports.names.${current}`)}
+          // Scrollable: keyboard users scroll it too.
+          tabIndex={0}
+        >
           <table className="data-table report-table" data-testid="report-table" data-report={current}>
             <caption className="sr-only">{t(`reports.names.${current}`)}</caption>
             <thead>
