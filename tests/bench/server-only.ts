@@ -1,6 +1,6 @@
 /**
  * Targeted server figures (push throughput, RLS and projection cost) without the browser part:
- * `npx tsx tests/bench/server-only.ts [items] [changes] [push|ratios|all]`. Prints JSON; writes
+ * `npx tsx tests/bench/server-only.ts [items] [changes] [push|ratios|projection|all]`. Prints JSON; writes
  * nothing. Push: `changes` movements with 1, 2 and 4 clients at once (same user, same tenant),
  * then `changes / 4` item creations.
  */
@@ -23,10 +23,10 @@ try {
     out.movements4 = await pushMovements(server.url, 'acme', 'op.acme', items, push, 100, 4);
     out.itemCreations = await pushItems(server.url, 'acme', Math.round(push / 4));
   }
-  if (only === 'all' || only === 'ratios') {
+  if (only === 'all' || only === 'ratios')
     out.rls = await rlsCost(server.url, server.db, 'acme', items, 2000, 3);
+  if (only === 'all' || only === 'ratios' || only === 'projection')
     out.projection = await projectionCost(server.url, 'acme', 3);
-  }
   console.log(
     JSON.stringify(out, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v), 1),
   );
