@@ -217,7 +217,10 @@ if (onPostgres)
       // Each scenario records its figures only after all its assertions passed.
       writeReliabilityResult('db-faults', {
         ...results,
-        passed: results.restart !== undefined && results.terminateBackend !== undefined,
+        passed:
+          results.restart !== undefined &&
+          results.terminateBackend !== undefined &&
+          results.missedNotificationRecovered === true,
       });
     });
 
@@ -346,6 +349,36 @@ if (onPostgres)
         lost: 0,
         duplicates: 0,
       };
+    }, 240_000);
+
+    it('a change committed while the LISTEN connection was down still reaches open streams', async () => {
+      const stream = await openStream(server.url, 'initech', sessions.get('op.initech')?.accessToken ?? '');
+      const hello = await stream.waitFor((e) => e.type === 'hello', 10_000);
+      const helloSeq = hello.type === 'hello' ? hello.seq : 0;
+      // Cut the server off; while it is away, another instance (here: a direct connection)
+      // commits a change to initech and notifies — nobody on this server hears it.
+      const outage = proxy.outage(OUTAGE_MS);
+      const c = new pg.Client({ connectionString: urlFor(name) });
+      await c.connect();
+      let seq: number;
+      try {
+        const r = await c.query<{ last_seq: string }>(
+          `UPDATE tenant_seq SET last_seq = last_seq + 1 WHERE tenant_id = 'initech' RETURNING last_seq`,
+        );
+        seq = Number(r.rows[0]?.last_seq);
+        await c.query(`SELECT pg_notify('bulkhead_changes', $1)`, [
+          JSON.stringify({ tenantId: 'initech', seq, collections: ['movements'] }),
+        ]);
+      } finally {
+        await c.end();
+      }
+      expect(seq).toBeGreaterThan(helloSeq);
+      await outage;
+      // Back: the listener reconnects and announces every tenant's current sequence.
+      await stream.waitFor((e) => e.type === 'change' && e.seq >= seq, 20_000);
+      expect(stream.ended()).toBe(false);
+      stream.close();
+      results.missedNotificationRecovered = true;
     }, 240_000);
   });
 
