@@ -491,6 +491,17 @@ function PickForm(props: {
       className="floor-form pick"
       aria-label={t('floor.outbound.pickTitle')}
       onSubmit={(e) => void submit(e)}
+      onKeyDown={(e) => {
+        // Escape (not consumed by a scan field clearing itself) starts the pick over.
+        if (e.key !== 'Escape') return;
+        setCode('');
+        setHit(null);
+        setBin('');
+        setBinHit(null);
+        setBatch('');
+        setQty('');
+        itemRef.current?.focus();
+      }}
     >
       <ScanField
         name="pick-item"

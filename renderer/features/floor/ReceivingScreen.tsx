@@ -402,6 +402,16 @@ function ReceiveForm({ receiptId }: { receiptId: string }) {
       className="floor-form receive-line"
       aria-label={t('floor.receiving.receive')}
       onSubmit={(e) => void submit(e)}
+      onKeyDown={(e) => {
+        // Escape (not consumed by a scan field clearing itself) starts the line over.
+        if (e.key !== 'Escape') return;
+        setCode('');
+        setHit(null);
+        setBatch('');
+        setExpiry('');
+        setQty('');
+        itemRef.current?.focus();
+      }}
     >
       <ScanField
         name="receive-item"
