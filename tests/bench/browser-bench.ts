@@ -138,21 +138,35 @@ export async function appStart(
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.start');
   }
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+  });
   const submitAt = await page.evaluate(() => performance.now());
   await page.getByLabel(/password/i).press('Enter');
-  const doneAt = await page.evaluate(
-    ([total]) =>
-      new Promise<number>((resolve) => {
-        const check = () => {
-          const t = document.querySelector('[data-testid="inventory-count"]')?.textContent ?? '';
-          const row = document.querySelector('[role="row"][data-sku]');
-          if (t.endsWith(`of ${total} items`) && row) resolve(performance.now());
-          else requestAnimationFrame(check);
-        };
-        check();
-      }),
-    [total] as const,
-  );
+  const doneAt = await page
+    .evaluate(
+      ([total]) =>
+        new Promise<number>((resolve, reject) => {
+          const t0 = performance.now();
+          const check = () => {
+            const t = document.querySelector('[data-testid="inventory-count"]')?.textContent ?? '';
+            const row = document.querySelector('[role="row"][data-sku]');
+            if (t.endsWith(`of ${total} items`) && row) resolve(performance.now());
+            else if (performance.now() - t0 > 180_000)
+              reject(
+                new Error(`no usable grid after 180 s: "${t}"; ${document.body.innerText.slice(0, 300)}`),
+              );
+            else requestAnimationFrame(check);
+          };
+          check();
+        }),
+      [total] as const,
+    )
+    .catch((e: unknown) => {
+      throw new Error(`app start failed: ${String(e)}; page said: ${problems.slice(0, 5).join(' | ')}`);
+    });
   if (cdp && profileTo) {
     const { profile } = await cdp.send('Profiler.stop');
     writeFileSync(profileTo, JSON.stringify(profile));

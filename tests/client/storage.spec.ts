@@ -77,6 +77,31 @@ for (const kind of ['dexie', 'chunked'] as StorageKind[]) {
       await page.evaluate(() => (globalThis as unknown as W).bh.stop());
     });
 
+    test('a burst of writes that triggers a log compaction loses none of them on reopen', async ({
+      page,
+    }) => {
+      await harness(page);
+      const open = (p: Page) =>
+        p.evaluate(([k]) => (globalThis as unknown as W).bh.openLocal(k, 'u-op.acme', 'acme', 'operator'), [
+          kind,
+        ] as const);
+      await page.evaluate(([k]) => (globalThis as unknown as W).bh.start(k, 'op.acme', 'acme'), [
+        kind,
+      ] as const);
+      await page.evaluate(() => (globalThis as unknown as W).bh.stop());
+      await open(page);
+      const before = await page.evaluate(() => (globalThis as unknown as W).bh.counts());
+      // More than 64 log records: the chunked storage compacts while the burst is still arriving.
+      await page.evaluate(() => (globalThis as unknown as W).bh.burst(90));
+      await page.evaluate(() => (globalThis as unknown as W).bh.stop());
+      await page.reload();
+      await page.waitForFunction(() => 'bh' in globalThis);
+      await open(page);
+      const after = await page.evaluate(() => (globalThis as unknown as W).bh.counts());
+      expect(after).toEqual({ ...before, movements: (before['movements'] ?? 0) + 90 });
+      await page.evaluate(() => (globalThis as unknown as W).bh.stop());
+    });
+
     test('removing a partition (access lost, I7) leaves none of its IndexedDB databases', async ({
       page,
     }) => {

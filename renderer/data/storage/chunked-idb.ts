@@ -217,8 +217,14 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
     return s;
   };
 
-  /** Rewrite the log as chunks of the live documents, in one transaction. */
-  const compact = (s: Shared): Promise<void> => {
+  /**
+   * Rewrite the log as chunks of the live documents, in one transaction. `applyPending` first
+   * applies the write the memory storage may still hold for its idle time (it updates
+   * `documents` lazily): without it the snapshot would miss that write while `clear()` drops its
+   * record — the last write before a compaction was lost on the next open.
+   */
+  const compact = async (s: Shared, applyPending: () => void): Promise<void> => {
+    applyPending();
     const docs = [...s.internals.documents.values()];
     const tx = s.log.db.transaction(STORE, 'readwrite');
     const store = tx.objectStore(STORE);
@@ -229,14 +235,14 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
     return done(tx);
   };
 
-  const maybeCompact = (s: Shared) => {
+  const maybeCompact = (s: Shared, applyPending: () => void) => {
     const live = s.internals.documents.size;
     const tooManyRecords = s.log.records > 64 && s.log.records > 2 * Math.ceil(live / chunkSize);
     const tooManyVersions = s.log.docsInLog > 2 * live + chunkSize;
     if (s.log.compacting || (!tooManyRecords && !tooManyVersions)) return;
     s.log.compacting = true;
     // Later writes queue behind this transaction in IndexedDB, so the snapshot stays consistent.
-    void compact(s)
+    void compact(s, applyPending)
       .catch((e: unknown) => console.warn('chunked-idb compaction failed', e))
       .finally(() => {
         s.log.compacting = false;
@@ -307,7 +313,7 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
           state.log.records += 1;
           state.log.docsInLog += docs.length;
           return done(tx).then(() => {
-            maybeCompact(state);
+            maybeCompact(state, () => inst.ensurePersistence());
             return result;
           });
         },

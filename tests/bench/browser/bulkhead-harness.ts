@@ -184,6 +184,18 @@ async function localWrites(n: number): Promise<number[]> {
   return out;
 }
 
+/**
+ * `n` movements inserted at once, not awaited one by one (a scanner burst): the storage sees writes
+ * back to back, so a compaction of the chunked log starts while the last write is still pending
+ * in memory. Resolves when all are stored.
+ */
+async function burst(n: number): Promise<void> {
+  if (!open) throw new Error('nothing open');
+  const db = open.db;
+  const itemId = await anyItemId();
+  await Promise.all(Array.from({ length: n }, () => db.movements.insert(movement(itemId))));
+}
+
 /** Record one movement; returns its id and the wall-clock instant (ms since epoch) of the call. */
 async function recordMovement(): Promise<{ id: string; at: number }> {
   if (!open) throw new Error('nothing open');
@@ -290,6 +302,7 @@ const api = {
   rawIdb,
   remove,
   idbNames,
+  burst,
 };
 export type BulkheadHarness = typeof api;
 (globalThis as unknown as { bh: BulkheadHarness }).bh = api;
