@@ -294,11 +294,11 @@ export function project<T extends Record<string, unknown>>(
   const access = accessTable(role, entity, overrides);
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(doc)) {
-    let a = access.get(k);
+    let a = access?.get(k);
     if (a === undefined) {
       a = fieldAccess(role, entity, k, overrides);
       // Bounded: documents from clients may carry any keys.
-      if (access.size < ACCESS_TABLE_LIMIT) access.set(k, a);
+      if (access && access.size < ACCESS_TABLE_LIMIT) access.set(k, a);
     }
     if (a === 'r' || a === 'rw') out[k] = doc[k];
     else if (a === 'masked') {
@@ -311,16 +311,24 @@ export function project<T extends Record<string, unknown>>(
 
 /**
  * Performance (pull of 100,000 documents): `project` looks each key up in a table of
- * `fieldAccess` answers per (overrides object, role, entity), filled on first use, instead of
- * evaluating the matrix and the overrides per field per document. The answers are exactly
- * `fieldAccess`'s; overrides are parsed per request and never mutated, so the table of an
- * overrides object never goes stale (it dies with the object).
+ * `fieldAccess` answers per (the entity's overrides object, role, entity), filled on first use,
+ * instead of evaluating the matrix and the overrides per field per document. The answers are
+ * exactly `fieldAccess`'s: only `overrides[entity]` takes part in them, so a tenant without
+ * overrides for the entity shares the default table, and overrides are parsed per request and
+ * never mutated, so the table of an overrides object never goes stale (it dies with the object).
  */
 const ACCESS_TABLE_LIMIT = 256;
 const NO_OVERRIDES = {};
 const accessTables = new WeakMap<object, Map<string, Map<string, FieldAccess>>>();
-function accessTable(role: Role, entity: Entity, overrides?: FieldOverrides): Map<string, FieldAccess> {
-  const owner: object = overrides ?? NO_OVERRIDES;
+function accessTable(
+  role: Role,
+  entity: Entity,
+  overrides?: FieldOverrides,
+): Map<string, FieldAccess> | null {
+  const scoped: unknown = overrides?.[entity];
+  const owner = scoped === undefined ? NO_OVERRIDES : scoped;
+  // Anything but an object (not a valid policy) is answered field by field, uncached.
+  if (typeof owner !== 'object' || owner === null) return null;
   let byRole = accessTables.get(owner);
   if (byRole === undefined) {
     byRole = new Map();
