@@ -339,12 +339,17 @@ function ImportPane() {
       </label>
       {(phase === 'reading' || phase === 'checking') && (
         <p className="state" role="status">
+          <progress aria-label={t(`floor.import.${phase}`, { name: name ?? '' })} />{' '}
           {t(`floor.import.${phase}`, { name: name ?? '' })}
         </p>
       )}
       {phase === 'importing' && progress && (
         <p role="status">
-          <progress max={progress.total} value={progress.done} />{' '}
+          <progress
+            max={progress.total}
+            value={progress.done}
+            aria-label={t('floor.import.progress', { done: progress.done, total: progress.total })}
+          />{' '}
           {t('floor.import.progress', { done: progress.done, total: progress.total })}
         </p>
       )}
