@@ -172,7 +172,11 @@ export function CountScreen() {
 
   if (!lookup) return <p className="state">{t('app.loading')}</p>;
   return (
-    <section className="card floor-screen count" aria-labelledby="count-title" data-testid="count-screen">
+    <section
+      className="card floor-screen cycle-count"
+      aria-labelledby="count-title"
+      data-testid="count-screen"
+    >
       <h2 id="count-title">{t('floor.count.title')}</h2>
       <fieldset className="segmented" disabled={!allowed}>
         <legend>{t('floor.count.mode')}</legend>
