@@ -38,11 +38,6 @@ test('a scan field refuses garbage with a message, keeps working, and the sound 
 
   // Nothing was written, nothing crashed, and the next good scan works at once.
   await floor.scanOk('count-target', 'A-02-01', 'Location A-02-01');
-  await expect(field.getByTestId('scan-hit')).not.toContainText('not in the location list');
-  // Without location reference data on this PC, a well-formed bin the ledger does not know is
-  // taken but shown as unverified.
-  await input.focus();
-  await floor.scanOk('count-target', 'z-99-99', 'Location Z-99-99 (not in the location list on this PC yet)');
   await expect(error).toHaveCount(0);
   await app.expectPending(0);
   expect(errors).toEqual([]);
