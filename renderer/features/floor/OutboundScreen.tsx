@@ -278,9 +278,7 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
       {order.customerName !== undefined && (
         <p className="ship-to" data-testid="ship-to">
           {order.customerName}
-          {order.shipTo
-            ? ` · ${order.shipTo.line1}, ${order.shipTo.postalCode ?? ''} ${order.shipTo.city}, ${order.shipTo.country}`
-            : ''}
+          {shipToText(order.shipTo)}
         </p>
       )}
       {picked === null ? (
@@ -359,6 +357,14 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
       <FeedbackLine feedback={feedback} />
     </section>
   );
+}
+
+/** The ship-to address in one line; a masked address (auditors) arrives as the mask string. */
+function shipToText(shipTo: unknown): string {
+  if (typeof shipTo === 'string') return ` · ${shipTo}`;
+  if (!shipTo || typeof shipTo !== 'object') return '';
+  const a = shipTo as { line1?: string; postalCode?: string | null; city?: string; country?: string };
+  return ` · ${[a.line1, [a.postalCode, a.city].filter(Boolean).join(' '), a.country].filter(Boolean).join(', ')}`;
 }
 
 /** One order line: picked so far, the FEFO suggestion for the rest, and any shortage. */
