@@ -99,21 +99,29 @@ function useItemLabels(prefix: string): Label[] | null {
   return labels;
 }
 
-/** Location labels: the bin's barcode large, code and name under it; null while loading. */
+/**
+ * Location labels: the bin's barcode large, code and name under it; null while loading. Until the
+ * site's locations have synced, the bins this client has stock in (from its balances) stand in.
+ */
 function useLocationLabels(prefix: string): Label[] | null {
   const db = useWorkspace((s) => s.db);
   const [labels, setLabels] = useState<Label[] | null>(null);
   useEffect(() => {
     if (!db) return;
-    const sub = db.locations.find().$.subscribe((docs) => {
+    const sub = combineLatest([
+      db.locations.find().$.pipe(map((d) => d.map((x) => x.toJSON()))),
+      db.balances.find({ limit: 5000 }).$.pipe(map((d) => [...new Set(d.map((x) => x.locationId))])),
+    ]).subscribe(([locations, binIds]) => {
       const p = prefix.trim().toUpperCase();
+      const all: Label[] =
+        locations.length > 0
+          ? locations.map((l) => ({ code: l.barcode, title: l.id, subtitle: `${l.name} · ${l.kind}` }))
+          : binIds.map((id) => ({ code: id, title: id }));
       setLabels(
-        docs
-          .map((d) => d.toJSON())
-          .filter((l) => p === '' || l.id.toUpperCase().startsWith(p))
-          .sort((a, b) => a.id.localeCompare(b.id))
-          .slice(0, LABEL_CAP + 1)
-          .map((l) => ({ code: l.barcode, title: l.id, subtitle: `${l.name} · ${l.kind}` })),
+        all
+          .filter((l) => p === '' || l.title.toUpperCase().startsWith(p))
+          .sort((a, b) => a.title.localeCompare(b.title))
+          .slice(0, LABEL_CAP + 1),
       );
     });
     return () => sub.unsubscribe();

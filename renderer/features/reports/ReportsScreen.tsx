@@ -30,6 +30,18 @@ type Feedback = { kind: 'ok' | 'error'; text: string } | null;
 /** null: idle; received/total while downloading (total null: size unknown). */
 type Progress = { received: number; total: number | null } | null;
 
+/** The filter row: fields side by side, each label above its input. */
+const FILTERS_STYLE = {
+  display: 'flex',
+  flexWrap: 'wrap',
+  gap: 12,
+  alignItems: 'flex-end',
+  border: 'none',
+  padding: 0,
+  margin: '8px 0',
+} as const;
+const FILTER_STYLE = { display: 'flex', flexDirection: 'column', gap: 4, width: 200 } as const;
+
 /** Rows rendered at most; the rest is one filter or one export away. */
 const RENDER_CAP = 1000;
 const MOVEMENT_TYPES = ['receipt', 'putaway', 'transfer', 'pick', 'ship', 'adjustment', 'count'] as const;
@@ -240,11 +252,11 @@ export function ReportsScreen() {
         </fieldset>
       )}
       {kinds.length > 0 && (
-        <fieldset className="report-filters">
+        <fieldset className="report-filters" style={FILTERS_STYLE}>
           <legend>{t('reports.filters.legend')}</legend>
           {kinds.includes('range') && (
             <>
-              <label>
+              <label style={FILTER_STYLE}>
                 {t('reports.filters.from')}{' '}
                 <input
                   type="date"
@@ -252,7 +264,7 @@ export function ReportsScreen() {
                   onChange={(e) => setFilter({ from: e.target.value || undefined })}
                 />
               </label>
-              <label>
+              <label style={FILTER_STYLE}>
                 {t('reports.filters.to')}{' '}
                 <input
                   type="date"
@@ -263,7 +275,7 @@ export function ReportsScreen() {
             </>
           )}
           {kinds.includes('type') && (
-            <label>
+            <label style={FILTER_STYLE}>
               {t('reports.filters.type')}{' '}
               <select
                 value={filters.type ?? ''}
@@ -279,7 +291,7 @@ export function ReportsScreen() {
             </label>
           )}
           {kinds.includes('days') && (
-            <label>
+            <label style={FILTER_STYLE}>
               {t('reports.filters.days')}{' '}
               <input
                 type="number"
@@ -294,7 +306,7 @@ export function ReportsScreen() {
             </label>
           )}
           {kinds.includes('sku') && (
-            <label>
+            <label style={FILTER_STYLE}>
               {t('reports.filters.sku')}{' '}
               <input
                 type="text"
