@@ -4,7 +4,8 @@ import path from 'node:path';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import Fastify from 'fastify';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyHttpOptions, FastifyInstance, FastifyReply } from 'fastify';
+import type { Server } from 'node:http';
 import { sql } from 'kysely';
 import { ZodError } from 'zod';
 import { Role as RoleSchema, roleCan } from '../shared/access/policy.js';
@@ -68,6 +69,12 @@ export type BuildServerOptions = {
   bodyLimit?: number;
   /** Time a client has to send a whole request (headers and body) before a 408; 30 s by default. */
   requestTimeoutMs?: number;
+  /**
+   * Behind a reverse proxy, which proxies to believe about the client address (X-Forwarded-For),
+   * so per-address limits count clients, not the proxy: Fastify's `trustProxy` (true, or
+   * addresses/CIDRs). Off by default: a direct client could otherwise forge its address.
+   */
+  trustProxy?: boolean | string;
 };
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -84,9 +91,11 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
   const injected = opts.now;
   const at = (): Date | undefined => injected?.();
   const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const trustProxy: FastifyHttpOptions<Server>['trustProxy'] = opts.trustProxy ?? false;
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit ?? BODY_LIMIT,
+    trustProxy,
     // Stream responses are ended in preClose; anything else idle may be dropped on shutdown.
     forceCloseConnections: 'idle',
     // A client trickling its request (slowloris) is cut off with a 408 instead of holding a socket.

@@ -34,6 +34,8 @@ export type StartOptions = {
   rateLimits?: Partial<RateLimits>;
   bodyLimit?: number;
   requestTimeoutMs?: number;
+  /** Proxies whose X-Forwarded-For is believed (BULKHEAD_TRUST_PROXY: `true` or addresses/CIDRs). */
+  trustProxy?: boolean | string;
   /** Print the "ready" line to stdout (the CLI does; tests do not). */
   announce?: boolean;
 };
@@ -64,6 +66,7 @@ export async function startServer(opts: StartOptions = {}): Promise<StartedServe
       rateLimits: opts.rateLimits,
       bodyLimit: opts.bodyLimit,
       requestTimeoutMs: opts.requestTimeoutMs,
+      trustProxy: opts.trustProxy,
     });
     const host = opts.host ?? '127.0.0.1';
     await app.listen({ port: opts.port ?? 8787, host });
@@ -108,8 +111,15 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): StartOptio
     alertWebhook: webhookFromEnv(env),
     rateLimits: rateLimitsFromEnv(env),
     bodyLimit: env.BULKHEAD_BODY_LIMIT ? Number(env.BULKHEAD_BODY_LIMIT) : undefined,
+    trustProxy: trustProxyFromEnv(env.BULKHEAD_TRUST_PROXY),
     announce: true,
   };
+}
+
+/** BULKHEAD_TRUST_PROXY: `true`, or a comma-separated list of proxy addresses/CIDRs. */
+function trustProxyFromEnv(raw: string | undefined): boolean | string | undefined {
+  if (!raw) return undefined;
+  return raw === 'true' || raw === 'false' ? raw === 'true' : raw;
 }
 
 /** The alert webhook from the environment; a URL without a signing secret is refused. */

@@ -44,6 +44,7 @@ export type TestServerOptions = {
   rateLimits?: Partial<RateLimits>;
   bodyLimit?: number;
   requestTimeoutMs?: number;
+  trustProxy?: boolean | string;
 };
 
 export const ADMIN_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -102,6 +103,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       rateLimits: opts.rateLimits,
       bodyLimit: opts.bodyLimit,
       requestTimeoutMs: opts.requestTimeoutMs,
+      trustProxy: opts.trustProxy,
     });
     return {
       url: s.url,
@@ -135,6 +137,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       rateLimits: opts.rateLimits,
       bodyLimit: opts.bodyLimit,
       requestTimeoutMs: opts.requestTimeoutMs,
+      trustProxy: opts.trustProxy,
     });
     return {
       url: s.url,

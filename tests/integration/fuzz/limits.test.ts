@@ -204,3 +204,43 @@ describe('rate limits (pglite)', () => {
     expect((await fetch(`${s.url}/api/auth/offline-key`)).status).toBe(200);
   });
 });
+
+describe('per-address limits behind a proxy (pglite)', () => {
+  let direct: TestServer;
+  let proxied: TestServer;
+  beforeAll(async () => {
+    direct = await startTestServer({ backend: 'pglite', seed: false, rateLimits: { apiPerIp: 2 } });
+    proxied = await startTestServer({
+      backend: 'pglite',
+      seed: false,
+      rateLimits: { apiPerIp: 2 },
+      trustProxy: '127.0.0.1',
+    });
+  });
+  afterAll(async () => {
+    await direct?.close();
+    await proxied?.close();
+  });
+
+  const key = (s: TestServer, forwardedFor: string): Promise<number> =>
+    fetch(`${s.url}/api/auth/offline-key`, { headers: { 'x-forwarded-for': forwardedFor } }).then(
+      (r) => r.status,
+    );
+
+  it('a direct client cannot dodge the limit with a forged X-Forwarded-For', async () => {
+    expect([
+      await key(direct, '10.0.0.1'),
+      await key(direct, '10.0.0.2'),
+      await key(direct, '10.0.0.3'),
+    ]).toEqual([200, 200, 429]);
+  });
+
+  it('behind a trusted proxy each forwarded client has its own budget', async () => {
+    expect([
+      await key(proxied, '10.0.0.1'),
+      await key(proxied, '10.0.0.1'),
+      await key(proxied, '10.0.0.1'),
+    ]).toEqual([200, 200, 429]);
+    expect(await key(proxied, '10.0.0.2')).toBe(200);
+  });
+});
