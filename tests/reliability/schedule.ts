@@ -161,7 +161,12 @@ type Op = {
   kind: OpKind;
   collection: 'movements' | 'items';
   docId: string;
-  expect: 'accept' | 'reject';
+  /**
+   * What the server must do. `either` for movements that take stock away: whether there is enough
+   * at that moment depends on what other PCs did first; the oracle then asks that the outcome be
+   * one of the two, cleanly (booked once and audited, or refused and in Needs attention).
+   */
+  expect: 'accept' | 'reject' | 'either';
   name?: string;
   auditId?: string;
 };
@@ -407,12 +412,14 @@ export async function runSchedule(
           })();
           await c.call('move', spec);
           const refused = step.op === 'write-off-unconfirmed' || step.op === 'ghost-item';
+          const takesStock =
+            step.op === 'transfer' || step.op === 'pick' || step.op === 'write-off-confirmed';
           ops.push({
             ...base,
             kind: step.op,
             collection: 'movements',
             docId: id,
-            expect: refused ? 'reject' : 'accept',
+            expect: refused ? 'reject' : takesStock ? 'either' : 'accept',
           });
           break;
         }
@@ -601,6 +608,9 @@ async function judge(
     : [];
   const auditCount = new Map<string, number>();
   for (const a of audits) auditCount.set(a.entity_id, (auditCount.get(a.entity_id) ?? 0) + 1);
+  // Stock-taking movements: the server's answer decides which of the two clean outcomes to check.
+  for (const o of moveOps)
+    if (o.expect === 'either') o.expect = storedCount.has(o.docId) ? 'accept' : 'reject';
   for (const o of moveOps) {
     const n = storedCount.get(o.docId) ?? 0;
     const a = auditCount.get(o.docId) ?? 0;
