@@ -31,7 +31,7 @@ export const PRINT_CSS = `
 export function PickListSheet({ list, printedAt }: { list: PickList; printedAt: string }) {
   const { t } = useTranslation();
   return (
-    <article className="print-sheet pick-list" data-testid="pick-list">
+    <article className="print-sheet pick-sheet" data-testid="pick-list">
       <h2>{t('print.pick.heading', { number: list.number })}</h2>
       <p>
         {t('print.pick.client', { tenant: list.tenantId })} ·{' '}
