@@ -813,7 +813,10 @@ export async function shipOrder(
   const order = await requireOrder(ctx, orderId);
   if (order.status !== 'packed')
     throw new FloorError('bad-status', `order ${order.number} is ${order.status}`, { status: order.status });
-  const own = await readMovementsOf(ctx.db, order.id);
+  // In the order they were picked, so the shipment lists batches as they were taken.
+  const own = (await readMovementsOf(ctx.db, order.id)).sort(
+    (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id),
+  );
   const left = new Map<
     string,
     { itemId: string; batch: string | null; loc: string; qty: number; exp: string | null }

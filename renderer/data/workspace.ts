@@ -436,7 +436,10 @@ async function openTenant(tenantId: string): Promise<void> {
           userDb,
           rejected.map((r) => ({
             tenantId,
-            collection: collection === 'items' ? 'items' : 'movements',
+            collection:
+              collection === 'items' || collection === 'orders' || collection === 'receipts'
+                ? collection
+                : 'movements',
             docId: r.id,
             code: r.code,
             reason: r.reason,

@@ -14,6 +14,14 @@ import type { DB } from '../db/types.js';
 
 type Doc = Record<string, unknown>;
 
+/** How a reason names a document of an entity. */
+const NOUN: Record<string, string> = {
+  items: 'item',
+  movements: 'movement',
+  orders: 'order',
+  receipts: 'inbound notice',
+};
+
 /** What push needs beyond the scope to check confirmations: the co-sign key of a user. */
 export type AuditBindingDeps = { cosignKey: (userId: string) => Buffer | Promise<Buffer> };
 
@@ -40,7 +48,7 @@ export class AuditBinder {
   constructor(
     private readonly tx: Kysely<DB>,
     private readonly scope: TenantScope,
-    private readonly entity: 'items' | 'movements' | 'balances',
+    private readonly entity: 'items' | 'movements' | 'balances' | 'orders' | 'receipts',
     audit: readonly ClientAuditEntry[],
     private readonly now: Date,
     private readonly deps: AuditBindingDeps | undefined,
@@ -132,7 +140,7 @@ export class AuditBinder {
       if (!sameThing)
         return {
           code: 'invalid',
-          reason: `the rollback names audit entry ${target}, which is not an entry of this ${entity === 'items' ? 'item' : 'movement'}`,
+          reason: `the rollback names audit entry ${target}, which is not an entry of this ${NOUN[entity] ?? entity}`,
         };
     }
 
@@ -150,7 +158,7 @@ export class AuditBinder {
     }
     const confirmation = last.confirmation;
     if (judged.destructive) {
-      const what = `${judged.kind} of ${entity === 'items' ? 'item' : 'movement'} ${judged.identifying || id}`;
+      const what = `${judged.kind} of ${NOUN[entity] ?? entity} ${judged.identifying || id}`;
       if (confirmation === null)
         return {
           code: 'confirmation-required',

@@ -8,12 +8,12 @@ import {
   ReceiptDoc,
   receiptTransitionAllowed,
 } from '../../shared/domain/floor.js';
-import type { ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
+import type { MovementDoc } from '../../shared/domain/schemas.js';
 import type { Rejection } from '../../shared/sync/protocol.js';
-import type { DB, ItemsTable, LocationsTable, OrdersTable, ReceiptsTable } from '../db/types.js';
+import type { DB, LocationsTable, OrdersTable, ReceiptsTable } from '../db/types.js';
 import type { Bound, Refusal } from './audit-binding.js';
 import { isRefusal } from './audit-binding.js';
-import { deepEqual, sameDoc, toIso, toNum } from './mapping.js';
+import { deepEqual, fromJson, sameDoc, toIso, toNum } from './mapping.js';
 
 /*
  * Floor workflows on the server (issue #5): row ↔ document mapping of receipts, orders and
@@ -21,7 +21,7 @@ import { deepEqual, sameDoc, toIso, toNum } from './mapping.js';
  * cannot leak a string where an array belongs.
  */
 
-const json = (v: unknown): unknown => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
+const json = fromJson;
 
 /** A location row as the wire document (with its site-wide sequence). */
 export function locationRowToDoc(r: Selectable<LocationsTable>): LocationDoc & { seq: number } {
@@ -380,91 +380,7 @@ async function updateFloorRow(
 // Items' floor fields and movements' stock rule
 // ---------------------------------------------------------------------------------------------
 
-/** The floor fields of an item document with their "nothing set" values. */
-const ITEM_FLOOR_DEFAULTS: Record<string, unknown> = {
-  barcodes: [],
-  lengthCm: null,
-  widthCm: null,
-  heightCm: null,
-  weightKg: null,
-  batchTracked: false,
-  expiryTracked: false,
-  minStock: null,
-};
-
-/**
- * An item document for conflict comparison: a floor field at its "nothing set" value equals the
- * field being absent (a client that never heard of it, or wrote before it existed), and so does
- * a null purchase price. Everything else compares as it is.
- */
-export function normalizeItemForCompare(d: Doc): Doc {
-  const out: Doc = {};
-  for (const [k, v] of Object.entries(d)) {
-    if (k in ITEM_FLOOR_DEFAULTS && (v === null || deepEqual(v, ITEM_FLOOR_DEFAULTS[k]))) continue;
-    if (k === 'purchasePrice' && v === null) continue;
-    out[k] = v;
-  }
-  return out;
-}
-
-type ItemFloor = Pick<
-  ItemDoc,
-  | 'barcodes'
-  | 'lengthCm'
-  | 'widthCm'
-  | 'heightCm'
-  | 'weightKg'
-  | 'batchTracked'
-  | 'expiryTracked'
-  | 'minStock'
->;
-
-/** The floor fields of an item as stored and sent (every one present, defaults filled in). */
-export function itemFloorFields(
-  d: ItemFloor,
-): Required<{ [K in keyof ItemFloor]: NonNullable<ItemFloor[K]> | null }> {
-  return {
-    barcodes: d.barcodes ?? [],
-    lengthCm: d.lengthCm ?? null,
-    widthCm: d.widthCm ?? null,
-    heightCm: d.heightCm ?? null,
-    weightKg: d.weightKg ?? null,
-    batchTracked: d.batchTracked ?? false,
-    expiryTracked: d.expiryTracked ?? false,
-    minStock: d.minStock ?? null,
-  };
-}
-
-/** The floor columns of an item row. */
-export function itemFloorColumns(d: ItemFloor) {
-  const f = itemFloorFields(d);
-  return {
-    barcodes: f.barcodes && f.barcodes.length > 0 ? JSON.stringify(f.barcodes) : null,
-    length_cm: f.lengthCm,
-    width_cm: f.widthCm,
-    height_cm: f.heightCm,
-    weight_kg: f.weightKg,
-    batch_tracked: f.batchTracked === true,
-    expiry_tracked: f.expiryTracked === true,
-    min_stock: f.minStock,
-  };
-}
-
-/** The floor fields of an item row as the document carries them. */
-export function itemRowFloorFields(r: Selectable<ItemsTable>) {
-  const num = (v: string | number | null) => (v === null ? null : toNum(v));
-  const barcodes = json(r.barcodes);
-  return itemFloorFields({
-    barcodes: Array.isArray(barcodes) ? (barcodes as string[]) : [],
-    lengthCm: num(r.length_cm),
-    widthCm: num(r.width_cm),
-    heightCm: num(r.height_cm),
-    weightKg: num(r.weight_kg),
-    batchTracked: r.batch_tracked,
-    expiryTracked: r.expiry_tracked,
-    minStock: num(r.min_stock),
-  });
-}
+export { itemFloorColumns, itemFloorFields, normalizeItemForCompare } from './mapping.js';
 
 /**
  * Whether a movement must leave its source balance at zero or above. Ordinary floor work (put-away,

@@ -16,7 +16,22 @@ export function toIso(v: Date | string): string {
   return (v instanceof Date ? v : new Date(v)).toISOString();
 }
 
-export function itemRowToDoc(r: Selectable<ItemsTable>): ItemDoc {
+/** Columns added by migration 0005 (floor): a row read before it, or built by hand, may lack them. */
+type Later<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+type ItemFloorCol =
+  | 'barcodes'
+  | 'length_cm'
+  | 'width_cm'
+  | 'height_cm'
+  | 'weight_kg'
+  | 'batch_tracked'
+  | 'expiry_tracked'
+  | 'min_stock';
+export type ItemRow = Later<Selectable<ItemsTable>, ItemFloorCol>;
+export type MovementRow = Later<Selectable<MovementsTable>, 'expires_at' | 'ref_id'>;
+export type BalanceRow = Later<Selectable<BalancesTable>, 'expires_at'>;
+
+export function itemRowToDoc(r: ItemRow): ItemDoc {
   return {
     id: r.id,
     tenantId: r.tenant_id,
@@ -25,13 +40,14 @@ export function itemRowToDoc(r: Selectable<ItemsTable>): ItemDoc {
     barcode: r.barcode,
     uom: r.uom,
     purchasePrice: toNullableNum(r.purchase_price),
+    ...itemRowFloorFields(r),
     updatedAt: toIso(r.updated_at),
     seq: toNum(r.seq),
     _deleted: r.deleted,
   };
 }
 
-export function movementRowToDoc(r: Selectable<MovementsTable>): MovementDoc {
+export function movementRowToDoc(r: MovementRow): MovementDoc {
   return {
     id: r.id,
     tenantId: r.tenant_id,
@@ -46,12 +62,14 @@ export function movementRowToDoc(r: Selectable<MovementsTable>): MovementDoc {
     createdBy: r.created_by,
     deviceId: r.device_id,
     reversalOf: r.reversal_of ?? null,
+    expiresAt: r.expires_at ?? null,
+    refId: r.ref_id ?? null,
     seq: toNum(r.seq),
     _deleted: false,
   };
 }
 
-export function balanceRowToDoc(r: Selectable<BalancesTable>): BalanceDoc {
+export function balanceRowToDoc(r: BalanceRow): BalanceDoc {
   return {
     id: r.id,
     tenantId: r.tenant_id,
@@ -59,6 +77,7 @@ export function balanceRowToDoc(r: Selectable<BalancesTable>): BalanceDoc {
     locationId: r.location_id,
     batch: r.batch,
     quantity: toNum(r.quantity),
+    expiresAt: r.expires_at ?? null,
     updatedAt: toIso(r.updated_at),
     seq: toNum(r.seq),
     _deleted: false,
@@ -116,5 +135,95 @@ export function movementContent(m: MovementDoc): Record<string, unknown> {
     createdAt: Date.parse(m.createdAt),
     deviceId: m.deviceId,
     reversalOf: m.reversalOf ?? null,
+    // The receipt/order it belongs to is the client's; the expiry is not compared, because the
+    // server fills it in from the batch's source balance when the client left it out.
+    refId: m.refId ?? null,
   };
+}
+
+// --- items' floor fields (issue #5) ---
+
+/** A JSON column's value: both drivers parse jsonb; tolerate text. */
+export const fromJson = (v: unknown): unknown => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
+
+/** The floor fields of an item document with their "nothing set" values. */
+const ITEM_FLOOR_DEFAULTS: Record<string, unknown> = {
+  barcodes: [],
+  lengthCm: null,
+  widthCm: null,
+  heightCm: null,
+  weightKg: null,
+  batchTracked: false,
+  expiryTracked: false,
+  minStock: null,
+};
+
+/**
+ * An item document for conflict comparison: a floor field at its "nothing set" value equals the
+ * field being absent (a client that wrote before it existed), and so does a null purchase price.
+ */
+export function normalizeItemForCompare(d: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d)) {
+    if (k in ITEM_FLOOR_DEFAULTS && (v === null || deepEqual(v, ITEM_FLOOR_DEFAULTS[k]))) continue;
+    if (k === 'purchasePrice' && v === null) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+type ItemFloor = Pick<
+  ItemDoc,
+  | 'barcodes'
+  | 'lengthCm'
+  | 'widthCm'
+  | 'heightCm'
+  | 'weightKg'
+  | 'batchTracked'
+  | 'expiryTracked'
+  | 'minStock'
+>;
+
+/** The floor fields of an item as stored and sent: every one present, defaults filled in. */
+export function itemFloorFields(d: ItemFloor) {
+  return {
+    barcodes: d.barcodes ?? [],
+    lengthCm: d.lengthCm ?? null,
+    widthCm: d.widthCm ?? null,
+    heightCm: d.heightCm ?? null,
+    weightKg: d.weightKg ?? null,
+    batchTracked: d.batchTracked ?? false,
+    expiryTracked: d.expiryTracked ?? false,
+    minStock: d.minStock ?? null,
+  };
+}
+
+/** The floor columns of an item row. */
+export function itemFloorColumns(d: ItemFloor) {
+  const f = itemFloorFields(d);
+  return {
+    barcodes: f.barcodes.length > 0 ? JSON.stringify(f.barcodes) : null,
+    length_cm: f.lengthCm,
+    width_cm: f.widthCm,
+    height_cm: f.heightCm,
+    weight_kg: f.weightKg,
+    batch_tracked: f.batchTracked,
+    expiry_tracked: f.expiryTracked,
+    min_stock: f.minStock,
+  };
+}
+
+/** The floor fields of an item row as the document carries them. */
+export function itemRowFloorFields(r: ItemRow) {
+  const barcodes = fromJson(r.barcodes);
+  return itemFloorFields({
+    barcodes: Array.isArray(barcodes) ? barcodes.filter((b): b is string => typeof b === 'string') : [],
+    lengthCm: toNullableNum(r.length_cm ?? null),
+    widthCm: toNullableNum(r.width_cm ?? null),
+    heightCm: toNullableNum(r.height_cm ?? null),
+    weightKg: toNullableNum(r.weight_kg ?? null),
+    batchTracked: r.batch_tracked ?? false,
+    expiryTracked: r.expiry_tracked ?? false,
+    minStock: toNullableNum(r.min_stock ?? null),
+  });
 }

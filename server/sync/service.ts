@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Entity } from '../../shared/access/policy.js';
+import type { LocationDoc } from '../../shared/domain/floor.js';
 import { fieldAccess, governedFields, MASKED, project } from '../../shared/access/policy.js';
 import { balanceId, ItemDoc, MovementDoc, movementDelta } from '../../shared/domain/schemas.js';
 import type {
@@ -19,6 +20,18 @@ import { CHANGES_CHANNEL } from '../db/connect.js';
 import type { TenantScope } from '../db/scope.js';
 import type { BalancesTable, DB, ItemsTable, MovementsTable } from '../db/types.js';
 import {
+  judgeFloorDoc,
+  loadFloorDoc,
+  locationRowToDoc,
+  mustNotGoNegative,
+  normalizeItemForCompare,
+  itemFloorColumns,
+  itemFloorFields,
+  orderRowToDoc,
+  receiptRowToDoc,
+  type FloorEntity,
+} from './floor.js';
+import {
   balanceRowToDoc,
   deepEqual,
   itemRowToDoc,
@@ -31,7 +44,46 @@ import {
 type Doc = Record<string, unknown>;
 
 /** Row → wire document, per synced table. */
-const ROW_TO_DOC = { items: itemRowToDoc, movements: movementRowToDoc, balances: balanceRowToDoc } as const;
+const ROW_TO_DOC = {
+  items: itemRowToDoc,
+  movements: movementRowToDoc,
+  balances: balanceRowToDoc,
+  receipts: receiptRowToDoc,
+  orders: orderRowToDoc,
+} as const;
+
+/**
+ * Locations are site-wide reference data: every member of any tenant pulls all of them, by the
+ * site-wide location sequence (not a tenant's), unprojected (they carry no governed field).
+ */
+async function pullLocations(
+  tx: Kysely<DB>,
+  checkpoint: number | undefined,
+  limit: number,
+): Promise<PullResponse> {
+  const after = checkpoint ?? 0;
+  const rows = await tx
+    .selectFrom('locations')
+    .selectAll()
+    .where('seq', '>', after)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  const documents: (LocationDoc & { seq: number })[] = rows.map(locationRowToDoc);
+  const last = documents[documents.length - 1];
+  const res: PullResponse = {
+    documents,
+    checkpoint: last ? { seq: last.seq } : checkpoint === undefined ? null : { seq: checkpoint },
+  };
+  if (checkpoint === undefined) {
+    const row = await tx
+      .selectFrom('locations')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .executeTakeFirstOrThrow();
+    res.total = Number(row.n);
+  }
+  return res;
+}
 
 /** Reads one page of a collection above the checkpoint, projected for the caller's role. */
 export async function pull(
@@ -41,6 +93,7 @@ export async function pull(
   checkpoint: number | undefined,
   limit: number,
 ): Promise<PullResponse> {
+  if (collection === 'locations') return pullLocations(tx, checkpoint, limit);
   const t = scope.tenantId;
   const after = checkpoint ?? 0;
   // The explicit tenant filter as well as RLS (defence in depth, I1).
@@ -105,6 +158,8 @@ async function loadBalance(tx: Kysely<DB>, tenantId: string, id: string): Promis
 /** A pushed movement's delta added to its stored balance (the upsert's update part). */
 const BALANCE_DELTA = {
   quantity: sql<number>`balances.quantity + excluded.quantity`,
+  // A batch keeps its expiry: a movement without one never clears it.
+  expires_at: sql<string | null>`coalesce(excluded.expires_at, balances.expires_at)`,
   updated_at: sql<Date>`excluded.updated_at`,
   seq: sql<number>`excluded.seq`,
 };
@@ -175,7 +230,7 @@ export async function push(
   // Movements accepted now or earlier, with their sequence: the client counts them correctly
   // until it pulls them back (a balance may arrive first).
   const accepted: { id: string; seq: number }[] = [];
-  const view = (d: Doc): Doc => project(role, collection, d, overrides);
+  const view = (d: Doc): Doc => (collection === 'locations' ? d : project(role, collection, d, overrides));
   // Performance: the policy's answers for this push (role and overrides are fixed), computed once
   // instead of per field of every change. Same answers as `writable` / `writesEntity`.
   const canWriteField = new Map<string, boolean>();
@@ -217,7 +272,43 @@ export async function push(
   let seq = startSeq;
   const changed = new Set<SyncCollection>();
   // Every accepted change is bound to exactly one chain entry (I4), appended in order at the end.
-  const binder = new AuditBinder(tx, scope, collection, body.audit, now, auditDeps);
+  const binder = new AuditBinder(
+    tx,
+    scope,
+    collection === 'locations' ? 'balances' : collection,
+    body.audit,
+    now,
+    auditDeps,
+  );
+  // Floor documents (receipts, orders) are judged by server/sync/floor.ts with this push's helpers.
+  const floorDeps = {
+    tx,
+    tenantId,
+    role,
+    bind: (id: string, before: Doc | null, after: Doc, action: 'create' | 'update' | 'delete') =>
+      binder.bind(id, before, after, action),
+    invisible: (entity: FloorEntity, raw: Doc) => invisibleWrites(scope, entity, raw),
+    writable: (entity: FloorEntity, field: string) => mayWrite(entity, field),
+    view,
+    now,
+  };
+  // Negative stock (movements): what each source balance holds before this push, and the running
+  // total as this push's accepted movements change it (independent of when they are flushed).
+  const running = new Map<string, { quantity: number; expiresAt: string | null }>();
+  const stockAt = async (bid: string) => {
+    let cur = running.get(bid);
+    if (!cur) {
+      const r = await tx
+        .selectFrom('balances')
+        .select(['quantity', 'expires_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', bid)
+        .executeTakeFirst();
+      cur = { quantity: r ? Number(r.quantity) : 0, expiresAt: r?.expires_at ?? null };
+      running.set(bid, cur);
+    }
+    return cur;
+  };
   const audits: NewAuditEntry[] = [];
   const activity: ActivityEvent[] = [];
 
@@ -230,8 +321,6 @@ export async function push(
   /** Lower-cased ids of `pendingMovements` (a second change of one id in a push is rare). */
   const pendingMovementIds = new Set<string>();
   const pendingBalances = new Map<string, Insertable<BalancesTable> & { quantity: number }>();
-  /** Lower-cased ids of the items (of this tenant) that the pushed movements name. */
-  const movementItems = new Set<string>();
   if (collection === 'movements') {
     const ids = [
       ...new Set(
@@ -250,23 +339,25 @@ export async function push(
       for (const id of ids) prefetched.add(id.toLowerCase());
       for (const r of rows) knownMovements.set(r.id.toLowerCase(), movementRowToDoc(r));
     }
-    // The items the movements name, in one query: a movement of an item this tenant does not have
-    // (a stale scan, a forged id) is refused, never booked into the ledger.
-    const itemIds = [
-      ...new Set(
-        body.changes
-          .map((c) => c.newDocumentState['itemId'])
-          .filter((id): id is string => typeof id === 'string' && UUID_RE.test(id)),
-      ),
-    ];
-    for (let i = 0; i < itemIds.length; i += 1000) {
+    // The balances these movements touch, in one query: the base of the negative-stock check.
+    const bids = new Set<string>();
+    for (const c of body.changes) {
+      const p = MovementDoc.safeParse(stripInternal(c.newDocumentState));
+      if (!p.success) continue;
+      for (const loc of [p.data.fromLocationId, p.data.toLocationId])
+        if (loc !== null) bids.add(balanceId(p.data.itemId, loc, p.data.batch));
+    }
+    const list = [...bids];
+    for (let i = 0; i < list.length; i += 1000) {
+      const chunk = list.slice(i, i + 1000);
       const rows = await tx
-        .selectFrom('items')
-        .select('id')
+        .selectFrom('balances')
+        .select(['id', 'quantity', 'expires_at'])
         .where('tenant_id', '=', tenantId)
-        .where('id', 'in', itemIds.slice(i, i + 1000))
+        .where('id', 'in', chunk)
         .execute();
-      for (const r of rows) movementItems.add(r.id.toLowerCase());
+      for (const id of chunk) running.set(id, { quantity: 0, expiresAt: null });
+      for (const r of rows) running.set(r.id, { quantity: Number(r.quantity), expiresAt: r.expires_at });
     }
   }
   // Performance (items): the same for item pushes — stored rows of the pushed ids in one query,
@@ -351,6 +442,9 @@ export async function push(
     const master = async (): Promise<Doc | undefined> => {
       if (!validId) return undefined;
       if (collection === 'items') return storedItem(id);
+      if (collection === 'receipts' || collection === 'orders')
+        return loadFloorDoc(tx, tenantId, collection, id);
+      if (collection === 'locations') return undefined;
       if (collection === 'movements') {
         await flushMovements();
         return loadMovement(tx, tenantId, id);
@@ -372,6 +466,29 @@ export async function push(
 
     if (collection === 'balances') {
       await reject('forbidden', 'balances are derived from movements and cannot be written');
+      continue;
+    }
+    if (collection === 'locations') {
+      await reject('forbidden', 'locations are site-wide reference data and cannot be written here');
+      continue;
+    }
+
+    if (collection === 'receipts' || collection === 'orders') {
+      const v = await judgeFloorDoc(floorDeps, collection, raw, change.assumedMasterState, seq + 1);
+      if (v.kind === 'reject') {
+        await reject(v.code, v.reason, v.master);
+        continue;
+      }
+      if (v.kind === 'conflict') {
+        conflicts.push(view(v.master));
+        continue;
+      }
+      if (v.kind === 'noop') continue;
+      audits.push(v.bound.entry);
+      activity.push(...v.bound.activity);
+      seq += 1;
+      await v.write();
+      changed.add(collection);
       continue;
     }
 
@@ -418,10 +535,6 @@ export async function push(
         await reject('immutable', 'movements cannot be deleted');
         continue;
       }
-      if (!movementItems.has(m.itemId.toLowerCase())) {
-        await reject('invalid', `there is no item ${m.itemId} in this tenant`);
-        continue;
-      }
       if (m.reversalOf) {
         await flushMovements();
         const problem = await reversalProblem(tx, tenantId, m);
@@ -430,11 +543,26 @@ export async function push(
           continue;
         }
       }
+      // Ordinary work never takes stock below zero (it lands in Needs attention instead); a
+      // confirmed correction — adjustment, count, rollback — may, since I5 confirms it.
+      const source =
+        m.fromLocationId !== null ? await stockAt(balanceId(m.itemId, m.fromLocationId, m.batch)) : null;
+      if (source && mustNotGoNegative(m) && source.quantity < m.quantity) {
+        await reject(
+          'insufficient-stock',
+          `${m.fromLocationId} holds ${source.quantity}${m.batch ? ` of batch ${m.batch}` : ''}, not ${m.quantity}`,
+        );
+        continue;
+      }
+      // A batch keeps its expiry wherever it moves: from the movement, else from where it came.
+      const expiresAt = m.expiresAt ?? source?.expiresAt ?? null;
       const createdDoc: Doc = {
         ...m,
         createdAt: new Date(m.createdAt).toISOString(),
         createdBy: userId,
         reversalOf: m.reversalOf ?? null,
+        expiresAt,
+        refId: m.refId ?? null,
         seq: seq + 1,
         _deleted: false,
       };
@@ -463,6 +591,8 @@ export async function push(
         created_by: userId,
         device_id: m.deviceId,
         reversal_of: m.reversalOf ?? null,
+        expires_at: expiresAt,
+        ref_id: m.refId ?? null,
         received_at: now,
         seq,
       });
@@ -472,10 +602,14 @@ export async function push(
       for (const loc of locations) {
         const delta = movementDelta(m, loc);
         const bid = balanceId(m.itemId, loc, m.batch);
+        const run = await stockAt(bid);
+        run.quantity += delta;
+        run.expiresAt = run.expiresAt ?? expiresAt;
         const b = pendingBalances.get(bid);
         if (b) {
           b.quantity += delta;
           b.seq = seq;
+          b.expires_at = b.expires_at ?? expiresAt;
         } else {
           pendingBalances.set(bid, {
             tenant_id: tenantId,
@@ -484,6 +618,7 @@ export async function push(
             location_id: loc,
             batch: m.batch,
             quantity: delta,
+            expires_at: expiresAt,
             updated_at: now,
             seq,
           });
@@ -535,6 +670,7 @@ export async function push(
         barcode: doc.barcode,
         uom: doc.uom,
         purchasePrice,
+        ...itemFloorFields(doc),
         updatedAt: now.toISOString(),
         seq: seq + 1,
         _deleted: doc._deleted === true,
@@ -556,6 +692,7 @@ export async function push(
         barcode: doc.barcode,
         uom: doc.uom,
         purchase_price: purchasePrice,
+        ...itemFloorColumns(doc),
         updated_at: now,
         seq,
         deleted: doc._deleted === true,
@@ -566,7 +703,10 @@ export async function push(
     const masterView = view(stored);
     // Conflict detection against what this user can see of the master (I2: hidden fields never
     // take part, so their value cannot be probed through conflicts).
-    if (!change.assumedMasterState || !sameDoc(change.assumedMasterState, masterView)) {
+    if (
+      !change.assumedMasterState ||
+      !sameDoc(normalizeItemForCompare(change.assumedMasterState), normalizeItemForCompare(masterView))
+    ) {
       conflicts.push(masterView);
       continue;
     }
@@ -616,6 +756,7 @@ export async function push(
         uom: n.uom,
         // Fields hidden from the writer were copied from the stored row above, never wiped (I3).
         purchase_price: n.purchasePrice ?? null,
+        ...itemFloorColumns(n),
         deleted: n._deleted === true,
         updated_at: now,
         seq,

@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { ClientAuditEntry } from '../audit/entry.js';
 import { BalanceDoc, ItemDoc, MovementDoc } from '../domain/schemas.js';
+import { LocationDoc, OrderDoc, ReceiptDoc } from '../domain/floor.js';
 
-/** Collections that replicate in the walking skeleton, by their local (and URL) names. */
-export const SyncCollection = z.enum(['items', 'movements', 'balances']);
+/**
+ * Collections that replicate, by their local (and URL) names. `locations` is site-wide reference
+ * data: pulled (read-only) into every tenant partition.
+ */
+export const SyncCollection = z.enum(['items', 'movements', 'balances', 'receipts', 'orders', 'locations']);
 export type SyncCollection = z.infer<typeof SyncCollection>;
 
-/** Collections the client may push to; balances are derived on the server. */
-export const PUSHABLE: readonly SyncCollection[] = ['items', 'movements'];
+/** Collections the client may push to; balances are derived on the server, locations are reference data. */
+export const PUSHABLE: readonly SyncCollection[] = ['items', 'movements', 'receipts', 'orders'];
 
 /** Replication checkpoint: the tenant's server sequence, never a client clock. */
 export const Checkpoint = z.object({ seq: z.number().int().nonnegative() }).strict();
@@ -34,6 +38,9 @@ export const DOC_SCHEMAS = {
   items: ItemDoc,
   movements: MovementDoc,
   balances: BalanceDoc,
+  receipts: ReceiptDoc,
+  orders: OrderDoc,
+  locations: LocationDoc,
 } as const;
 
 /** One row of a push: what the client believed the master was, and what it wants now. */
@@ -69,6 +76,8 @@ export const RejectionCode = z.enum([
   'confirmation-required',
   'confirmation-invalid',
   'cosign-invalid',
+  /** A pick, ship, transfer or put-away would take a balance below zero. */
+  'insufficient-stock',
 ]);
 export type RejectionCode = z.infer<typeof RejectionCode>;
 

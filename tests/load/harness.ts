@@ -409,7 +409,7 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
         const role = roleIn(c, tenant);
         for (const d of r.body.documents) {
           pulledDocuments += 1;
-          const v = violation(collection, tenant, role, world.overrides[tenant], d);
+          const v = violation(collection as Entity, tenant, role, world.overrides[tenant], d);
           if (v) violate(`${c.username}: ${v}`);
         }
         if (r.body.checkpoint) checkpoint = r.body.checkpoint.seq;

@@ -280,9 +280,21 @@ describe.each(backends)('audit binding and confirmations (%s)', (backend) => {
       ['rollback', edit?.id],
     ]);
 
+    // A bin of its own with stock for the transfer (earlier cases wrote A-02-01 below zero, and a
+    // transfer may not take a balance negative).
+    await pushChanges(s.url, op, T, 'movements', [
+      {
+        newDocumentState: movement(T, {
+          type: 'receipt',
+          fromLocationId: null,
+          toLocationId: 'C-08-08',
+          quantity: 5,
+        }),
+      },
+    ]);
     const m = movement(T, {
       type: 'transfer',
-      fromLocationId: 'A-02-01',
+      fromLocationId: 'C-08-08',
       toLocationId: 'C-09-09',
       quantity: 2,
     });
@@ -292,7 +304,7 @@ describe.each(backends)('audit binding and confirmations (%s)', (backend) => {
       movement(T, {
         type: 'transfer',
         fromLocationId: 'C-09-09',
-        toLocationId: 'A-02-01',
+        toLocationId: 'C-08-08',
         quantity: 2,
         reversalOf: m.id,
         ...over,

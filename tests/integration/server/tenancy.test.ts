@@ -226,7 +226,7 @@ describe.each(backends)('tenant isolation and bad input (%s)', (backend) => {
       },
       { path: '/api/t/acme/sync/movements/push', raw: '{"changes": [', status: 400 },
       {
-        path: '/api/t/acme/sync/orders/push',
+        path: '/api/t/acme/sync/widgets/push',
         body: { changes: [{ newDocumentState: movementFor('acme') }] },
         status: 400,
       },

@@ -314,10 +314,12 @@ describe('receive → put away → pick → pack → ship', () => {
     const shipped = await floor.shipOrder(ctx, order.id);
     expect(shipped.order.status).toBe('shipped');
     expect(
-      shipped.movements.map((m) => [m.type, m.fromLocationId, m.toLocationId, m.batch, m.quantity]),
+      shipped.movements
+        .map((m) => [m.type, m.fromLocationId, m.toLocationId, m.batch, m.quantity, m.refId])
+        .sort((x, y) => String(x[3]).localeCompare(String(y[3]))),
     ).toEqual([
-      ['ship', 'STG-01', null, 'L2', 3],
-      ['ship', 'STG-01', null, 'L1', 2],
+      ['ship', 'STG-01', null, 'L1', 2, order.id],
+      ['ship', 'STG-01', null, 'L2', 3, order.id],
     ]);
     const after = await floor.readStock(db, { itemId: milk.id });
     expect(after.map((r) => [r.locationId, r.batch, r.quantity])).toEqual([['A-01-01', 'L1', 4]]);
