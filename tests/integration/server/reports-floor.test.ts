@@ -30,7 +30,9 @@ type Fixture = { itemId: string; sku: string; price: number };
  * names carry the canary.
  */
 async function arrange(s: TestServer): Promise<Record<string, Fixture>> {
-  await sql`ALTER TABLE balances ADD COLUMN IF NOT EXISTS expires_at date`.execute(s.db);
+  // The floor migration adds these columns (text expiry, uuid reference); the statements are no-ops then.
+  await sql`ALTER TABLE balances ADD COLUMN IF NOT EXISTS expires_at text`.execute(s.db);
+  await sql`ALTER TABLE movements ADD COLUMN IF NOT EXISTS ref_id uuid`.execute(s.db);
   await sql`UPDATE items SET name = ${CANARY} || ' ' || name WHERE tenant_id = 'initech'`.execute(s.db);
   const out: Record<string, Fixture> = {};
   for (const tenant of ['acme', 'globex', 'initech']) {
@@ -63,7 +65,7 @@ async function arrange(s: TestServer): Promise<Record<string, Fixture>> {
         seq: seq + 1,
       })
       .execute();
-    await sql`UPDATE balances SET expires_at = ${day(10)}::date WHERE tenant_id = ${tenant} AND batch = 'B-1'`.execute(
+    await sql`UPDATE balances SET expires_at = ${day(10)} WHERE tenant_id = ${tenant} AND batch = 'B-1'`.execute(
       s.db,
     );
     const mv = (type: string, offset: number, n: number) => ({
@@ -82,10 +84,14 @@ async function arrange(s: TestServer): Promise<Record<string, Fixture>> {
       received_at: new Date(),
       seq: seq + n,
     });
+    const ship = mv('ship', -2, 2);
     await s.db
       .insertInto('movements')
-      .values([mv('ship', -2, 2), mv('receipt', 0, 3)])
+      .values([ship, mv('receipt', 0, 3)])
       .execute();
+    await sql`UPDATE movements SET ref_id = ${randomUUID()}::uuid WHERE tenant_id = ${tenant} AND id = ${ship.id}`.execute(
+      s.db,
+    );
     await s.db
       .updateTable('tenant_seq')
       .set({ last_seq: seq + 3 })
@@ -195,7 +201,7 @@ describe.each(backends)('reports: tenants, fields, valuation, exports (%s)', (ba
     const today = await get(`/api/t/acme/reports/movements?type=ship&from=${day(0)}&to=${day(0)}`, 'op.acme');
     expect(today.body.rows).toEqual([]);
     const shipping = await get(`/api/t/acme/reports/shipping?from=${day(-3)}&to=${day(-1)}`, 'op.acme');
-    expect(shipping.body.rows).toEqual([{ day: day(-2), documents: null, lines: 1, items: 1, quantity: 3 }]);
+    expect(shipping.body.rows).toEqual([{ day: day(-2), documents: 1, lines: 1, items: 1, quantity: 3 }]);
     expect(shipping.body.filters).toEqual({ from: day(-3), to: day(-1) });
     const receiving = await get(`/api/t/acme/reports/receiving?from=${day(-1)}`, 'op.acme');
     expect(receiving.body.rows.find((r) => r.day === day(0))).toMatchObject({ lines: 5, items: 4 });
