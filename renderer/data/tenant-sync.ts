@@ -70,6 +70,21 @@ const COLLECTIONS: readonly SyncCollection[] = [
 ];
 
 /**
+ * Movements go to the server only after the items they name: the server refuses a movement of an
+ * item it does not have, and items created on this PC (offline, say) replicate separately. While
+ * such an item is still unsent, the movement push fails and RxDB retries it shortly.
+ */
+async function itemsFirst(
+  db: TenantDatabase,
+  rows: readonly { newDocumentState: Record<string, unknown> }[],
+): Promise<void> {
+  const ids = [...new Set(rows.map((r) => String(r.newDocumentState['itemId'])))];
+  const items = await db.items.findByIds(ids).exec();
+  if ([...items.values()].some((i) => i.seq === 0))
+    throw new Error('items of these movements are not on the server yet; retrying');
+}
+
+/**
  * The stored state of every movement the server accepted in (or already held before) a push: the
  * sent document with the sequence it got. Handed to RxDB as the master, because a pull that
  * brought the movement while its push was still unanswered (an earlier attempt was applied, its
@@ -166,6 +181,7 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
         ? {
             batchSize: 100,
             handler: async (rows) => {
+              if (name === 'movements') await itemsFirst(o.db, rows);
               const { changes, audit } = splitPush(
                 rows.map((r) => ({
                   assumedMasterState: (r.assumedMasterState as Record<string, unknown> | undefined) ?? null,

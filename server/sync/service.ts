@@ -321,6 +321,8 @@ export async function push(
   /** Lower-cased ids of `pendingMovements` (a second change of one id in a push is rare). */
   const pendingMovementIds = new Set<string>();
   const pendingBalances = new Map<string, Insertable<BalancesTable> & { quantity: number }>();
+  /** Lower-cased ids of the items (of this tenant) that the pushed movements name. */
+  const movementItems = new Set<string>();
   if (collection === 'movements') {
     const ids = [
       ...new Set(
@@ -358,6 +360,24 @@ export async function push(
         .execute();
       for (const id of chunk) running.set(id, { quantity: 0, expiresAt: null });
       for (const r of rows) running.set(r.id, { quantity: Number(r.quantity), expiresAt: r.expires_at });
+    }
+    // The items the movements name, in one query: a movement of an item this tenant does not have
+    // (a stale scan, a forged id) is refused, never booked into the ledger.
+    const itemIds = [
+      ...new Set(
+        body.changes
+          .map((c) => c.newDocumentState['itemId'])
+          .filter((id): id is string => typeof id === 'string' && UUID_RE.test(id)),
+      ),
+    ];
+    for (let i = 0; i < itemIds.length; i += 1000) {
+      const rows = await tx
+        .selectFrom('items')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('id', 'in', itemIds.slice(i, i + 1000))
+        .execute();
+      for (const r of rows) movementItems.add(r.id.toLowerCase());
     }
   }
   // Performance (items): the same for item pushes — stored rows of the pushed ids in one query,
@@ -533,6 +553,10 @@ export async function push(
       }
       if (m._deleted === true) {
         await reject('immutable', 'movements cannot be deleted');
+        continue;
+      }
+      if (!movementItems.has(m.itemId.toLowerCase())) {
+        await reject('invalid', `there is no item ${m.itemId} in this tenant`);
         continue;
       }
       if (m.reversalOf) {
