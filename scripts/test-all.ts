@@ -6,7 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 
-type Step = { name: string; cmd: string[]; counts?: () => { passed: number; failed: number } | null };
+type Step = {
+  name: string;
+  cmd: string[];
+  counts?: () => { passed: number; failed: number } | null;
+  /** Where a Playwright step writes its JSON report (read back for the counts). */
+  json?: string;
+};
 
 const vitestCounts = (file: string) => () => {
   try {
@@ -67,12 +73,29 @@ const steps: Step[] = [
   {
     name: 'e2e (chromium)',
     cmd: ['npx', 'playwright', 'test', '--project', 'chromium', '--reporter=list,json'],
+    json: `${out}/e2e.json`,
     counts: playwrightCounts(`${out}/e2e.json`),
   },
   // The client data layer in Chromium against a live server, on both local storages.
   {
     name: 'client (both storages)',
-    cmd: ['npx', 'playwright', 'test', '-c', 'tests/client/playwright.config.ts'],
+    cmd: ['npx', 'playwright', 'test', '-c', 'tests/client/playwright.config.ts', '--reporter=list,json'],
+    json: `${out}/client.json`,
+    counts: playwrightCounts(`${out}/client.json`),
+  },
+  // Fault injection (issue #7): seeded schedules of real clients behind fault proxies, server restarts.
+  {
+    name: 'reliability (fault schedules)',
+    cmd: [
+      'npx',
+      'playwright',
+      'test',
+      '-c',
+      'tests/reliability/playwright.config.ts',
+      '--reporter=list,json',
+    ],
+    json: `${out}/reliability.json`,
+    counts: playwrightCounts(`${out}/reliability.json`),
   },
   // Benchmarks never fail on a number; the quick run only keeps the suite working.
   { name: 'bench (quick smoke)', cmd: ['npx', 'tsx', 'scripts/bench.ts', '--quick'] },
@@ -91,7 +114,11 @@ for (const step of steps) {
   console.log(`\n━━ ${step.name}: ${step.cmd.join(' ')}`);
   const r = spawnSync(step.cmd[0] ?? 'npx', step.cmd.slice(1), {
     stdio: 'inherit',
-    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: `${out}/e2e.json`, FORCE_COLOR: '0' },
+    env: {
+      ...process.env,
+      ...(step.json ? { PLAYWRIGHT_JSON_OUTPUT_NAME: step.json } : {}),
+      FORCE_COLOR: '0',
+    },
   });
   results.push({
     name: step.name,

@@ -242,6 +242,8 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
     if (err instanceof HttpError) {
       if (err.status === 429)
         void reply.header('retry-after', typeof err.details === 'number' ? String(err.details) : '60');
+      // The database is away (restart, failover): tell clients when to try again.
+      if (err.status === 503) void reply.header('retry-after', '2');
       return reply.status(err.status).send(errorBody(err.code, err.message));
     }
     if (err instanceof ZodError) {

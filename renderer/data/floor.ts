@@ -734,7 +734,12 @@ export async function pickLine(ctx: FloorContext, input: PickInput): Promise<Mov
     qty: input.qty,
     refId: order.id,
   });
-  if (order.status === 'open') await setOrderStatus(ctx, order, 'picking');
+  // Judge the status change on the order as it is now, not as read before the pick: a pack that
+  // landed in between must not be set back to picking.
+  if (order.status === 'open') {
+    const current = await requireOrder(ctx, order.id);
+    if (current.status === 'open') await setOrderStatus(ctx, current, 'picking');
+  }
   return m;
 }
 
