@@ -1,6 +1,6 @@
 import { useRef, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Field, parseQty, sounded, FeedbackLine, type Feedback } from './parts.js';
+import { FeedbackLine, parseQty, QtyField, useFloorForm } from './parts.js';
 import { ScanField } from './ScanField.js';
 import type { ScanHit, ScanLookup, ScannedItem } from './scan.js';
 
@@ -22,23 +22,15 @@ export function LineEditor(props: {
   const [code, setCode] = useState('');
   const [hit, setHit] = useState<ScanHit | null>(null);
   const [qty, setQty] = useState('');
-  const [feedback, setFeedback] = useState<Feedback>(null);
+  const { feedback, setFeedback, fail } = useFloorForm();
   const ownScan = useRef<HTMLInputElement>(null);
   const scanRef = props.scanRef ?? ownScan;
   const qtyRef = useRef<HTMLInputElement>(null);
 
   const add = () => {
-    if (!hit || hit.kind !== 'item') {
-      setFeedback(sounded({ kind: 'error', text: t('floor.putaway.scanItemFirst') }));
-      scanRef.current?.focus();
-      return;
-    }
+    if (!hit || hit.kind !== 'item') return fail(t('floor.putaway.scanItemFirst'), scanRef);
     const q = parseQty(qty);
-    if (q === null) {
-      setFeedback(sounded({ kind: 'error', text: t('floor.badQuantity') }));
-      qtyRef.current?.focus();
-      return;
-    }
+    if (q === null) return fail(t('floor.badQuantity'), qtyRef);
     props.onChange([...props.lines, { item: hit.item, qty: q }]);
     setFeedback(null);
     setCode('');
@@ -97,15 +89,7 @@ export function LineEditor(props: {
           hit={hit}
           onRecognized={setHit}
         />
-        <Field
-          name={`${props.name}-qty`}
-          label={t('floor.quantity')}
-          value={qty}
-          onChange={setQty}
-          inputRef={qtyRef}
-          onEnter={add}
-          inputMode="decimal"
-        />
+        <QtyField name={`${props.name}-qty`} value={qty} onChange={setQty} inputRef={qtyRef} onEnter={add} />
         <button type="button" onClick={add}>
           {t('floor.lines.add')}
         </button>

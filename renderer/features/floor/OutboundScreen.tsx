@@ -16,6 +16,7 @@ import {
 import { useActiveTenant } from '../../data/workspace.js';
 import { requestConfirmation } from '../../state/confirm.js';
 import { usePrincipal } from '../../state/session.js';
+import { DocPickList } from './DocPickList.js';
 import { floorErrorText } from './errors.js';
 import { LineEditor, type DraftLine } from './LineEditor.js';
 import { useScanLookup } from './lookup.js';
@@ -25,8 +26,10 @@ import {
   Field,
   FeedbackLine,
   parseQty,
+  QtyField,
   sounded,
   todayLocal,
+  useFloorForm,
   type Feedback,
 } from './parts.js';
 import { ScanField } from './ScanField.js';
@@ -74,31 +77,22 @@ export function OutboundScreen() {
             }}
           />
         )}
-        {orders === null ? (
-          <p className="state">{t('app.loading')}</p>
-        ) : orders.length === 0 ? (
-          <p className="state">{t('floor.outbound.none')}</p>
-        ) : (
-          <ul className="pick-list" aria-label={t('floor.outbound.open')}>
-            {orders.map((o) => (
-              <li key={o.id}>
-                <button
-                  type="button"
-                  className={o.id === selected ? 'selected' : undefined}
-                  aria-pressed={o.id === selected}
-                  data-number={o.number}
-                  onClick={() => setSelected(o.id)}
-                >
-                  <strong>{o.number}</strong> {o.customerName ?? ''}{' '}
-                  <span className="hint">
-                    {t('floor.outbound.lineCount', { count: o.lines.length })} ·{' '}
-                    {t(`floor.outbound.status.${o.status}`)}
-                  </span>
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
+        <DocPickList
+          docs={orders}
+          selected={selected}
+          onSelect={setSelected}
+          label={t('floor.outbound.open')}
+          empty={t('floor.outbound.none')}
+          dataName="data-number"
+          code={(o) => o.number}
+          party={(o) => o.customerName ?? ''}
+          hint={(o) => (
+            <>
+              {t('floor.outbound.lineCount', { count: o.lines.length })} ·{' '}
+              {t(`floor.outbound.status.${o.status}`)}
+            </>
+          )}
+        />
         <FeedbackLine feedback={notice} />
       </section>
       {current ? (
@@ -440,28 +434,31 @@ function PickForm(props: {
   const [binHit, setBinHit] = useState<ScanHit | null>(null);
   const [batch, setBatch] = useState('');
   const [qty, setQty] = useState('');
-  const [feedback, setFeedback] = useState<Feedback>(null);
-  const [busy, setBusy] = useState(false);
+  const { feedback, setFeedback, busy, setBusy, submitRef, fail } = useFloorForm();
   const itemRef = useRef<HTMLInputElement>(null);
   const binRef = useRef<HTMLInputElement>(null);
   const batchRef = useRef<HTMLInputElement>(null);
   const qtyRef = useRef<HTMLInputElement>(null);
-  const submitRef = useRef<HTMLButtonElement>(null);
   const item = hit?.kind === 'item' ? hit.item : null;
   useEffect(() => itemRef.current?.focus(), []);
+
+  /** Clears the pick and goes back to the item. */
+  const startOver = () => {
+    setCode('');
+    setHit(null);
+    setBin('');
+    setBinHit(null);
+    setBatch('');
+    setQty('');
+    itemRef.current?.focus();
+  };
 
   const submit = async (e?: SyntheticEvent) => {
     e?.preventDefault();
     if (busy) return;
-    if (!item) {
-      setFeedback(sounded({ kind: 'error', text: t('floor.putaway.scanItemFirst') }));
-      return itemRef.current?.focus();
-    }
+    if (!item) return fail(t('floor.putaway.scanItemFirst'), itemRef);
     const q = parseQty(qty);
-    if (q === null) {
-      setFeedback(sounded({ kind: 'error', text: t('floor.badQuantity') }));
-      return qtyRef.current?.focus();
-    }
+    if (q === null) return fail(t('floor.badQuantity'), qtyRef);
     const from = binHit?.kind === 'location' ? binHit.locationId : bin.trim().toUpperCase();
     setBusy(true);
     props.onBusy(true);
@@ -476,15 +473,9 @@ function PickForm(props: {
       });
       setFeedback(null);
       props.onPicked(t('floor.outbound.pickedMsg', { quantity: q, sku: item.sku, location: from }));
-      setCode('');
-      setHit(null);
-      setBin('');
-      setBinHit(null);
-      setBatch('');
-      setQty('');
-      itemRef.current?.focus();
+      startOver();
     } catch (err) {
-      setFeedback(sounded({ kind: 'error', text: floorErrorText(t, err) }));
+      fail(floorErrorText(t, err));
     } finally {
       setBusy(false);
       props.onBusy(false);
@@ -499,14 +490,7 @@ function PickForm(props: {
       onSubmit={(e) => void submit(e)}
       onKeyDown={(e) => {
         // Escape (not consumed by a scan field clearing itself) starts the pick over.
-        if (e.key !== 'Escape') return;
-        setCode('');
-        setHit(null);
-        setBin('');
-        setBinHit(null);
-        setBatch('');
-        setQty('');
-        itemRef.current?.focus();
+        if (e.key === 'Escape') startOver();
       }}
     >
       <ScanField
@@ -551,15 +535,7 @@ function PickForm(props: {
         inputRef={batchRef}
         next={qtyRef}
       />
-      <Field
-        name="pick-qty"
-        label={t('floor.quantity')}
-        value={qty}
-        onChange={setQty}
-        inputRef={qtyRef}
-        next={submitRef}
-        inputMode="decimal"
-      />
+      <QtyField name="pick-qty" value={qty} onChange={setQty} inputRef={qtyRef} next={submitRef} />
       <div className="actions">
         <button ref={submitRef} type="submit" className="primary big" disabled={busy}>
           {t('floor.outbound.pickSubmit')}

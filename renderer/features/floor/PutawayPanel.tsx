@@ -7,7 +7,7 @@ import { floorContext, putAway, useBalancesByItem } from '../../data/floor.js';
 import type { StockRow } from '../../../shared/domain/floor.js';
 import { floorErrorText } from './errors.js';
 import { useScanLookup } from './lookup.js';
-import { Field, FeedbackLine, parseQty, sounded, type Feedback } from './parts.js';
+import { FeedbackLine, parseQty, QtyField, sounded, useFloorForm } from './parts.js';
 import { ScanField } from './ScanField.js';
 import type { ScanHit, ScannedItem } from './scan.js';
 import { isStagingLocation } from './model.js';
@@ -34,14 +34,12 @@ export function PutawayPanel({ onDone }: { onDone?: () => void }) {
   const [qty, setQty] = useState('');
   const [to, setTo] = useState('');
   const [toHit, setToHit] = useState<ScanHit | null>(null);
-  const [feedback, setFeedback] = useState<Feedback>(null);
-  const [busy, setBusy] = useState(false);
+  const { feedback, setFeedback, busy, setBusy, submitRef, fail } = useFloorForm();
   const itemRef = useRef<HTMLInputElement>(null);
   const fromRef = useRef<HTMLInputElement>(null);
   const batchRef = useRef<HTMLInputElement>(null);
   const qtyRef = useRef<HTMLInputElement>(null);
   const toRef = useRef<HTMLInputElement>(null);
-  const submitRef = useRef<HTMLButtonElement>(null);
 
   const rows = useBalancesByItem(item ? item.id : null);
   const suggestion = suggestedSource(rows);
@@ -72,32 +70,16 @@ export function PutawayPanel({ onDone }: { onDone?: () => void }) {
   const submit = async (e?: SyntheticEvent) => {
     e?.preventDefault();
     if (!db || !tenantId || !item || busy) {
-      if (!item) setFeedback(sounded({ kind: 'error', text: t('floor.putaway.scanItemFirst') }));
+      if (!item) fail(t('floor.putaway.scanItemFirst'));
       return;
     }
     const q = parseQty(qty);
-    if (q === null) {
-      setFeedback(sounded({ kind: 'error', text: t('floor.badQuantity') }));
-      qtyRef.current?.focus();
-      return;
-    }
-    if (!chosen) {
-      setFeedback(sounded({ kind: 'error', text: t('floor.putaway.nothingAtSource', { location: from }) }));
-      fromRef.current?.focus();
-      return;
-    }
+    if (q === null) return fail(t('floor.badQuantity'), qtyRef);
+    if (!chosen) return fail(t('floor.putaway.nothingAtSource', { location: from }), fromRef);
     const target = (toHit?.kind === 'location' ? toHit.locationId : to.trim().toUpperCase()) || '';
-    if (target === '' || target === chosen.locationId) {
-      setFeedback(sounded({ kind: 'error', text: t('floor.putaway.badTarget') }));
-      toRef.current?.focus();
-      return;
-    }
+    if (target === '' || target === chosen.locationId) return fail(t('floor.putaway.badTarget'), toRef);
     if (q > chosen.quantity) {
-      setFeedback(
-        sounded({ kind: 'error', text: t('floor.negative', { available: chosen.quantity, quantity: q }) }),
-      );
-      qtyRef.current?.focus();
-      return;
+      return fail(t('floor.negative', { available: chosen.quantity, quantity: q }), qtyRef);
     }
     setBusy(true);
     try {
@@ -117,7 +99,7 @@ export function PutawayPanel({ onDone }: { onDone?: () => void }) {
       reset();
       onDone?.();
     } catch (err) {
-      setFeedback(sounded({ kind: 'error', text: floorErrorText(t, err) }));
+      fail(floorErrorText(t, err));
     } finally {
       setBusy(false);
     }
@@ -190,14 +172,12 @@ export function PutawayPanel({ onDone }: { onDone?: () => void }) {
               if (h.kind === 'batch') setBatch(h.batch);
             }}
           />
-          <Field
+          <QtyField
             name="putaway-qty"
-            label={t('floor.quantity')}
             value={qty}
             onChange={setQty}
             inputRef={qtyRef}
             next={toRef}
-            inputMode="decimal"
             hint={chosen ? t('floor.available', { quantity: chosen.quantity }) : undefined}
           />
           <ScanField

@@ -15,10 +15,21 @@ import { useActiveTenant } from '../../data/workspace.js';
 import { requestConfirmation } from '../../state/confirm.js';
 import { usePrincipal } from '../../state/session.js';
 import { useSyncStatus } from '../../state/sync.js';
+import { DocPickList } from './DocPickList.js';
 import { floorErrorText } from './errors.js';
 import { LineEditor, type DraftLine } from './LineEditor.js';
 import { useScanLookup } from './lookup.js';
-import { ctrlEnterSubmits, Field, FeedbackLine, parseQty, sounded, type Feedback } from './parts.js';
+import {
+  ctrlEnterSubmits,
+  Field,
+  FeedbackLine,
+  parseQty,
+  QtyField,
+  sounded,
+  useFloorForm,
+  type Feedback,
+  type FieldProps,
+} from './parts.js';
 import { PutawayPanel } from './PutawayPanel.js';
 import { ScanField } from './ScanField.js';
 import type { ScanHit, ScannedItem } from './scan.js';
@@ -64,33 +75,24 @@ export function ReceivingScreen() {
             }}
           />
         )}
-        {receipts === null ? (
-          <p className="state">{t('app.loading')}</p>
-        ) : receipts.length === 0 ? (
-          <p className="state">{t('floor.receiving.none')}</p>
-        ) : (
-          <ul className="pick-list" aria-label={t('floor.receiving.open')}>
-            {receipts.map((r) => (
-              <li key={r.id}>
-                <button
-                  type="button"
-                  className={r.id === selected ? 'selected' : undefined}
-                  aria-pressed={r.id === selected}
-                  data-reference={r.reference}
-                  onClick={() => setSelected(r.id)}
-                >
-                  <strong>{r.reference}</strong> {r.supplier ?? ''}{' '}
-                  <span className="hint">
-                    {r.lines.length === 0
-                      ? t('floor.receiving.blindTag')
-                      : t('floor.receiving.lineCount', { count: r.lines.length })}{' '}
-                    · {t(`floor.receiving.status.${r.status}`)}
-                  </span>
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
+        <DocPickList
+          docs={receipts}
+          selected={selected}
+          onSelect={setSelected}
+          label={t('floor.receiving.open')}
+          empty={t('floor.receiving.none')}
+          dataName="data-reference"
+          code={(r) => r.reference}
+          party={(r) => r.supplier ?? ''}
+          hint={(r) => (
+            <>
+              {r.lines.length === 0
+                ? t('floor.receiving.blindTag')
+                : t('floor.receiving.lineCount', { count: r.lines.length })}{' '}
+              · {t(`floor.receiving.status.${r.status}`)}
+            </>
+          )}
+        />
         <FeedbackLine feedback={notice} />
       </section>
       {current ? (
@@ -336,35 +338,35 @@ function ReceiveForm({ receiptId }: { receiptId: string }) {
   const [qty, setQty] = useState('');
   const [dock, setDock] = useState(DOCK);
   const [dockHit, setDockHit] = useState<ScanHit | null>(null);
-  const [feedback, setFeedback] = useState<Feedback>(null);
-  const [busy, setBusy] = useState(false);
+  const { feedback, setFeedback, busy, setBusy, submitRef, fail } = useFloorForm();
   const itemRef = useRef<HTMLInputElement>(null);
   const batchRef = useRef<HTMLInputElement>(null);
   const expiryRef = useRef<HTMLInputElement>(null);
   const qtyRef = useRef<HTMLInputElement>(null);
   const dockRef = useRef<HTMLInputElement>(null);
-  const submitRef = useRef<HTMLButtonElement>(null);
   const item: ScannedItem | null = hit?.kind === 'item' ? hit.item : null;
   const needsBatch = item?.batchTracked === true;
   const needsExpiry = item?.expiryTracked === true;
 
+  /** Clears the line (the dock stays) and goes back to the item. */
+  const startOver = () => {
+    setCode('');
+    setHit(null);
+    setBatch('');
+    setExpiry('');
+    setQty('');
+    itemRef.current?.focus();
+  };
+
   const submit = async (e?: SyntheticEvent) => {
     e?.preventDefault();
     if (busy) return;
-    if (!item) {
-      setFeedback(sounded({ kind: 'error', text: t('floor.putaway.scanItemFirst') }));
-      return itemRef.current?.focus();
-    }
+    if (!item) return fail(t('floor.putaway.scanItemFirst'), itemRef);
     const q = parseQty(qty);
-    if (q === null) {
-      setFeedback(sounded({ kind: 'error', text: t('floor.badQuantity') }));
-      return qtyRef.current?.focus();
-    }
+    if (q === null) return fail(t('floor.badQuantity'), qtyRef);
     const exp = expiry.trim();
-    if (exp !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(exp)) {
-      setFeedback(sounded({ kind: 'error', text: t('floor.receiving.badExpiry') }));
-      return expiryRef.current?.focus();
-    }
+    if (exp !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(exp))
+      return fail(t('floor.receiving.badExpiry'), expiryRef);
     const location = dockHit?.kind === 'location' ? dockHit.locationId : dock.trim().toUpperCase();
     setBusy(true);
     try {
@@ -383,14 +385,9 @@ function ReceiveForm({ receiptId }: { receiptId: string }) {
           text: `${t('floor.receiving.done', args)} ${online ? t('floor.online') : t('floor.offline')}`,
         }),
       );
-      setCode('');
-      setHit(null);
-      setBatch('');
-      setExpiry('');
-      setQty('');
-      itemRef.current?.focus();
+      startOver();
     } catch (err) {
-      setFeedback(sounded({ kind: 'error', text: floorErrorText(t, err) }));
+      fail(floorErrorText(t, err));
     } finally {
       setBusy(false);
     }
@@ -404,13 +401,7 @@ function ReceiveForm({ receiptId }: { receiptId: string }) {
       onSubmit={(e) => void submit(e)}
       onKeyDown={(e) => {
         // Escape (not consumed by a scan field clearing itself) starts the line over.
-        if (e.key !== 'Escape') return;
-        setCode('');
-        setHit(null);
-        setBatch('');
-        setExpiry('');
-        setQty('');
-        itemRef.current?.focus();
+        if (e.key === 'Escape') startOver();
       }}
     >
       <ScanField
@@ -434,35 +425,27 @@ function ReceiveForm({ receiptId }: { receiptId: string }) {
           });
         }}
       />
-      <Field
+      <TrackedField
         name="receive-batch"
         label={t('floor.batch')}
         value={batch}
         onChange={setBatch}
         inputRef={batchRef}
         next={needsExpiry ? expiryRef : qtyRef}
-        disabled={!needsBatch}
-        hint={needsBatch ? t('floor.receiving.required') : undefined}
+        needed={needsBatch}
+        hint={t('floor.receiving.required')}
       />
-      <Field
+      <TrackedField
         name="receive-expiry"
         label={t('floor.receiving.expiry')}
         value={expiry}
         onChange={setExpiry}
         inputRef={expiryRef}
         next={qtyRef}
-        disabled={!needsExpiry}
-        hint={needsExpiry ? t('floor.receiving.expiryHint') : undefined}
+        needed={needsExpiry}
+        hint={t('floor.receiving.expiryHint')}
       />
-      <Field
-        name="receive-qty"
-        label={t('floor.quantity')}
-        value={qty}
-        onChange={setQty}
-        inputRef={qtyRef}
-        next={dockRef}
-        inputMode="decimal"
-      />
+      <QtyField name="receive-qty" value={qty} onChange={setQty} inputRef={qtyRef} next={dockRef} />
       <ScanField
         name="receive-dock"
         label={t('floor.receiving.dock')}
@@ -483,4 +466,13 @@ function ReceiveForm({ receiptId }: { receiptId: string }) {
       <FeedbackLine feedback={feedback} />
     </form>
   );
+}
+
+/** A batch or expiry field: open (and then required, with `hint`) only for items that track it. */
+function TrackedField({
+  needed,
+  hint,
+  ...field
+}: Omit<FieldProps, 'disabled' | 'hint'> & { needed: boolean; hint: string }) {
+  return <Field {...field} disabled={!needed} hint={needed ? hint : undefined} />;
 }

@@ -1,8 +1,24 @@
-import { useId, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
+import { useId, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
+import { useTranslation } from 'react-i18next';
 import { beep } from './sound.js';
 
 /** A status line after an action: green and a beep for success, red and a buzz for an error. */
 export type Feedback = { kind: 'ok' | 'error'; text: string } | null;
+
+/**
+ * The state every floor form keeps: its status line, whether a write is in flight, and its submit
+ * button. `fail` sounds an error and puts the cursor where it can be fixed.
+ */
+export function useFloorForm() {
+  const [feedback, setFeedback] = useState<Feedback>(null);
+  const [busy, setBusy] = useState(false);
+  const submitRef = useRef<HTMLButtonElement>(null);
+  const fail = (text: string, at?: RefObject<HTMLElement | null>) => {
+    setFeedback(sounded({ kind: 'error', text }));
+    at?.current?.focus();
+  };
+  return { feedback, setFeedback, busy, setBusy, submitRef, fail };
+}
 
 /** Show feedback and sound it (the caller sets it once per action). */
 export function sounded(f: NonNullable<Feedback>): Feedback {
@@ -36,8 +52,8 @@ export function enterTo(next: RefObject<HTMLElement | null>, before?: () => bool
   };
 }
 
-/** A labelled input with a large target; Enter goes to `next`. */
-export function Field(props: {
+/** The props of a floor `Field`. */
+export interface FieldProps {
   name: string;
   label: string;
   value: string;
@@ -51,7 +67,10 @@ export function Field(props: {
   disabled?: boolean;
   hint?: ReactNode;
   error?: string | null;
-}) {
+}
+
+/** A labelled input with a large target; Enter goes to `next`. */
+export function Field(props: FieldProps) {
   const id = useId();
   return (
     <div className="floor-field">
@@ -83,6 +102,12 @@ export function Field(props: {
       {props.hint ? <span className="hint">{props.hint}</span> : null}
     </div>
   );
+}
+
+/** The quantity field of a floor form (decimal keypad). */
+export function QtyField(props: Omit<FieldProps, 'label' | 'inputMode'>) {
+  const { t } = useTranslation();
+  return <Field {...props} label={t('floor.quantity')} inputMode="decimal" />;
 }
 
 /** Parse a positive quantity typed on the floor (comma decimals allowed); null when invalid. */
