@@ -14,6 +14,21 @@ export type ColumnDef<L> = ReportColumn & {
   get: (l: L) => string | number | null;
 };
 
+/**
+ * A column showing the policy field `entity.field`: its `field` is `entity.field` and it needs that
+ * field readable, or every field of `needs` when its value is computed from several.
+ */
+export function column<L>(
+  key: string,
+  [entity, field]: [Entity, string],
+  label: string,
+  type: ReportColumn['type'],
+  get: (l: L) => string | number | null,
+  needs: [Entity, string][] = [[entity, field]],
+): ColumnDef<L> {
+  return { key, field: `${entity}.${field}`, label, type, needs, get };
+}
+
 /** What a report's query receives. */
 export type LoadArgs = {
   tenantIds: readonly string[];

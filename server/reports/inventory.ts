@@ -4,18 +4,13 @@ import type { Role, TenantPolicy } from '../../shared/access/policy.js';
 import type { ReportResult } from '../../shared/api/reports.js';
 import type { DB } from '../db/types.js';
 import { toNullableNum, toNum } from '../sync/mapping.js';
-import type { ColumnDef, ReportDef } from './define.js';
+import type { ItemValueLine } from './columns.js';
+import { itemValueColumns, onHandPerItem } from './columns.js';
+import type { ReportDef } from './define.js';
 import { projectReport } from './define.js';
 
 /** One raw inventory line, before projection. */
-export type InventoryLine = {
-  tenantId: string;
-  sku: string;
-  name: string;
-  uom: string;
-  onHand: number;
-  purchasePrice: number | null;
-};
+export type InventoryLine = ItemValueLine;
 
 /**
  * The inventory query. `tenantIds` is the explicit filter (`tenant_id = ANY(…)`); `null` runs it
@@ -28,14 +23,8 @@ export async function inventoryLines(
 ): Promise<InventoryLine[]> {
   let q = tx
     .selectFrom('items as i')
-    .leftJoin(
-      (eb) =>
-        eb
-          .selectFrom('balances')
-          .select(['tenant_id', 'item_id', (e) => e.fn.sum<string | number>('quantity').as('on_hand')])
-          .groupBy(['tenant_id', 'item_id'])
-          .as('b'),
-      (join) => join.onRef('b.tenant_id', '=', 'i.tenant_id').onRef('b.item_id', '=', 'i.id'),
+    .leftJoin(onHandPerItem(tx, null), (join) =>
+      join.onRef('b.tenant_id', '=', 'i.tenant_id').onRef('b.item_id', '=', 'i.id'),
     )
     .select([
       'i.tenant_id',
@@ -60,64 +49,10 @@ export async function inventoryLines(
   }));
 }
 
-const COLUMNS: ColumnDef<InventoryLine>[] = [
-  {
-    key: 'sku',
-    field: 'items.sku',
-    label: 'SKU',
-    type: 'string',
-    needs: [['items', 'sku']],
-    get: (l) => l.sku,
-  },
-  {
-    key: 'name',
-    field: 'items.name',
-    label: 'Name',
-    type: 'string',
-    needs: [['items', 'name']],
-    get: (l) => l.name,
-  },
-  {
-    key: 'uom',
-    field: 'items.uom',
-    label: 'UoM',
-    type: 'string',
-    needs: [['items', 'uom']],
-    get: (l) => l.uom,
-  },
-  {
-    key: 'onHand',
-    field: 'balances.quantity',
-    label: 'On hand',
-    type: 'number',
-    needs: [['balances', 'quantity']],
-    get: (l) => l.onHand,
-  },
-  {
-    key: 'purchasePrice',
-    field: 'items.purchasePrice',
-    label: 'Purchase price',
-    type: 'number',
-    needs: [['items', 'purchasePrice']],
-    get: (l) => l.purchasePrice,
-  },
-  {
-    key: 'value',
-    field: 'items.purchasePrice',
-    label: 'Value',
-    type: 'number',
-    needs: [
-      ['items', 'purchasePrice'],
-      ['balances', 'quantity'],
-    ],
-    get: (l) => (l.purchasePrice === null ? null : Math.round(l.onHand * l.purchasePrice * 100) / 100),
-  },
-];
-
 /** On hand by item (with purchase price and value for roles that read prices). */
 export const inventoryReport: ReportDef<InventoryLine> = {
   name: 'inventory',
-  columns: COLUMNS,
+  columns: itemValueColumns(),
   load: (tx, { tenantIds, filters, limit }) => inventoryLines(tx, tenantIds, { sku: filters.sku, limit }),
 };
 

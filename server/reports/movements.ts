@@ -3,8 +3,9 @@ import { sql } from 'kysely';
 import type { ReportFilters } from '../../shared/api/reports.js';
 import type { DB } from '../db/types.js';
 import { toNum } from '../sync/mapping.js';
-import type { ColumnDef, ReportDef } from './define.js';
-import { hasColumn, isoDay, isoTime, tenantIn } from './define.js';
+import { nameColumn, skuColumn } from './columns.js';
+import type { ReportDef } from './define.js';
+import { column, hasColumn, isoDay, isoTime, tenantIn } from './define.js';
 
 /** Days a ledger report covers when the caller names no range. */
 export const DEFAULT_RANGE_DAYS = 30;
@@ -38,20 +39,14 @@ type MovementLine = {
   refId: string | null;
 };
 
-const mv = (
+/** A column showing the movements' `field` (needed to read it). */
+const mv = <L>(
   key: string,
   field: string,
   label: string,
   type: 'string' | 'number',
-  get: (l: MovementLine) => string | number | null,
-): ColumnDef<MovementLine> => ({
-  key,
-  field: `movements.${field}`,
-  label,
-  type,
-  needs: [['movements', field]],
-  get,
-});
+  get: (l: L) => string | number | null,
+) => column(key, ['movements', field], label, type, get);
 
 /** The movement ledger, newest first, filtered by date range, type and SKU. */
 export const movementsReport: ReportDef<MovementLine> = {
@@ -59,22 +54,8 @@ export const movementsReport: ReportDef<MovementLine> = {
   columns: [
     mv('createdAt', 'createdAt', 'Time', 'string', (l) => l.createdAt),
     mv('type', 'type', 'Type', 'string', (l) => l.type),
-    {
-      key: 'sku',
-      field: 'items.sku',
-      label: 'SKU',
-      type: 'string',
-      needs: [['items', 'sku']],
-      get: (l) => l.sku,
-    },
-    {
-      key: 'name',
-      field: 'items.name',
-      label: 'Name',
-      type: 'string',
-      needs: [['items', 'name']],
-      get: (l) => l.name,
-    },
+    skuColumn,
+    nameColumn,
     mv('quantity', 'quantity', 'Quantity', 'number', (l) => l.quantity),
     mv('fromLocation', 'fromLocationId', 'From', 'string', (l) => l.fromLocation),
     mv('toLocation', 'toLocationId', 'To', 'string', (l) => l.toLocation),
@@ -183,29 +164,14 @@ async function dailyLines(
   }));
 }
 
-const daily = (
-  key: string,
-  field: string,
-  label: string,
-  type: 'string' | 'number',
-  get: (l: DailyLine) => string | number | null,
-): ColumnDef<DailyLine> => ({
-  key,
-  field: `movements.${field}`,
-  label,
-  type,
-  needs: [['movements', field]],
-  get,
-});
-
 /** Movements per day and type (the dashboard's chart). */
 export const movementsDailyReport: ReportDef<DailyLine> = {
   name: 'movements-daily',
   columns: [
-    daily('day', 'createdAt', 'Day', 'string', (l) => l.day),
-    daily('type', 'type', 'Type', 'string', (l) => l.type),
-    daily('lines', 'id', 'Movements', 'number', (l) => l.lines),
-    daily('quantity', 'quantity', 'Quantity', 'number', (l) => l.quantity),
+    mv('day', 'createdAt', 'Day', 'string', (l) => l.day),
+    mv('type', 'type', 'Type', 'string', (l) => l.type),
+    mv('lines', 'id', 'Movements', 'number', (l) => l.lines),
+    mv('quantity', 'quantity', 'Quantity', 'number', (l) => l.quantity),
   ],
   load: (tx, { tenantIds, filters, at, limit }) => dailyLines(tx, tenantIds, filters, at, limit, null),
 };
@@ -213,11 +179,11 @@ export const movementsDailyReport: ReportDef<DailyLine> = {
 const summary = (name: 'receiving' | 'shipping', type: 'receipt' | 'ship'): ReportDef<DailyLine> => ({
   name,
   columns: [
-    daily('day', 'createdAt', 'Day', 'string', (l) => l.day),
-    daily('documents', 'refId', type === 'receipt' ? 'Receipts' : 'Orders', 'number', (l) => l.documents),
-    daily('lines', 'id', 'Lines', 'number', (l) => l.lines),
-    daily('items', 'itemId', 'Items', 'number', (l) => l.items),
-    daily('quantity', 'quantity', 'Quantity', 'number', (l) => l.quantity),
+    mv('day', 'createdAt', 'Day', 'string', (l) => l.day),
+    mv('documents', 'refId', type === 'receipt' ? 'Receipts' : 'Orders', 'number', (l) => l.documents),
+    mv('lines', 'id', 'Lines', 'number', (l) => l.lines),
+    mv('items', 'itemId', 'Items', 'number', (l) => l.items),
+    mv('quantity', 'quantity', 'Quantity', 'number', (l) => l.quantity),
   ],
   load: (tx, { tenantIds, filters, at, limit }) => dailyLines(tx, tenantIds, filters, at, limit, [type]),
 });

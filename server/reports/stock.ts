@@ -2,8 +2,17 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { DB } from '../db/types.js';
 import { toNullableNum, toNum } from '../sync/mapping.js';
-import type { ColumnDef, LoadArgs, ReportDef } from './define.js';
-import { daysUntil, hasColumn, isoDay, tenantIn } from './define.js';
+import type { ItemValueLine } from './columns.js';
+import {
+  itemValueColumns,
+  nameColumn,
+  onHandColumn,
+  onHandPerItem,
+  skuColumn,
+  uomColumn,
+} from './columns.js';
+import type { LoadArgs, ReportDef } from './define.js';
+import { column, daysUntil, hasColumn, isoDay, tenantIn } from './define.js';
 
 /** One balance (item × location × batch) with its item. */
 export type BalanceLine = {
@@ -17,6 +26,17 @@ export type BalanceLine = {
   quantity: number;
 };
 
+/** Non-zero balances (`b`) of live items (`i`) in the tenants: what every stock report reads. */
+const liveBalances = (tx: Kysely<DB>, tenantIds: readonly string[]) =>
+  tx
+    .selectFrom('balances as b')
+    .innerJoin('items as i', (j) =>
+      j.onRef('i.tenant_id', '=', 'b.tenant_id').onRef('i.id', '=', 'b.item_id'),
+    )
+    .where(tenantIn('b', tenantIds))
+    .where('i.deleted', '=', false)
+    .where('b.quantity', '<>', 0);
+
 /**
  * Non-zero balances of live items. Expiry comes from `balances.expires_at` once the floor
  * migration added it (null before). `expiringBy` keeps only batches expiring on or before that day.
@@ -28,24 +48,16 @@ export async function balanceLines(
 ): Promise<BalanceLine[]> {
   const expiry = await hasColumn(tx, 'balances', 'expires_at');
   const expiresAt = expiry ? sql<unknown>`b.expires_at` : sql<unknown>`NULL`;
-  let q = tx
-    .selectFrom('balances as b')
-    .innerJoin('items as i', (j) =>
-      j.onRef('i.tenant_id', '=', 'b.tenant_id').onRef('i.id', '=', 'b.item_id'),
-    )
-    .select([
-      'b.tenant_id',
-      'i.sku',
-      'i.name',
-      'i.uom',
-      'b.location_id',
-      'b.batch',
-      'b.quantity',
-      expiresAt.as('expires_at'),
-    ])
-    .where(tenantIn('b', tenantIds))
-    .where('i.deleted', '=', false)
-    .where('b.quantity', '<>', 0);
+  let q = liveBalances(tx, tenantIds).select([
+    'b.tenant_id',
+    'i.sku',
+    'i.name',
+    'i.uom',
+    'b.location_id',
+    'b.batch',
+    'b.quantity',
+    expiresAt.as('expires_at'),
+  ]);
   if (filters.sku !== undefined) q = q.where('i.sku', '=', filters.sku);
   if (opts.expiringBy !== undefined) {
     // Without the column nothing is known to expire: an empty report, not every batch.
@@ -69,74 +81,34 @@ export async function balanceLines(
   }));
 }
 
-const sku: ColumnDef<{ sku: string }> = {
-  key: 'sku',
-  field: 'items.sku',
-  label: 'SKU',
-  type: 'string',
-  needs: [['items', 'sku']],
-  get: (l) => l.sku,
-};
-const name: ColumnDef<{ name: string }> = {
-  key: 'name',
-  field: 'items.name',
-  label: 'Name',
-  type: 'string',
-  needs: [['items', 'name']],
-  get: (l) => l.name,
-};
-const uom: ColumnDef<{ uom: string }> = {
-  key: 'uom',
-  field: 'items.uom',
-  label: 'UoM',
-  type: 'string',
-  needs: [['items', 'uom']],
-  get: (l) => l.uom,
-};
-const location: ColumnDef<BalanceLine> = {
-  key: 'location',
-  field: 'balances.locationId',
-  label: 'Location',
-  type: 'string',
-  needs: [['balances', 'locationId']],
-  get: (l) => l.locationId,
-};
-const batch: ColumnDef<BalanceLine> = {
-  key: 'batch',
-  field: 'balances.batch',
-  label: 'Batch',
-  type: 'string',
-  needs: [['balances', 'batch']],
-  get: (l) => l.batch,
-};
-const expiresAt: ColumnDef<BalanceLine> = {
-  key: 'expiresAt',
-  field: 'balances.expiresAt',
-  label: 'Expires',
-  type: 'string',
-  needs: [['balances', 'expiresAt']],
-  get: (l) => l.expiresAt,
-};
-const quantity: ColumnDef<BalanceLine> = {
-  key: 'onHand',
-  field: 'balances.quantity',
-  label: 'On hand',
-  type: 'number',
-  needs: [['balances', 'quantity']],
-  get: (l) => l.quantity,
-};
+const location = column<{ locationId: string }>(
+  'location',
+  ['balances', 'locationId'],
+  'Location',
+  'string',
+  (l) => l.locationId,
+);
+const batch = column<BalanceLine>('batch', ['balances', 'batch'], 'Batch', 'string', (l) => l.batch);
+const expiresAt = column<BalanceLine>(
+  'expiresAt',
+  ['balances', 'expiresAt'],
+  'Expires',
+  'string',
+  (l) => l.expiresAt,
+);
+const quantity = onHandColumn<{ quantity: number }>((l) => l.quantity);
 
 /** On hand per location, item and batch. */
 export const byLocationReport: ReportDef<BalanceLine> = {
   name: 'inventory-by-location',
-  columns: [location, sku, name, batch, uom, quantity],
+  columns: [location, skuColumn, nameColumn, batch, uomColumn, quantity],
   load: (tx, args) => balanceLines(tx, args, { order: 'location' }),
 };
 
 /** On hand per item, batch and location, with the batch's expiry. */
 export const byBatchReport: ReportDef<BalanceLine> = {
   name: 'inventory-by-batch',
-  columns: [sku, name, batch, expiresAt, location, uom, quantity],
+  columns: [skuColumn, nameColumn, batch, expiresAt, location, uomColumn, quantity],
   load: (tx, args) => balanceLines(tx, args, { order: 'item' }),
 };
 
@@ -145,19 +117,12 @@ export const byExpiryReport: ReportDef<BalanceLine & { daysLeft: number | null }
   name: 'inventory-by-expiry',
   columns: [
     expiresAt,
-    {
-      key: 'daysLeft',
-      field: 'balances.expiresAt',
-      label: 'Days left',
-      type: 'number',
-      needs: [['balances', 'expiresAt']],
-      get: (l) => l.daysLeft,
-    },
-    sku,
-    name,
+    column('daysLeft', ['balances', 'expiresAt'], 'Days left', 'number', (l) => l.daysLeft),
+    skuColumn,
+    nameColumn,
     batch,
     location,
-    uom,
+    uomColumn,
     quantity,
   ],
   load: async (tx, args) => {
@@ -178,47 +143,15 @@ type LocationLine = { tenantId: string; locationId: string; items: number; quant
 /** Stock per location: distinct items and total quantity (the dashboard's chart). */
 export const stockByLocationReport: ReportDef<LocationLine> = {
   name: 'stock-by-location',
-  columns: [
-    {
-      key: 'location',
-      field: 'balances.locationId',
-      label: 'Location',
-      type: 'string',
-      needs: [['balances', 'locationId']],
-      get: (l) => l.locationId,
-    },
-    {
-      key: 'items',
-      field: 'balances.itemId',
-      label: 'Items',
-      type: 'number',
-      needs: [['balances', 'itemId']],
-      get: (l) => l.items,
-    },
-    {
-      key: 'onHand',
-      field: 'balances.quantity',
-      label: 'On hand',
-      type: 'number',
-      needs: [['balances', 'quantity']],
-      get: (l) => l.quantity,
-    },
-  ],
+  columns: [location, column('items', ['balances', 'itemId'], 'Items', 'number', (l) => l.items), quantity],
   load: async (tx, { tenantIds, limit }) => {
-    const rows = await tx
-      .selectFrom('balances as b')
-      .innerJoin('items as i', (j) =>
-        j.onRef('i.tenant_id', '=', 'b.tenant_id').onRef('i.id', '=', 'b.item_id'),
-      )
+    const rows = await liveBalances(tx, tenantIds)
       .select([
         'b.tenant_id',
         'b.location_id',
         sql<string | number>`count(DISTINCT b.item_id)`.as('items'),
         sql<string | number>`sum(b.quantity)`.as('quantity'),
       ])
-      .where(tenantIn('b', tenantIds))
-      .where('i.deleted', '=', false)
-      .where('b.quantity', '<>', 0)
       .groupBy(['b.tenant_id', 'b.location_id'])
       .orderBy('b.tenant_id')
       .orderBy('b.location_id')
@@ -233,69 +166,22 @@ export const stockByLocationReport: ReportDef<LocationLine> = {
   },
 };
 
-type ValuationLine = {
-  tenantId: string;
-  sku: string;
-  name: string;
-  uom: string;
-  onHand: number;
-  purchasePrice: number | null;
-};
-
 /**
  * Stock valuation (on hand × purchase price). `requires` makes the route refuse it outright to a
  * caller who may not read purchase prices in any of the tenants: the query never runs for them.
  */
-export const valuationReport: ReportDef<ValuationLine> = {
+export const valuationReport: ReportDef<ItemValueLine> = {
   name: 'valuation',
   requires: [
     ['items', 'purchasePrice'],
     ['balances', 'quantity'],
   ],
-  columns: [
-    sku,
-    name,
-    uom,
-    {
-      key: 'onHand',
-      field: 'balances.quantity',
-      label: 'On hand',
-      type: 'number',
-      needs: [['balances', 'quantity']],
-      get: (l) => l.onHand,
-    },
-    {
-      key: 'purchasePrice',
-      field: 'items.purchasePrice',
-      label: 'Purchase price',
-      type: 'number',
-      needs: [['items', 'purchasePrice']],
-      get: (l) => l.purchasePrice,
-    },
-    {
-      key: 'value',
-      field: 'items.purchasePrice',
-      label: 'Value',
-      type: 'number',
-      needs: [
-        ['items', 'purchasePrice'],
-        ['balances', 'quantity'],
-      ],
-      get: (l) => (l.purchasePrice === null ? null : Math.round(l.onHand * l.purchasePrice * 100) / 100),
-    },
-  ],
+  columns: itemValueColumns(),
   load: async (tx, { tenantIds, filters, limit }) => {
     let q = tx
       .selectFrom('items as i')
-      .innerJoin(
-        (eb) =>
-          eb
-            .selectFrom('balances')
-            .select(['tenant_id', 'item_id', (e) => e.fn.sum<string | number>('quantity').as('on_hand')])
-            .where(tenantIn('balances', tenantIds))
-            .groupBy(['tenant_id', 'item_id'])
-            .as('b'),
-        (join) => join.onRef('b.tenant_id', '=', 'i.tenant_id').onRef('b.item_id', '=', 'i.id'),
+      .innerJoin(onHandPerItem(tx, tenantIds), (join) =>
+        join.onRef('b.tenant_id', '=', 'i.tenant_id').onRef('b.item_id', '=', 'i.id'),
       )
       .select(['i.tenant_id', 'i.sku', 'i.name', 'i.uom', 'i.purchase_price', 'b.on_hand'])
       .where(tenantIn('i', tenantIds))
