@@ -1,6 +1,7 @@
 import { useRef, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
-import { FeedbackLine, parseQty, QtyField, useFloorForm } from './parts.js';
+import { useFloorForm } from './form.js';
+import { FeedbackLine, parseQty, QtyField } from './parts.js';
 import { ScanField } from './ScanField.js';
 import type { ScanHit, ScanLookup, ScannedItem } from './scan.js';
 

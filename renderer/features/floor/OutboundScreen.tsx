@@ -19,6 +19,7 @@ import { usePrincipal } from '../../state/session.js';
 import { DocPickList } from './DocPickList.js';
 import { floorErrorText } from './errors.js';
 import { LineEditor, type DraftLine } from './LineEditor.js';
+import { useFloorForm } from './form.js';
 import { useScanLookup } from './lookup.js';
 import { isStagingLocation } from './model.js';
 import {
@@ -29,7 +30,6 @@ import {
   QtyField,
   sounded,
   todayLocal,
-  useFloorForm,
   type Feedback,
 } from './parts.js';
 import { ScanField } from './ScanField.js';
@@ -434,7 +434,7 @@ function PickForm(props: {
   const [binHit, setBinHit] = useState<ScanHit | null>(null);
   const [batch, setBatch] = useState('');
   const [qty, setQty] = useState('');
-  const { feedback, setFeedback, busy, setBusy, submitRef, fail } = useFloorForm();
+  const { feedback, setFeedback, busy, submitRef, fail, run } = useFloorForm(props.onBusy);
   const itemRef = useRef<HTMLInputElement>(null);
   const binRef = useRef<HTMLInputElement>(null);
   const batchRef = useRef<HTMLInputElement>(null);
@@ -460,9 +460,7 @@ function PickForm(props: {
     const q = parseQty(qty);
     if (q === null) return fail(t('floor.badQuantity'), qtyRef);
     const from = binHit?.kind === 'location' ? binHit.locationId : bin.trim().toUpperCase();
-    setBusy(true);
-    props.onBusy(true);
-    try {
+    await run(async () => {
       await pickLine(floorContext(), {
         orderId: props.order.id,
         itemId: item.id,
@@ -474,12 +472,7 @@ function PickForm(props: {
       setFeedback(null);
       props.onPicked(t('floor.outbound.pickedMsg', { quantity: q, sku: item.sku, location: from }));
       startOver();
-    } catch (err) {
-      fail(floorErrorText(t, err));
-    } finally {
-      setBusy(false);
-      props.onBusy(false);
-    }
+    });
   };
 
   if (!lookup) return null;

@@ -5,9 +5,9 @@ import { useActiveTenant, useWorkspace } from '../../data/workspace.js';
 import { usePrincipal } from '../../state/session.js';
 import { floorContext, putAway, useBalancesByItem } from '../../data/floor.js';
 import type { StockRow } from '../../../shared/domain/floor.js';
-import { floorErrorText } from './errors.js';
+import { useFloorForm } from './form.js';
 import { useScanLookup } from './lookup.js';
-import { FeedbackLine, parseQty, QtyField, sounded, useFloorForm } from './parts.js';
+import { FeedbackLine, parseQty, QtyField, sounded } from './parts.js';
 import { ScanField } from './ScanField.js';
 import type { ScanHit, ScannedItem } from './scan.js';
 import { isStagingLocation } from './model.js';
@@ -34,7 +34,7 @@ export function PutawayPanel({ onDone }: { onDone?: () => void }) {
   const [qty, setQty] = useState('');
   const [to, setTo] = useState('');
   const [toHit, setToHit] = useState<ScanHit | null>(null);
-  const { feedback, setFeedback, busy, setBusy, submitRef, fail } = useFloorForm();
+  const { feedback, setFeedback, busy, submitRef, fail, run } = useFloorForm();
   const itemRef = useRef<HTMLInputElement>(null);
   const fromRef = useRef<HTMLInputElement>(null);
   const batchRef = useRef<HTMLInputElement>(null);
@@ -81,8 +81,7 @@ export function PutawayPanel({ onDone }: { onDone?: () => void }) {
     if (q > chosen.quantity) {
       return fail(t('floor.negative', { available: chosen.quantity, quantity: q }), qtyRef);
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       await putAway(floorContext(), {
         itemId: item.id,
         from: chosen.locationId,
@@ -98,11 +97,7 @@ export function PutawayPanel({ onDone }: { onDone?: () => void }) {
       );
       reset();
       onDone?.();
-    } catch (err) {
-      fail(floorErrorText(t, err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (!lookup) return null;

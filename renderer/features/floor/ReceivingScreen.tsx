@@ -18,6 +18,7 @@ import { useSyncStatus } from '../../state/sync.js';
 import { DocPickList } from './DocPickList.js';
 import { floorErrorText } from './errors.js';
 import { LineEditor, type DraftLine } from './LineEditor.js';
+import { useFloorForm } from './form.js';
 import { useScanLookup } from './lookup.js';
 import {
   ctrlEnterSubmits,
@@ -26,7 +27,6 @@ import {
   parseQty,
   QtyField,
   sounded,
-  useFloorForm,
   type Feedback,
   type FieldProps,
 } from './parts.js';
@@ -338,7 +338,7 @@ function ReceiveForm({ receiptId }: { receiptId: string }) {
   const [qty, setQty] = useState('');
   const [dock, setDock] = useState(DOCK);
   const [dockHit, setDockHit] = useState<ScanHit | null>(null);
-  const { feedback, setFeedback, busy, setBusy, submitRef, fail } = useFloorForm();
+  const { feedback, setFeedback, busy, submitRef, fail, run } = useFloorForm();
   const itemRef = useRef<HTMLInputElement>(null);
   const batchRef = useRef<HTMLInputElement>(null);
   const expiryRef = useRef<HTMLInputElement>(null);
@@ -368,8 +368,7 @@ function ReceiveForm({ receiptId }: { receiptId: string }) {
     if (exp !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(exp))
       return fail(t('floor.receiving.badExpiry'), expiryRef);
     const location = dockHit?.kind === 'location' ? dockHit.locationId : dock.trim().toUpperCase();
-    setBusy(true);
-    try {
+    await run(async () => {
       await receiveLine(floorContext(), {
         receiptId,
         itemId: item.id,
@@ -386,11 +385,7 @@ function ReceiveForm({ receiptId }: { receiptId: string }) {
         }),
       );
       startOver();
-    } catch (err) {
-      fail(floorErrorText(t, err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (!lookup) return null;

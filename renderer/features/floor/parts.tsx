@@ -1,24 +1,9 @@
-import { useId, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
+import { useId, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { beep } from './sound.js';
 
 /** A status line after an action: green and a beep for success, red and a buzz for an error. */
 export type Feedback = { kind: 'ok' | 'error'; text: string } | null;
-
-/**
- * The state every floor form keeps: its status line, whether a write is in flight, and its submit
- * button. `fail` sounds an error and puts the cursor where it can be fixed.
- */
-export function useFloorForm() {
-  const [feedback, setFeedback] = useState<Feedback>(null);
-  const [busy, setBusy] = useState(false);
-  const submitRef = useRef<HTMLButtonElement>(null);
-  const fail = (text: string, at?: RefObject<HTMLElement | null>) => {
-    setFeedback(sounded({ kind: 'error', text }));
-    at?.current?.focus();
-  };
-  return { feedback, setFeedback, busy, setBusy, submitRef, fail };
-}
 
 /** Show feedback and sound it (the caller sets it once per action). */
 export function sounded(f: NonNullable<Feedback>): Feedback {
