@@ -28,6 +28,7 @@ import {
   FeedbackLine,
   parseQty,
   QtyField,
+  ScanLineForm,
   sounded,
   todayLocal,
   type Feedback,
@@ -477,14 +478,15 @@ function PickForm(props: {
 
   if (!lookup) return null;
   return (
-    <form
+    <ScanLineForm
       className="floor-form pick"
-      aria-label={t('floor.outbound.pickTitle')}
+      label={t('floor.outbound.pickTitle')}
+      submitLabel={t('floor.outbound.pickSubmit')}
       onSubmit={(e) => void submit(e)}
-      onKeyDown={(e) => {
-        // Escape (not consumed by a scan field clearing itself) starts the pick over.
-        if (e.key === 'Escape') startOver();
-      }}
+      onEscape={startOver}
+      submitRef={submitRef}
+      busy={busy}
+      feedback={feedback}
     >
       <ScanField
         name="pick-item"
@@ -529,12 +531,6 @@ function PickForm(props: {
         next={qtyRef}
       />
       <QtyField name="pick-qty" value={qty} onChange={setQty} inputRef={qtyRef} next={submitRef} />
-      <div className="actions">
-        <button ref={submitRef} type="submit" className="primary big" disabled={busy}>
-          {t('floor.outbound.pickSubmit')}
-        </button>
-      </div>
-      <FeedbackLine feedback={feedback} />
-    </form>
+    </ScanLineForm>
   );
 }

@@ -26,6 +26,7 @@ import {
   FeedbackLine,
   parseQty,
   QtyField,
+  ScanLineForm,
   sounded,
   type Feedback,
   type FieldProps,
@@ -390,14 +391,15 @@ function ReceiveForm({ receiptId }: { receiptId: string }) {
 
   if (!lookup) return null;
   return (
-    <form
+    <ScanLineForm
       className="floor-form receive-line"
-      aria-label={t('floor.receiving.receive')}
+      label={t('floor.receiving.receive')}
+      submitLabel={t('floor.receiving.submit')}
       onSubmit={(e) => void submit(e)}
-      onKeyDown={(e) => {
-        // Escape (not consumed by a scan field clearing itself) starts the line over.
-        if (e.key === 'Escape') startOver();
-      }}
+      onEscape={startOver}
+      submitRef={submitRef}
+      busy={busy}
+      feedback={feedback}
     >
       <ScanField
         name="receive-item"
@@ -453,13 +455,7 @@ function ReceiveForm({ receiptId }: { receiptId: string }) {
         hit={dockHit}
         onRecognized={setDockHit}
       />
-      <div className="actions">
-        <button ref={submitRef} type="submit" className="primary big" disabled={busy}>
-          {t('floor.receiving.submit')}
-        </button>
-      </div>
-      <FeedbackLine feedback={feedback} />
-    </form>
+    </ScanLineForm>
   );
 }
 

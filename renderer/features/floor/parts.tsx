@@ -1,4 +1,4 @@
-import { useId, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
+import { useId, type KeyboardEvent, type ReactNode, type RefObject, type SyntheticEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { beep } from './sound.js';
 
@@ -22,6 +22,41 @@ export function FeedbackLine({ feedback }: { feedback: Feedback }) {
     >
       {feedback.text}
     </p>
+  );
+}
+
+/**
+ * A scanner form that writes one line (receive, pick): its fields, a big submit button and the
+ * status line. Escape (not consumed by a scan field clearing itself) starts the line over.
+ */
+export function ScanLineForm(props: {
+  className: string;
+  label: string;
+  submitLabel: string;
+  onSubmit: (e: SyntheticEvent) => void;
+  onEscape: () => void;
+  submitRef: RefObject<HTMLButtonElement | null>;
+  busy: boolean;
+  feedback: Feedback;
+  children: ReactNode;
+}) {
+  return (
+    <form
+      className={props.className}
+      aria-label={props.label}
+      onSubmit={props.onSubmit}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') props.onEscape();
+      }}
+    >
+      {props.children}
+      <div className="actions">
+        <button ref={props.submitRef} type="submit" className="primary big" disabled={props.busy}>
+          {props.submitLabel}
+        </button>
+      </div>
+      <FeedbackLine feedback={props.feedback} />
+    </form>
   );
 }
 
