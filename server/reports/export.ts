@@ -13,6 +13,9 @@ const cellsOf = (r: ReportResult, row: ReportResult['rows'][number]): Cell[] =>
  * (CSV injection); numbers stay numbers.
  */
 export function toCsv(r: ReportResult): string {
+  // papaparse leaves the header line out when there is no column (a role whose policy lets it read
+  // none): keep the shape — an empty header line, then one empty line per row.
+  if (r.columns.length === 0) return '\r\n'.repeat(r.rows.length + 1);
   const data = r.rows.map((row) => cellsOf(r, row).map((v) => (v === null || v === undefined ? '' : v)));
   const body = Papa.unparse(
     { fields: r.columns.map((c) => c.label), data },

@@ -32,7 +32,8 @@ describe('electron-builder configuration', () => {
         WIN_PUBLISHER_NAME: 'Example Corp',
       }),
     );
-  });
+    // Loading electron-builder's schema validator takes seconds on a busy 2-core machine.
+  }, 60_000);
 
   it('targets what IT deploys: NSIS per-machine + MSI, dmg + zip hardened, AppImage/deb/rpm', () => {
     const c = config();
