@@ -26,7 +26,7 @@ const { values } = parseArgs({
 const ORDER = ['fuzz', 'faults', 'soak', 'load', 'load-short', 'db-faults', 'migrations'];
 const TITLES: Record<string, string> = {
   fuzz: 'Bad input (fuzzing)',
-  faults: 'Fault injection',
+  faults: 'Fault injection (npm run test:faults, 20 schedules)',
   soak: 'Soak (fault schedules at full size)',
   load: 'Load (npm run test:load)',
   'load-short': 'Load, short run inside npm test',
@@ -99,8 +99,9 @@ export function render(
     '# Reliability results',
     '',
     `Generated ${meta.generatedAt} at commit \`${meta.commit}\` by \`npm run reliability:report\` from the`,
-    `JSON results the suites wrote to \`${meta.dir}/\` (\`npm test\` runs the short variants,`,
-    '`npm run test:load` and `npm run test:soak` the full ones). Every figure below comes from those files.',
+    `JSON results the suites wrote to \`${meta.dir}/\` (\`npm test\` runs the fuzz, database-fault,`,
+    'migration and short load suites; `npm run test:faults` 20 fault schedules, `npm run test:soak` 200,',
+    '`npm run test:load` the 2-minute load). Every figure below comes from those files.',
     '',
     '| Suite | Result | Written | File |',
     '| --- | --- | --- | --- |',

@@ -12,8 +12,11 @@ const arg = process.argv.slice(2).find((a) => /^\d+$/.test(a));
 const count = Number(arg ?? process.env['RELIABILITY_SCHEDULES'] ?? 200);
 if (!Number.isInteger(count) || count < 1) throw new Error(`not a schedule count: ${arg}`);
 const seed = process.env['RELIABILITY_SEED'] ?? String(Math.floor(Math.random() * 1e9));
+// `npm run test:faults` (20 schedules) records as `faults`, the soak as `soak`.
+const suite = process.argv.includes('--faults') ? 'faults' : 'soak';
+const resultFile = `.tsbuild/reliability/${suite}.json`;
 
-rmSync('.tsbuild/reliability/soak.json', { force: true });
+rmSync(resultFile, { force: true });
 console.log(`soak: ${count} fault schedules from seed ${seed}`);
 const run = spawnSync(
   'npx',
@@ -24,8 +27,8 @@ const run = spawnSync(
       ...process.env,
       RELIABILITY_SCHEDULES: String(count),
       RELIABILITY_SEED: seed,
-      RELIABILITY_OUT: 'soak',
-      RELIABILITY_RUN_ID: `soak-${Date.now()}`,
+      RELIABILITY_OUT: suite,
+      RELIABILITY_RUN_ID: `${suite}-${Date.now()}`,
     },
   },
 );
@@ -33,7 +36,7 @@ const run = spawnSync(
 type Soak = { schedules: number; seeds: number[]; failedSeeds: number[]; operations: number; ms: number };
 let result: Soak | null = null;
 try {
-  result = JSON.parse(readFileSync('.tsbuild/reliability/soak.json', 'utf8')) as Soak;
+  result = JSON.parse(readFileSync(resultFile, 'utf8')) as Soak;
 } catch {
   // reported below
 }
