@@ -26,7 +26,10 @@ export const useSyncStatus = create<SyncState>()((set) => ({
   progress: null,
   setOnline: (online) => set({ online }),
   setActive: (active) => set({ active }),
-  markSynced: (lastSyncAt) => set({ lastSyncAt, error: null, online: true }),
+  // A request that was in flight when the machine went offline may still complete: it proves the
+  // server answered then, not that we are online now — the OS's word wins when it says offline.
+  markSynced: (lastSyncAt) =>
+    set({ lastSyncAt, error: null, online: typeof navigator === 'undefined' ? true : navigator.onLine }),
   setError: (error) => set({ error }),
   setProgress: (progress) => set({ progress }),
   reset: () => set({ active: false, lastSyncAt: null, error: null, progress: null }),
