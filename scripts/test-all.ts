@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 
 type Step = {
   name: string;
@@ -33,7 +34,8 @@ const playwrightCounts = (file: string) => () => {
   }
 };
 
-const out = '.tsbuild/test-results';
+// Absolute: Playwright resolves PLAYWRIGHT_JSON_OUTPUT_NAME against the config file's folder.
+const out = path.resolve('.tsbuild/test-results');
 rmSync(out, { recursive: true, force: true });
 
 const steps: Step[] = [
