@@ -226,19 +226,10 @@ export async function openSse(url: string, tenant: string, token: string): Promi
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buf += value;
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const data = block
-              .split('\n')
-              .filter((l) => l.startsWith('data: '))
-              .map((l) => l.slice(6))
-              .join('\n');
-            if (data) events.push(JSON.parse(data) as StreamEvent);
-            for (const w of waiters) w();
-          }
+          const taken = takeSseEvents(buf + value);
+          buf = taken.rest;
+          events.push(...taken.events);
+          if (taken.events.length > 0) for (const w of waiters) w();
         }
       } catch {
         // aborted
@@ -331,4 +322,22 @@ export function auditFor(
     );
   }
   return out;
+}
+
+/** Splits the complete server-sent-event blocks off `buf`: their events, and the rest to keep. */
+export function takeSseEvents(buf: string): { events: StreamEvent[]; rest: string } {
+  const events: StreamEvent[] = [];
+  let rest = buf;
+  let i: number;
+  while ((i = rest.indexOf('\n\n')) >= 0) {
+    const data = rest
+      .slice(0, i)
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => l.slice(6))
+      .join('\n');
+    rest = rest.slice(i + 2);
+    if (data) events.push(JSON.parse(data) as StreamEvent);
+  }
+  return { events, rest };
 }

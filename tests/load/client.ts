@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { takeSseEvents } from '../helpers/server.js';
 import type { ClientAuditEntry } from '../../shared/audit/entry.js';
 import type {
   ErrorBody,
@@ -249,18 +250,9 @@ export async function openStream(url: string, tenant: string, token: string): Pr
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buf += value;
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const data = block
-              .split('\n')
-              .filter((l) => l.startsWith('data: '))
-              .map((l) => l.slice(6))
-              .join('\n');
-            if (data) events.push(JSON.parse(data) as StreamEvent);
-          }
+          const taken = takeSseEvents(buf + value);
+          buf = taken.rest;
+          events.push(...taken.events);
           wake();
         }
       } catch {
