@@ -1,4 +1,5 @@
 import type { RxConflictHandler, WithDeleted } from 'rxdb';
+import { describeConflict, mergeFloorDoc } from '../../shared/domain/merge.js';
 
 type Doc = Record<string, unknown>;
 
@@ -54,8 +55,48 @@ export function mergeFields(
 }
 
 /**
+ * An order or inbound notice the server answered with a conflict: merge field by field and line by
+ * line (the same function the server uses on push). Where both sides changed one field, or one
+ * line, the server's value stays and the loss goes to Needs attention with both values; the rest
+ * of the local edit is kept and pushed again with its audit entry. An edit of a document shipped,
+ * cancelled or deleted meanwhile is not merged at all: the server state stays, the edit is filed.
+ */
+export function resolveFloor(
+  collection: 'orders' | 'receipts',
+  assumed: Doc | undefined,
+  local: Doc,
+  server: Doc,
+  ctx: ConflictContext,
+): WithDeleted<Doc> {
+  const keep = server as WithDeleted<Doc>;
+  // The same content as the server's (a retried create whose answer was lost): nothing to file.
+  if (
+    changedFields(local, server).length === 0 &&
+    (local['_deleted'] === true) === (server['_deleted'] === true)
+  )
+    return keep;
+  if (!assumed) {
+    ctx.onUnmergeable(collection, local, server, []);
+    return keep;
+  }
+  const r = mergeFloorDoc(collection, assumed, local, server);
+  if (!r.ok) {
+    ctx.onUnmergeable(collection, local, server, [r.reason]);
+    return keep;
+  }
+  if (r.conflicts.length > 0) ctx.onUnmergeable(collection, local, server, r.conflicts.map(describeConflict));
+  if (changedFields(r.merged, server).length === 0 && r.merged['_deleted'] === server['_deleted'])
+    return keep;
+  const merged: Doc = { ...r.merged };
+  // The local audit entry travels with the merged edit: the server binds it to before/after.
+  if (local['pendingAudit'] !== undefined) merged['pendingAudit'] = local['pendingAudit'];
+  return merged as WithDeleted<Doc>;
+}
+
+/**
  * Conflict handler of a collection. Rejected changes and immutable documents return to the
- * server state; mutable documents merge field by field where the edits touch different fields.
+ * server state; mutable documents merge field by field where the edits touch different fields
+ * (orders and inbound notices line by line too).
  */
 export function conflictHandler(collection: string, ctx: ConflictContext): RxConflictHandler<Doc> {
   return {
@@ -72,6 +113,8 @@ export function conflictHandler(collection: string, ctx: ConflictContext): RxCon
         changedFields(local, server).length === 0
       )
         return Promise.resolve(server);
+      if (collection === 'orders' || collection === 'receipts')
+        return Promise.resolve(resolveFloor(collection, i.assumedMasterState, local, server, ctx));
       if (collection !== 'items' || !i.assumedMasterState) {
         ctx.onUnmergeable(collection, local, server, []);
         return Promise.resolve(server);

@@ -8,6 +8,7 @@ import {
   ReceiptDoc,
   receiptTransitionAllowed,
 } from '../../shared/domain/floor.js';
+import { isFinalStatus, mergeFloorDoc } from '../../shared/domain/merge.js';
 import type { MovementDoc } from '../../shared/domain/schemas.js';
 import type { Rejection } from '../../shared/sync/protocol.js';
 import type { DB, LocationsTable, OrdersTable, ReceiptsTable } from '../db/types.js';
@@ -73,7 +74,7 @@ export function orderRowToDoc(r: Selectable<OrdersTable>): OrderDoc {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Push of receipts and orders (mutable documents: LWW with conflict detection, like items)
+// Push of receipts and orders (mutable documents: three-way merge of concurrent edits)
 // ---------------------------------------------------------------------------------------------
 
 type Doc = Record<string, unknown>;
@@ -201,16 +202,35 @@ export async function judgeFloorDoc(
     };
   }
 
-  // Conflict detection against what this user can see of the master (I2).
+  // Conflict detection against what this user can see of the master (I2). A concurrent edit from
+  // the same base merges field by field and line by line (shared/domain/merge.ts); where both
+  // changed one field differently the client's conflict handler resolves it (server wins, the
+  // loss goes to Needs attention); an edit of a document shipped, cancelled or deleted meanwhile
+  // is refused.
   const masterView = d.view(stored);
-  if (!assumed || !sameDoc(stripFloor(assumed), stripFloor(masterView)))
-    return { kind: 'conflict', master: stored };
+  let change: Doc = doc;
+  let mergeNote: string | null = null;
+  if (!assumed || !sameDoc(stripFloor(assumed), stripFloor(masterView))) {
+    if (!assumed) return { kind: 'conflict', master: stored };
+    const m = mergeFloorDoc(entity, stripFloor(assumed), doc, masterView);
+    if (!m.ok) return { kind: 'reject', code: 'conflict', reason: m.reason, master: stored };
+    if (m.conflicts.length > 0) return { kind: 'conflict', master: stored };
+    // The merge is in the caller's view: keep only what it sent, so a field it cannot see (or sees
+    // masked) stays as stored.
+    change = { _deleted: m.merged['_deleted'] === true };
+    for (const f of fields) change[f] = m.merged[f];
+    // Nothing of this edit is left to apply (both sides made the same change): the client adopts
+    // the server's document.
+    if (sameDoc(stripFloor({ ...masterView, ...change }), stripFloor(masterView)))
+      return { kind: 'conflict', master: stored };
+    mergeNote = `[merged with a concurrent change${m.theirs.length > 0 ? ` of ${m.theirs.join(', ')}` : ''}]`;
+  }
 
   const next: Doc = { ...stored };
   let dirty = false;
   for (const f of [...fields, '_deleted']) {
     const have = f === '_deleted' ? stored['_deleted'] === true : stored[f];
-    const want = f === '_deleted' ? doc._deleted === true : doc[f];
+    const want = f === '_deleted' ? change['_deleted'] === true : change[f];
     // An absent optional field (hidden from the writer, or masked and unchanged) means "unchanged".
     if (want === undefined || deepEqual(have, want)) continue;
     if (!d.writable(entity, f))
@@ -226,6 +246,16 @@ export async function judgeFloorDoc(
   if (!dirty) return { kind: 'noop' };
   const from = stored['status'] as string;
   const to = next['status'] as string;
+  // A shipped or cancelled order (a cancelled notice) takes no further edit; deleting it is
+  // still possible (destructive, confirmed through the binder).
+  const onlyDeleting = next['_deleted'] === true && sameDoc({ ...next, _deleted: false }, stored);
+  if (isFinalStatus(entity, from) && !onlyDeleting)
+    return {
+      kind: 'reject',
+      code: 'invalid',
+      reason: `a ${from} ${what.slice(0, -1)} cannot be changed`,
+      master: stored,
+    };
   const allowed =
     entity === 'orders'
       ? orderTransitionAllowed(from as OrderDoc['status'], to as OrderDoc['status'])
@@ -260,6 +290,9 @@ export async function judgeFloorDoc(
   const after: Doc = { ...next, updatedAt: d.now.toISOString(), seq: nextSeq };
   const bound = await d.bind(String(stored['id']), stored, after, deleting ? 'delete' : 'update');
   if (isRefusal(bound)) return { kind: 'reject', code: bound.code, reason: bound.reason, master: stored };
+  // The audit entry says the change was merged (before/after are the stored and merged documents).
+  if (mergeNote !== null)
+    bound.entry.reason = bound.entry.reason ? `${bound.entry.reason} ${mergeNote}` : mergeNote;
   return {
     kind: 'apply',
     bound,
