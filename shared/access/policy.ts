@@ -30,9 +30,29 @@ export const Membership = z.object({
 });
 export type Membership = z.infer<typeof Membership>;
 
+/**
+ * Fields the matrix once listed and no longer governs. `orders.shipToAddress` named the address
+ * before orders carried it as `shipTo`; no document ever had it, so an override of it never
+ * changed what anyone saw. Stored policies and clients may still name it: it is dropped on
+ * parse, so such a policy loads (and can be sent back) with exactly the effect it always had.
+ */
+const RETIRED_FIELDS: Partial<Record<Entity, readonly string[]>> = { orders: ['shipToAddress'] };
+
+function withoutRetired<T extends Partial<Record<Entity, Record<string, unknown>>>>(overrides: T): T {
+  let out = overrides;
+  for (const [entity, fields] of Object.entries(RETIRED_FIELDS) as [Entity, readonly string[]][]) {
+    const own = overrides[entity];
+    if (!own || !fields.some((f) => Object.hasOwn(own, f))) continue;
+    const kept = Object.fromEntries(Object.entries(own).filter(([f]) => !fields.includes(f)));
+    out = { ...out, [entity]: kept };
+  }
+  return out;
+}
+
 /** Per-tenant tightening of the default matrix: entity → field → role → access. */
 export const FieldOverrides = z
   .partialRecord(Entity, z.record(z.string().min(1).max(64), z.partialRecord(Role, FieldAccess)))
+  .transform(withoutRetired)
   .default({});
 export type FieldOverrides = z.infer<typeof FieldOverrides>;
 
@@ -125,7 +145,6 @@ const MATRIX: Record<Entity, Record<string, Row>> = {
   orders: {
     '*': row('rw', 'rw', 'rw', 'r', 'r'),
     customerName: row('rw', 'rw', 'r', '-', 'masked'),
-    shipToAddress: row('rw', 'rw', 'r', '-', 'masked'),
     /** The order document's ship-to address object (masked as a whole). */
     shipTo: row('rw', 'rw', 'r', '-', 'masked'),
     customerPhone: row('rw', 'rw', '-', '-', 'masked'),

@@ -33,8 +33,7 @@ export const policyStrings = {
     fields: {
       purchasePrice: 'purchase price',
       customerName: 'customer name',
-      shipToAddress: 'ship-to address',
-      shipTo: 'ship-to address (order)',
+      shipTo: 'ship-to address',
       customerPhone: 'customer phone',
       customerEmail: 'customer email',
     },
@@ -104,8 +103,7 @@ export const policyStrings = {
     fields: {
       purchasePrice: '采购价',
       customerName: '客户名称',
-      shipToAddress: '收货地址',
-      shipTo: '收货地址（订单）',
+      shipTo: '收货地址',
       customerPhone: '客户电话',
       customerEmail: '客户邮箱',
     },

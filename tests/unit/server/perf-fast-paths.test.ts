@@ -82,7 +82,7 @@ describe('project fast path', () => {
   const docArb = fc.dictionary(
     fc.oneof(
       fc.constantFrom('id', 'tenantId', 'seq', '_deleted', 'updatedAt', 'sku', 'purchasePrice'),
-      fc.constantFrom('customerName', 'customerPhone', 'customerEmail', 'shipToAddress', 'quantity'),
+      fc.constantFrom('customerName', 'customerPhone', 'customerEmail', 'shipTo', 'quantity'),
       fc.constantFrom('constructor', 'toString', '__defineGetter__', 'hasOwnProperty'),
       fc.string({ maxLength: 12 }),
     ),

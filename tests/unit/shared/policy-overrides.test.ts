@@ -6,6 +6,7 @@ import {
   Entity,
   FieldAccess,
   fieldAccess,
+  FieldOverrides as FieldOverridesSchema,
   governedFields,
   MASKED,
   maskedFields,
@@ -14,6 +15,7 @@ import {
   Role,
   roleCan,
   showTenantColumn,
+  TenantPolicy as TenantPolicySchema,
   weaker,
   type FieldOverrides,
   type TenantPolicy,
@@ -71,7 +73,6 @@ describe('masking', () => {
     expect(JSON.stringify(p)).not.toContain('Zhang');
     expect(maskedFields('auditor', 'orders')).toEqual([
       'customerName',
-      'shipToAddress',
       'shipTo',
       'customerPhone',
       'customerEmail',
@@ -135,5 +136,37 @@ describe('actions and settings', () => {
       })?.toISOString(),
     ).toBe('2026-01-02T00:00:00.000Z');
     expect(nextMembershipChange({ userId: 'u', now, memberships: [m(null, null)] })).toBeNull();
+  });
+});
+
+describe('the retired orders.shipToAddress field', () => {
+  it('is not governed; the address is governed as shipTo only', () => {
+    expect(governedFields('orders')).not.toContain('shipToAddress');
+    expect(governedFields('orders')).toContain('shipTo');
+    expect(fieldAccess('operator', 'orders', 'shipTo')).toBe('r');
+    expect(fieldAccess('auditor', 'orders', 'shipTo')).toBe('masked');
+    expect(fieldAccess('finance', 'orders', 'shipTo')).toBe('-');
+  });
+  it('stored overrides naming it parse without it, the rest and other entities untouched', () => {
+    const stored = {
+      orders: { shipToAddress: { operator: '-' }, shipTo: { manager: 'r' } },
+      items: { purchasePrice: { finance: 'r' } },
+    };
+    const parsed = FieldOverridesSchema.parse(stored);
+    expect(parsed).toEqual({
+      orders: { shipTo: { manager: 'r' } },
+      items: { purchasePrice: { finance: 'r' } },
+    });
+    expect(checkOverrides(parsed)).toEqual([]);
+    // The input object is not changed (callers may still hold it).
+    expect(stored.orders.shipToAddress).toEqual({ operator: '-' });
+    expect(FieldOverridesSchema.parse(undefined)).toEqual({});
+    const policy = TenantPolicySchema.parse({ version: 3, overrides: stored, settings: {} });
+    expect(policy.overrides.orders).toEqual({ shipTo: { manager: 'r' } });
+  });
+  it('an override that names it directly is refused like any ungoverned field', () => {
+    expect(checkOverrides({ orders: { shipToAddress: { operator: '-' } } })).toEqual([
+      'orders.shipToAddress is not a governed field',
+    ]);
   });
 });
