@@ -330,6 +330,41 @@ export const MIGRATIONS: Migration[] = [
       `GRANT SELECT, INSERT, UPDATE ON receipts, orders TO bulkhead_app`,
     ],
   },
+  {
+    // Sites & bins (issue #5): site admins create, edit and deactivate warehouses and locations
+    // through /api/sites (never deleted: ledger rows keep naming them). Whether a location still
+    // holds stock spans every tenant, which no request scope may read: a SECURITY DEFINER function
+    // answers only that boolean, widening app.tenant_ids for its one query and restoring it.
+    name: '0006_sites',
+    statements: [
+      `ALTER TABLE warehouses ADD COLUMN active boolean NOT NULL DEFAULT true`,
+      `GRANT INSERT, UPDATE ON warehouses, locations TO bulkhead_app`,
+      `GRANT USAGE ON SEQUENCE location_seq TO bulkhead_app`,
+      `CREATE FUNCTION location_holds_stock(loc text) RETURNS boolean
+         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+         DECLARE
+           scope text := coalesce(current_setting('app.tenant_ids', true), '');
+           held boolean;
+         BEGIN
+           PERFORM set_config('app.tenant_ids', (SELECT coalesce(string_agg(id, ','), '') FROM tenants), true);
+           SELECT EXISTS (SELECT 1 FROM balances WHERE location_id = loc AND quantity <> 0) INTO held;
+           PERFORM set_config('app.tenant_ids', scope, true);
+           RETURN held;
+         END $$`,
+      `REVOKE ALL ON FUNCTION location_holds_stock(text) FROM PUBLIC`,
+      `GRANT EXECUTE ON FUNCTION location_holds_stock(text) TO bulkhead_app`,
+    ],
+  },
+  {
+    // Large tenants (issue #5, 100k items / 500k movements): the inventory report sums one item's
+    // balances at a time, and the movement history reads the newest movements of a date range
+    // first, without scanning and sorting the whole ledger.
+    name: '0007_scale_indexes',
+    statements: [
+      `CREATE INDEX balances_item ON balances (tenant_id, item_id)`,
+      `CREATE INDEX movements_created ON movements (tenant_id, created_at, seq)`,
+    ],
+  },
 ];
 
 /**

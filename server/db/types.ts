@@ -186,8 +186,12 @@ export type AlertDeliveriesTable = {
 };
 export type MigrationsTable = { name: string; applied_at: Timestamp };
 
-/** Site-wide reference data (0005): no tenant, no RLS; the app role reads only. */
-export type WarehousesTable = { id: string; name: string };
+/** Site-wide reference data (0005): no tenant, no RLS; site admins write them through /api/sites (0006). */
+export type WarehousesTable = {
+  id: string;
+  name: string;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+};
 export type LocationsTable = {
   id: string;
   warehouse_id: string;

@@ -6,6 +6,7 @@ import { withIdentity } from '../db/scope.js';
 import { locationRowToDoc } from '../sync/floor.js';
 import type { RouteContext } from './common.js';
 import { auth, parseOr400 } from './common.js';
+import { registerSiteRoutes } from './sites.js';
 
 const LocationsQuery = z
   .object({
@@ -17,14 +18,20 @@ const LocationsQuery = z
 
 /**
  * Site-wide reference data: warehouses and locations (bins). Not tenant data — every signed-in
- * user of the site may read it, nobody writes it through the API (the app role may only SELECT).
+ * user of the site may read it (active warehouses, active locations unless `since` asks for
+ * changes); site admins manage it through the `/api/sites` routes of sites.ts, registered here.
  */
 export function registerLocationRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/locations', async (req): Promise<LocationsResponse> => {
     await auth(ctx, req);
     const q = parseOr400(LocationsQuery, req.query ?? {}, 'query');
     return withIdentity(ctx.db, async (tx) => {
-      const warehouses = await tx.selectFrom('warehouses').selectAll().orderBy('id').execute();
+      const warehouses = await tx
+        .selectFrom('warehouses')
+        .selectAll()
+        .where('active', '=', true)
+        .orderBy('id')
+        .execute();
       let query = tx
         .selectFrom('locations')
         .selectAll()
@@ -39,4 +46,5 @@ export function registerLocationRoutes(app: FastifyInstance, ctx: RouteContext):
       };
     });
   });
+  registerSiteRoutes(app, ctx);
 }
