@@ -337,6 +337,55 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
     expect((await itemRow(id)).name).toBe('First');
   });
 
+  it('continues from its own earlier edit whose answer was lost, and still conflicts with anyone else', async () => {
+    const id = stableUuid('acme/item/7');
+    const base = await itemDoc('admin.acme', id);
+    const admin = demoUserId('admin.acme');
+    const first = { assumedMasterState: base, newDocumentState: { ...base, name: 'Mine, first' } };
+    const [e1] = auditFor(admin, 'items', [first]);
+    const applied = await api<PushResponse<Doc>>(s.url, '/api/t/acme/sync/items/push', {
+      token: tokens['admin.acme'],
+      body: { changes: [first], audit: [e1] },
+    });
+    expect(applied.body).toMatchObject({ conflicts: [], rejections: [] });
+    // The answer never arrived: the PC still assumes `base`, edits again and pushes both entries.
+    const [e2] = auditFor(admin, 'items', [first]);
+    const again = await api<PushResponse<Doc>>(s.url, '/api/t/acme/sync/items/push', {
+      token: tokens['admin.acme'],
+      body: {
+        changes: [{ assumedMasterState: base, newDocumentState: { ...base, name: 'Mine, second' } }],
+        audit: [e1, e2],
+      },
+    });
+    expect(again.body).toMatchObject({ conflicts: [], rejections: [] });
+    expect((await itemRow(id)).name).toBe('Mine, second');
+    const entries = await s.db
+      .selectFrom('audit_log')
+      .select(['id', 'before', 'after'])
+      .where('entity_id', '=', id)
+      .orderBy('seq')
+      .execute();
+    expect(entries.map((e) => e.id)).toEqual([e1!.id, e2!.id]);
+    expect((entries[1]!.before as Doc)['name']).toBe('Mine, first');
+
+    // Someone else edits; the same PC's next push from an old base is a real conflict again.
+    const current = await itemDoc('mgr', id);
+    const theirs = await push('mgr', 'items', [
+      { assumedMasterState: current, newDocumentState: { ...current, name: 'Theirs' } },
+    ]);
+    expect(theirs.body).toMatchObject({ conflicts: [], rejections: [] });
+    const [e3] = auditFor(admin, 'items', [first]);
+    const stale = await api<PushResponse<Doc>>(s.url, '/api/t/acme/sync/items/push', {
+      token: tokens['admin.acme'],
+      body: {
+        changes: [{ assumedMasterState: current, newDocumentState: { ...current, name: 'Mine, third' } }],
+        audit: [e2, e3],
+      },
+    });
+    expect(stale.body.conflicts.map((c) => c['name'])).toEqual(['Theirs']);
+    expect((await itemRow(id)).name).toBe('Theirs');
+  });
+
   it('creates a new item for an admin and refuses balance pushes', async () => {
     const id = randomUUID();
     const doc = {
