@@ -15,6 +15,7 @@ import type { ActivityEvent } from '../../shared/alerts/rules.js';
 import type { NewAuditEntry } from '../audit/log.js';
 import { appendAudits } from '../audit/log.js';
 import type { AuditBindingDeps } from './audit-binding.js';
+import { storedIsOwnEdit } from './own-edit.js';
 import { AuditBinder, isRefusal, reversalProblem } from './audit-binding.js';
 import { CHANGES_CHANNEL } from '../db/connect.js';
 import type { TenantScope } from '../db/scope.js';
@@ -728,8 +729,9 @@ export async function push(
     // Conflict detection against what this user can see of the master (I2: hidden fields never
     // take part, so their value cannot be probed through conflicts).
     if (
-      !change.assumedMasterState ||
-      !sameDoc(normalizeItemForCompare(change.assumedMasterState), normalizeItemForCompare(masterView))
+      (!change.assumedMasterState ||
+        !sameDoc(normalizeItemForCompare(change.assumedMasterState), normalizeItemForCompare(masterView))) &&
+      !(await storedIsOwnEdit(tx, tenantId, 'items', doc.id, userId, binder.entriesFor(doc.id)))
     ) {
       conflicts.push(masterView);
       continue;
