@@ -1,9 +1,11 @@
 import { useTranslation } from 'react-i18next';
+import { Barcode } from './Barcode.js';
 import type { Label, PickList } from './model.js';
 
 /**
  * Print rules: on paper only the sheet shows (the app's chrome is hidden), labels never split
- * across pages, codes print in a large monospace face that people and OCR read alike.
+ * across pages, each label carries its code as a Code 128 barcode (black on white, exact colours
+ * even where the print dialog drops backgrounds) and in a large monospace face for people.
  */
 export const PRINT_CSS = `
 .print-sheet { background: #fff; color: #000; }
@@ -15,6 +17,8 @@ export const PRINT_CSS = `
 .print-sheet .short { font-weight: bold; }
 .labels { display: grid; grid-template-columns: repeat(3, 1fr); gap: 4mm; }
 .label { border: 1px dashed #777; padding: 3mm; break-inside: avoid; page-break-inside: avoid; min-height: 30mm; }
+.label .barcode { display: block; width: 100%; height: 14mm; margin-bottom: 1mm; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+.label .barcode-missing { display: block; font-size: 11px; font-style: italic; }
 .label-code { font-family: 'DejaVu Sans Mono', 'Liberation Mono', Consolas, monospace; font-size: 26px; font-weight: bold; letter-spacing: 1px; word-break: break-all; }
 .label-title { font-size: 14px; margin-top: 2mm; }
 .label-sub { font-size: 11px; color: #333; }
@@ -84,13 +88,14 @@ export function PickListSheet({ list, printedAt }: { list: PickList; printedAt: 
   );
 }
 
-/** Labels on paper: three per row, the code large and monospace, title and subtitle under it. */
+/** Labels on paper: three per row, the barcode, the code large and monospace, title and subtitle. */
 export function LabelSheet({ labels }: { labels: readonly Label[] }) {
   return (
     <article className="print-sheet" data-testid="label-sheet">
       <div className="labels">
         {labels.map((l) => (
           <div key={l.code} className="label" data-code={l.code}>
+            <Barcode code={l.code} />
             <div className="label-code">{l.code}</div>
             <div className="label-title">{l.title}</div>
             {l.subtitle && <div className="label-sub">{l.subtitle}</div>}

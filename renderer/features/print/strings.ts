@@ -18,6 +18,12 @@ export const printStrings = {
     labelCount_other: '{{count}} labels',
     labelCap: 'Only the first {{count}} labels are prepared; narrow the filter for others.',
     noClient: 'Open a client to print its documents.',
+    barcode: {
+      label: 'Code 128 barcode of {{code}}',
+      empty: 'No code to print as a barcode.',
+      'too-long': 'Too long for a label barcode; the code prints as text only.',
+      'unsupported-character': 'Contains characters Code 128 cannot carry; the code prints as text only.',
+    },
     pick: {
       heading: 'Pick list {{number}}',
       client: 'Client: {{tenant}}',
@@ -55,6 +61,12 @@ export const printStrings = {
     labelCount_other: '{{count}} 张标签',
     labelCap: '仅准备前 {{count}} 张标签；请缩小筛选范围以打印其他标签。',
     noClient: '请先打开一个客户再打印其单据。',
+    barcode: {
+      label: '{{code}} 的 Code 128 条码',
+      empty: '没有可打印为条码的编码。',
+      'too-long': '编码过长，无法打印为标签条码；仅打印文字。',
+      'unsupported-character': '含有 Code 128 无法表示的字符；仅打印文字。',
+    },
     pick: {
       heading: '拣货单 {{number}}',
       client: '客户：{{tenant}}',
