@@ -18,6 +18,8 @@ import { PolicyScreen } from './features/policy/PolicyScreen.js';
 import { PrintScreen } from './features/print/PrintScreen.js';
 import { ReceiveForm } from './features/receive/ReceiveForm.js';
 import { ReportsScreen } from './features/reports/ReportsScreen.js';
+import { isSiteAdmin } from './features/sites/model.js';
+import { SitesScreen } from './features/sites/SitesScreen.js';
 import { SyncStatus } from './features/sync/SyncStatus.js';
 import { TenantSwitcher } from './features/tenants/TenantSwitcher.js';
 import { UpdateBanner } from './features/update/UpdateBanner.js';
@@ -47,6 +49,8 @@ export function App() {
     { view: 'print', label: t('print.title') },
     { view: 'grants', label: t('grants.title') },
     ...(isAdmin ? [{ view: 'policy' as const, label: t('policy.title') }] : []),
+    // Site-wide: admins of any client, whichever client is open.
+    ...(isSiteAdmin(principal) ? [{ view: 'sites' as const, label: t('sites.title') }] : []),
     // Every role: operators read their own entries.
     { view: 'audit', label: t('audit.title') },
     ...(mayAlerts ? [{ view: 'alerts' as const, label: t('alerts.title') }] : []),
@@ -106,6 +110,7 @@ export function App() {
         {current === 'print' && <PrintScreen />}
         {current === 'grants' && <GrantsScreen />}
         {current === 'policy' && <PolicyScreen />}
+        {current === 'sites' && <SitesScreen />}
         {current === 'audit' && <AuditScreen />}
         {current === 'alerts' && <AlertsScreen />}
         {current === 'attention' && <AttentionScreen />}

@@ -10,6 +10,7 @@ import { itemsStrings } from '../features/items/strings.js';
 import { policyStrings } from '../features/policy/strings.js';
 import { printStrings } from '../features/print/strings.js';
 import { reportsStrings } from '../features/reports/strings.js';
+import { sitesStrings } from '../features/sites/strings.js';
 
 /** A feature's strings: one namespace key, both languages (a unit test checks they match). */
 export type Bundle = { en: Record<string, unknown>; zhCN: Record<string, unknown> };
@@ -27,5 +28,6 @@ export const bundles: Record<string, Bundle> = {
   policy: policyStrings,
   print: printStrings,
   reports: reportsStrings,
+  sites: sitesStrings,
   stock: stockStrings,
 };

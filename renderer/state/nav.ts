@@ -11,6 +11,7 @@ export type View =
   | 'print'
   | 'grants'
   | 'policy'
+  | 'sites'
   | 'audit'
   | 'alerts'
   | 'attention'

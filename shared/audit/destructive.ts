@@ -4,7 +4,7 @@
  */
 
 export type DestructiveKind =
-  'delete' | 'write-off' | 'quantity-correction' | 'batch-change' | 'rollback' | 'cancel';
+  'delete' | 'write-off' | 'quantity-correction' | 'batch-change' | 'rollback' | 'cancel' | 'deactivate';
 
 /** What is needed to judge a change: the entity, stored state (null if new) and new state. */
 export type ChangeToJudge = {
