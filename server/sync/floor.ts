@@ -223,7 +223,9 @@ export async function judgeFloorDoc(
     // the server's document.
     if (sameDoc(stripFloor({ ...masterView, ...change }), stripFloor(masterView)))
       return { kind: 'conflict', master: stored };
-    mergeNote = `[merged with a concurrent change${m.theirs.length > 0 ? ` of ${m.theirs.join(', ')}` : ''}]`;
+    // The paths come partly from the client's assumed state: name a few, not an unbounded list.
+    const theirs = m.theirs.length > 8 ? [...m.theirs.slice(0, 8), '…'] : m.theirs;
+    mergeNote = `[merged with a concurrent change${theirs.length > 0 ? ` of ${theirs.join(', ')}` : ''}]`;
   }
 
   const next: Doc = { ...stored };

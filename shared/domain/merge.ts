@@ -184,7 +184,8 @@ export function mergeFloorDoc(entity: MergeEntity, base: Doc, mine: Doc, theirs:
   const theirsChanged: string[] = [];
   const merged: Doc = { ...theirs };
 
-  const keys = new Set([...Object.keys(base), ...Object.keys(mine), ...Object.keys(theirs)]);
+  // Fields of the two versions (a key only the base has was removed on both sides: nothing to do).
+  const keys = new Set([...Object.keys(mine), ...Object.keys(theirs)]);
   for (const k of [...keys].sort()) {
     if (NOT_MERGED.has(k)) continue;
     const t = !same(base[k], theirs[k]);

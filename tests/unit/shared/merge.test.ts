@@ -204,6 +204,15 @@ describe('mergeFloorDoc: orders field by field and line by line', () => {
     expect(r).toMatchObject({ ok: true, conflicts: [] });
     if (r.ok) expect(r.merged).toMatchObject({ status: 'picking', customerPhone: '+31 70 000 0000' });
   });
+  it("ignores keys only the client's assumed state carries (nothing to merge, nothing to report)", () => {
+    const r = mergeFloorDoc(
+      'orders',
+      { ...base, junk: 'x'.repeat(50) },
+      edit({ status: 'picking' }),
+      edit({}, true),
+    );
+    expect(r).toMatchObject({ ok: true, conflicts: [], mine: ['status'], theirs: [] });
+  });
 });
 
 describe('mergeFloorDoc: inbound notices', () => {
