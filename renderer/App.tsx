@@ -12,6 +12,7 @@ import { FLOOR_VIEWS, FloorShortcuts, isFloorView } from './features/floor/Floor
 import { FloorScreen } from './features/floor/FloorScreen.js';
 import { GrantsScreen } from './features/grants/GrantsScreen.js';
 import { InventoryScreen } from './features/inventory/InventoryScreen.js';
+import { LanguageSwitcher } from './features/language/LanguageSwitcher.js';
 import { LoginScreen } from './features/login/LoginScreen.js';
 import { SessionBanner } from './features/login/SessionBanner.js';
 import { PolicyScreen } from './features/policy/PolicyScreen.js';
@@ -37,7 +38,15 @@ export function App() {
   const view = useNav((s) => s.view);
   const go = (v: View) => useNav.getState().go(v);
 
-  if (!session.user) return <LoginScreen />;
+  if (!session.user)
+    return (
+      <>
+        <LoginScreen />
+        <div className="login-language">
+          <LanguageSwitcher />
+        </div>
+      </>
+    );
   const principal = principalOf(session);
   const isAdmin = tenantId !== null && principal !== null && can(principal, tenantId, 'policy:edit');
   const mayAlerts = tenantId !== null && principal !== null && can(principal, tenantId, 'alerts:read');
@@ -67,6 +76,7 @@ export function App() {
         <span className="user" data-testid="current-user">
           {session.user.displayName}
         </span>
+        <LanguageSwitcher />
         <button type="button" onClick={() => void signOut()}>
           {t('app.signOut')}
         </button>

@@ -7,6 +7,7 @@ import { floorStrings } from '../features/floor/strings.js';
 import { grantsStrings } from '../features/grants/strings.js';
 import { stockStrings } from '../features/items/stock-strings.js';
 import { itemsStrings } from '../features/items/strings.js';
+import { languageStrings } from '../features/language/strings.js';
 import { policyStrings } from '../features/policy/strings.js';
 import { printStrings } from '../features/print/strings.js';
 import { reportsStrings } from '../features/reports/strings.js';
@@ -25,6 +26,7 @@ export const bundles: Record<string, Bundle> = {
   floor: floorStrings,
   grants: grantsStrings,
   items: itemsStrings,
+  language: languageStrings,
   policy: policyStrings,
   print: printStrings,
   reports: reportsStrings,

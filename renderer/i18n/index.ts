@@ -8,10 +8,57 @@ import { zhCN } from './zh-CN.js';
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
 
-/** Pick the UI language: machine config first, then the OS/browser language. */
-export function pickLocale(configured: Locale | null, navigatorLanguage: string | undefined): Locale {
+/** Where this PC keeps the language chosen in the app (UI setting, no tenant data). */
+export const LOCALE_KEY = 'bulkhead.locale';
+
+function storage(): Storage | null {
+  try {
+    return typeof globalThis.localStorage === 'undefined' ? null : globalThis.localStorage;
+  } catch {
+    // Some sandboxes throw on access: the choice then lasts until the window closes.
+    return null;
+  }
+}
+
+const isLocale = (v: unknown): v is Locale => LOCALES.includes(v as Locale);
+
+/** The language chosen in the app's switcher on this PC, or null if nobody chose one. */
+export function savedLocale(): Locale | null {
+  try {
+    const v = storage()?.getItem(LOCALE_KEY) ?? null;
+    return isLocale(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Pick the UI language: what was chosen in the app on this PC first (a person's choice beats a
+ * default), then the machine config's default, then the OS/browser language.
+ */
+export function pickLocale(
+  configured: Locale | null,
+  navigatorLanguage: string | undefined,
+  chosen: Locale | null = savedLocale(),
+): Locale {
+  if (chosen) return chosen;
   if (configured) return configured;
   return navigatorLanguage?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+}
+
+/**
+ * Switch the UI language now and remember it on this PC (every screen re-renders through
+ * react-i18next; nothing is reloaded). Anything but a supported locale is refused, nothing changed.
+ */
+export async function chooseLocale(locale: Locale): Promise<void> {
+  if (!isLocale(locale)) throw new Error(`unsupported language: ${String(locale)}`);
+  try {
+    storage()?.setItem(LOCALE_KEY, locale);
+  } catch {
+    // Quota or a locked store: the switch still applies to this window.
+  }
+  await i18next.changeLanguage(locale);
+  if (typeof document !== 'undefined') document.documentElement.lang = locale;
 }
 
 /** Core strings plus every feature bundle, for one language. */
