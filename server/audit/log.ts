@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Role, TenantPolicy } from '../../shared/access/policy.js';
 import { Entity, project } from '../../shared/access/policy.js';
@@ -34,6 +35,16 @@ const asStored = (v: unknown): unknown =>
   v === undefined || v === null ? null : (JSON.parse(JSON.stringify(v)) as unknown);
 
 /**
+ * `asStored` and the JSON text stored for it, from one serialization (performance: the text of a
+ * parsed JSON text serializes back to the same text, so the row reuses it).
+ */
+const storedJson = (v: unknown): { value: unknown; text: string | null } => {
+  if (v === undefined || v === null) return { value: null, text: null };
+  const text = JSON.stringify(v);
+  return { value: JSON.parse(text) as unknown, text };
+};
+
+/**
  * The shared `snapshotHash` / `chainHash`, computed with Node's synchronous SHA-256 (the same
  * bytes: SHA-256 of the UTF-8 canonical JSON, lowercase hex). WebCrypto's promise per digest cost
  * a thread-pool round trip per hash, three per entry, on the push path.
@@ -44,21 +55,46 @@ const snapshotHashSync = (snapshot: unknown): string | null =>
 const chainHashSync = (prevHash: string, entry: ChainEntry): string =>
   sha256HexSync(prevHash + canonicalJson(chainEntryOf(entry)));
 
-/** Locks the tenant's counter row (creating it) and returns the chain head. */
-async function lockHead(tx: Kysely<DB>, tenantId: string): Promise<{ seq: number; hash: string }> {
-  await tx
-    .insertInto('tenant_seq')
-    .values({ tenant_id: tenantId, last_seq: 0 })
-    .onConflict((oc) => oc.column('tenant_id').doNothing())
-    .execute();
-  const row = await tx
-    .selectFrom('tenant_seq')
-    .select(['audit_seq', 'audit_head'])
-    .where('tenant_id', '=', tenantId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
+/** A tenant's chain head: the last entry's sequence number and hash. */
+export type ChainHead = { seq: number; hash: string };
+
+/**
+ * Locks the tenant's counter row (creating it) and returns the chain head. Performance: the row
+ * exists after the tenant's first write, so one statement locks and reads it; the insert runs only
+ * when it is missing.
+ */
+async function lockHead(tx: Kysely<DB>, tenantId: string): Promise<ChainHead> {
+  const lock = () =>
+    tx
+      .selectFrom('tenant_seq')
+      .select(['audit_seq', 'audit_head'])
+      .where('tenant_id', '=', tenantId)
+      .forUpdate();
+  let row = await lock().executeTakeFirst();
+  if (!row) {
+    await tx
+      .insertInto('tenant_seq')
+      .values({ tenant_id: tenantId, last_seq: 0 })
+      .onConflict((oc) => oc.column('tenant_id').doNothing())
+      .execute();
+    row = await lock().executeTakeFirstOrThrow();
+  }
   return { seq: Number(row.audit_seq), hash: row.audit_head };
 }
+
+/** What a caller that already holds the tenant's counter row may hand to `appendAudits`. */
+export type AppendOptions = {
+  /**
+   * The chain head as the caller read it with the counter row locked FOR UPDATE in this
+   * transaction (push reads it with its own lock): saves the lock-and-read statement. The final
+   * statement only moves the head from exactly this value, else the append throws (nothing stored).
+   */
+  head?: ChainHead;
+  /** Also sets the tenant's change counter (`last_seq`), in the same statement as the head. */
+  lastSeq?: number;
+  /** Also notifies `channel` with `payload` (delivered on commit), in the same statement. */
+  notify?: { channel: string; payload: string };
+};
 
 /**
  * Appends entries (all of one tenant) to the tenant's hash chain: the one way to write the audit
@@ -67,11 +103,15 @@ async function lockHead(tx: Kysely<DB>, tenantId: string): Promise<{ seq: number
  * `app.tenant_ids` include the tenant (RLS WITH CHECK refuses anything else); the app role can
  * only INSERT and SELECT audit rows. Returns the stored ids, in order.
  */
-export async function appendAudits(tx: Kysely<DB>, entries: readonly NewAuditEntry[]): Promise<string[]> {
+export async function appendAudits(
+  tx: Kysely<DB>,
+  entries: readonly NewAuditEntry[],
+  opts: AppendOptions = {},
+): Promise<string[]> {
   if (entries.length === 0) return [];
   const tenantId = entries[0]?.tenantId ?? '';
   if (entries.some((e) => e.tenantId !== tenantId)) throw new Error('appendAudits: one tenant per call');
-  const head = await lockHead(tx, tenantId);
+  const head = opts.head ?? (await lockHead(tx, tenantId));
   let prev = head.hash;
   let seq = head.seq;
   const rows: Insertable<AuditLogTable>[] = [];
@@ -80,8 +120,8 @@ export async function appendAudits(tx: Kysely<DB>, entries: readonly NewAuditEnt
     seq += 1;
     // The column is uuid and reads back in lower case: hash what will be read.
     const id = (e.id ?? randomUUID()).toLowerCase();
-    const before = asStored(e.before);
-    const after = asStored(e.after);
+    const { value: before, text: beforeText } = storedJson(e.before);
+    const { value: after, text: afterText } = storedJson(e.after);
     const confirmation = (asStored(e.confirmation) as Confirmation | null) ?? null;
     const deviceTime = e.deviceTime === undefined || e.deviceTime === null ? null : toIso(e.deviceTime);
     const entry: ChainEntry = {
@@ -113,8 +153,8 @@ export async function appendAudits(tx: Kysely<DB>, entries: readonly NewAuditEnt
       action: entry.action,
       entity: entry.entity,
       entity_id: entry.entityId,
-      before: before === null ? null : JSON.stringify(before),
-      after: after === null ? null : JSON.stringify(after),
+      before: beforeText,
+      after: afterText,
       before_hash: entry.beforeHash,
       after_hash: entry.afterHash,
       reason: entry.reason,
@@ -126,18 +166,31 @@ export async function appendAudits(tx: Kysely<DB>, entries: readonly NewAuditEnt
     ids.push(id);
     prev = hash;
   }
-  // Chunks keep each statement well under the bind-parameter limit.
-  for (let i = 0; i < rows.length; i += 500) {
+  // Performance: up to 500 entries (a push) are inserted and the head moved in one statement (a
+  // data-modifying CTE: both or neither); more go in chunks that keep each statement well under
+  // the bind-parameter limit, the head moved by the last statement.
+  const last = rows.length - ((rows.length - 1) % 500) - 1;
+  for (let i = 0; i < last; i += 500) {
     await tx
       .insertInto('audit_log')
       .values(rows.slice(i, i + 500))
       .execute();
   }
-  await tx
+  const { lastSeq, notify } = opts;
+  const moved = await tx
+    .with('inserted_audit', (db) => db.insertInto('audit_log').values(rows.slice(last)))
     .updateTable('tenant_seq')
-    .set({ audit_seq: seq, audit_head: prev })
+    .set({ audit_seq: seq, audit_head: prev, ...(lastSeq === undefined ? {} : { last_seq: lastSeq }) })
     .where('tenant_id', '=', tenantId)
+    .where('audit_seq', '=', head.seq)
+    .returning(
+      notify === undefined
+        ? sql<null>`null`.as('notified')
+        : sql<null>`pg_notify(${notify.channel}, ${notify.payload})`.as('notified'),
+    )
     .execute();
+  // The head moved under a caller-supplied value: refuse rather than fork the chain.
+  if (moved.length !== 1) throw new Error(`appendAudits: the chain head of tenant ${tenantId} moved`);
   return ids;
 }
 

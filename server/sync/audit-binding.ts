@@ -31,6 +31,8 @@ export type Refusal = { code: Rejection['code']; reason: string };
 /** The entry chained for an accepted change, and whether the change destroyed something. */
 export type Bound = { entry: NewAuditEntry; destructive: boolean; activity: ActivityEvent[] };
 
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** How far a co-sign instant may lie ahead of the server clock (device clocks drift). */
 const COSIGN_SKEW_MS = 5 * 60_000;
 
@@ -216,9 +218,24 @@ export class AuditBinder {
     };
   }
 
+  /**
+   * Ids (UUIDs, as sent) of this push's entries that the chain may already hold: what
+   * `entryExists` looks up. A caller that reads them along with other rows of the push hands the
+   * ids it found to `setRecorded`, saving this lookup's round trip. Other ids cannot be stored
+   * (the column is uuid).
+   */
+  entryIds(): string[] {
+    return [...this.byDoc.values()].flatMap((list) => list.map((e) => e.id)).filter((id) => UUID_RE.test(id));
+  }
+
+  /** The ids of `entryIds()` found in the chain (by the caller, in this transaction). */
+  setRecorded(found: Iterable<string>): void {
+    this.recorded = Promise.resolve(new Set([...found].map((id) => id.toLowerCase())));
+  }
+
   private async entryExists(id: string): Promise<boolean> {
     this.recorded ??= (async () => {
-      const ids = [...this.byDoc.values()].flatMap((list) => list.map((e) => e.id));
+      const ids = this.entryIds();
       const found = new Set<string>();
       for (let i = 0; i < ids.length; i += 1000) {
         const rows = await this.tx

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { Entity } from '../../shared/access/policy.js';
 import type { LocationDoc } from '../../shared/domain/floor.js';
 import { fieldAccess, governedFields, MASKED, project } from '../../shared/access/policy.js';
@@ -156,6 +156,58 @@ async function loadBalance(tx: Kysely<DB>, tenantId: string, id: string): Promis
   return r ? balanceRowToDoc(r) : undefined;
 }
 
+/** What one push reads after taking the counter lock, besides the stored rows of its ids. */
+type PrefetchKeys = { balances: string[]; items: string[]; audit: string[] };
+
+/**
+ * Performance: everything a push reads up front, in one statement (one round trip instead of four)
+ * after the counter lock — the stored rows of the pushed ids (`table`), the balances its movements
+ * touch, which named items exist and which of its audit entry ids the chain already holds. Same
+ * rows as one query each: explicit tenant filters, RLS on every table. `items` and `audit` must be
+ * UUIDs (the columns are uuid).
+ */
+async function prefetch<K extends 'movements' | 'items'>(
+  tx: Kysely<DB>,
+  tenantId: string,
+  table: K,
+  ids: readonly string[],
+  keys: PrefetchKeys,
+): Promise<{
+  rows: Selectable<DB[K]>[];
+  balances: { id: string; quantity: string | number; expires_at: string | null }[];
+  items: string[];
+  audit: Set<string>;
+}> {
+  type Row = Selectable<DB[K]> & {
+    pf_balances: unknown;
+    pf_items: string | null;
+    pf_audit: string | null;
+  };
+  const { rows } = await sql<Row>`SELECT pf.*, t.* FROM (SELECT
+      (SELECT coalesce(json_agg(json_build_object('id', id, 'quantity', quantity::text, 'expires_at', expires_at)), '[]'::json)
+         FROM balances WHERE tenant_id = ${tenantId} AND id = ANY(${[...keys.balances]}::text[])) AS pf_balances,
+      (SELECT string_agg(id::text, ',') FROM items WHERE tenant_id = ${tenantId} AND id = ANY(${[...keys.items]}::uuid[])) AS pf_items,
+      (SELECT string_agg(id::text, ',') FROM audit_log WHERE tenant_id = ${tenantId} AND id = ANY(${[...keys.audit]}::uuid[])) AS pf_audit
+    ) pf LEFT JOIN ${sql.table(table)} t ON t.tenant_id = ${tenantId} AND t.id = ANY(${[...ids]}::uuid[])`.execute(
+    tx,
+  );
+  const first = rows[0];
+  const json = first?.pf_balances;
+  const balances = (typeof json === 'string' ? JSON.parse(json) : (json ?? [])) as {
+    id: string;
+    quantity: string;
+    expires_at: string | null;
+  }[];
+  const list = (v: string | null | undefined): string[] => (v ? v.split(',') : []);
+  return {
+    // No stored row of the ids: the LEFT JOIN gives one row of nulls.
+    rows: rows.filter((r) => (r as unknown as { id: string | null }).id !== null),
+    balances,
+    items: list(first?.pf_items),
+    audit: new Set(list(first?.pf_audit).map((id) => id.toLowerCase())),
+  };
+}
+
 /** A pushed movement's delta added to its stored balance (the upsert's update part). */
 const BALANCE_DELTA = {
   quantity: sql<number>`balances.quantity + excluded.quantity`,
@@ -255,9 +307,14 @@ export async function push(
   };
 
   // Lock the tenant's counter first: pushes in one tenant serialize here, and the lock is held to
-  // commit, so a reader can never see seq N+1 committed before a still-running N.
+  // commit, so a reader can never see seq N+1 committed before a still-running N. The same row
+  // holds the audit chain head, read here under the lock and handed to appendAudits at the end.
   const lockCounter = () =>
-    tx.selectFrom('tenant_seq').select('last_seq').where('tenant_id', '=', tenantId).forUpdate();
+    tx
+      .selectFrom('tenant_seq')
+      .select(['last_seq', 'audit_seq', 'audit_head'])
+      .where('tenant_id', '=', tenantId)
+      .forUpdate();
   // Performance: the row exists after the tenant's first push, so one round trip locks it; the
   // insert runs only when it is missing.
   let locked = await lockCounter().executeTakeFirst();
@@ -324,6 +381,10 @@ export async function push(
   const pendingBalances = new Map<string, Insertable<BalancesTable> & { quantity: number }>();
   /** Lower-cased ids of the items (of this tenant) that the pushed movements name. */
   const movementItems = new Set<string>();
+  /** Each pushed movement parsed once (index of the change), for the prefetch and the judging. */
+  const parsedMovements: ReturnType<typeof MovementDoc.safeParse>[] = [];
+  /** This push's audit entry ids already in the chain, when the prefetch read them. */
+  let recorded: Set<string> | undefined;
   if (collection === 'movements') {
     const ids = [
       ...new Set(
@@ -332,38 +393,17 @@ export async function push(
           .filter((id): id is string => typeof id === 'string' && UUID_RE.test(id)),
       ),
     ];
-    if (ids.length > 0) {
-      const rows = await tx
-        .selectFrom('movements')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('id', 'in', ids)
-        .execute();
-      for (const id of ids) prefetched.add(id.toLowerCase());
-      for (const r of rows) knownMovements.set(r.id.toLowerCase(), movementRowToDoc(r));
-    }
-    // The balances these movements touch, in one query: the base of the negative-stock check.
+    // The balances these movements touch: the base of the negative-stock check.
     const bids = new Set<string>();
     for (const c of body.changes) {
       const p = MovementDoc.safeParse(stripInternal(c.newDocumentState));
+      parsedMovements.push(p);
       if (!p.success) continue;
       for (const loc of [p.data.fromLocationId, p.data.toLocationId])
         if (loc !== null) bids.add(balanceId(p.data.itemId, loc, p.data.batch));
     }
-    const list = [...bids];
-    for (let i = 0; i < list.length; i += 1000) {
-      const chunk = list.slice(i, i + 1000);
-      const rows = await tx
-        .selectFrom('balances')
-        .select(['id', 'quantity', 'expires_at'])
-        .where('tenant_id', '=', tenantId)
-        .where('id', 'in', chunk)
-        .execute();
-      for (const id of chunk) running.set(id, { quantity: 0, expiresAt: null });
-      for (const r of rows) running.set(r.id, { quantity: Number(r.quantity), expiresAt: r.expires_at });
-    }
-    // The items the movements name, in one query: a movement of an item this tenant does not have
-    // (a stale scan, a forged id) is refused, never booked into the ledger.
+    // The items the movements name: a movement of an item this tenant does not have (a stale
+    // scan, a forged id) is refused, never booked into the ledger.
     const itemIds = [
       ...new Set(
         body.changes
@@ -371,15 +411,18 @@ export async function push(
           .filter((id): id is string => typeof id === 'string' && UUID_RE.test(id)),
       ),
     ];
-    for (let i = 0; i < itemIds.length; i += 1000) {
-      const rows = await tx
-        .selectFrom('items')
-        .select('id')
-        .where('tenant_id', '=', tenantId)
-        .where('id', 'in', itemIds.slice(i, i + 1000))
-        .execute();
-      for (const r of rows) movementItems.add(r.id.toLowerCase());
-    }
+    const pre = await prefetch(tx, tenantId, 'movements', ids, {
+      balances: [...bids],
+      items: itemIds,
+      audit: binder.entryIds(),
+    });
+    for (const id of ids) prefetched.add(id.toLowerCase());
+    for (const r of pre.rows) knownMovements.set(r.id.toLowerCase(), movementRowToDoc(r));
+    for (const id of bids) running.set(id, { quantity: 0, expiresAt: null });
+    for (const r of pre.balances)
+      running.set(r.id, { quantity: Number(r.quantity), expiresAt: r.expires_at });
+    for (const id of pre.items) movementItems.add(id.toLowerCase());
+    recorded = pre.audit;
   }
   // Performance (items): the same for item pushes — stored rows of the pushed ids in one query,
   // creations inserted in bulk. An id written earlier in this push is flushed and read back from
@@ -395,17 +438,16 @@ export async function push(
           .filter((id): id is string => typeof id === 'string' && UUID_RE.test(id)),
       ),
     ];
-    for (let i = 0; i < ids.length; i += 1000) {
-      const rows = await tx
-        .selectFrom('items')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('id', 'in', ids.slice(i, i + 1000))
-        .execute();
-      for (const r of rows) knownItems.set(r.id.toLowerCase(), itemRowToDoc(r));
-    }
+    const pre = await prefetch(tx, tenantId, 'items', ids, {
+      balances: [],
+      items: [],
+      audit: binder.entryIds(),
+    });
+    for (const r of pre.rows) knownItems.set(r.id.toLowerCase(), itemRowToDoc(r));
     for (const id of ids) prefetched.add(id.toLowerCase());
+    recorded = pre.audit;
   }
+  if (recorded) binder.setRecorded(recorded);
   const flushItems = async (): Promise<void> => {
     for (let i = 0; i < pendingItems.length; i += 1000) {
       await tx
@@ -456,7 +498,7 @@ export async function push(
     }
   };
 
-  for (const change of body.changes) {
+  for (const [index, change] of body.changes.entries()) {
     const raw = stripInternal(change.newDocumentState);
     const id = typeof raw.id === 'string' ? raw.id : '';
     const validId = UUID_RE.test(id) || (collection === 'balances' && id.length > 0 && id.length <= 200);
@@ -514,7 +556,7 @@ export async function push(
     }
 
     if (collection === 'movements') {
-      const parsed = MovementDoc.safeParse(raw);
+      const parsed = parsedMovements[index] ?? MovementDoc.safeParse(raw);
       if (!parsed.success) {
         await reject(
           'invalid',
@@ -795,17 +837,20 @@ export async function push(
 
   await flushMovements();
   await flushItems();
-  await appendAudits(tx, audits);
   if (rejections.length > 0) activity.push({ tenantId, userId, at: now.toISOString(), kind: 'rejected' });
+  // I4: every accepted change took one sequence number and is bound to exactly one chain entry.
+  if (audits.length !== seq - startSeq)
+    throw new Error(`push: ${seq - startSeq} changes accepted but ${audits.length} audit entries bound`);
   if (seq > startSeq) {
-    // Delivered on commit only, so listeners never hear about a rolled-back push. Performance: the
-    // counter update and the notification are one statement (one round trip).
+    // Performance: the entries, the chain head, the counter and the notification are one statement
+    // (one round trip), from the head read under this push's lock. The notification is delivered on
+    // commit only, so listeners never hear about a rolled-back push.
     const payload = JSON.stringify({ tenantId, seq, collections: [...changed] });
-    const notified = await sql<{ ok: number }>`WITH bumped AS (
-        UPDATE tenant_seq SET last_seq = ${seq} WHERE tenant_id = ${tenantId} RETURNING 1
-      ) SELECT 1 AS ok, pg_notify(${CHANGES_CHANNEL}, ${payload}) FROM bumped`.execute(tx);
-    if (notified.rows.length !== 1)
-      throw new Error(`push: the counter of tenant ${tenantId} was not updated`);
+    await appendAudits(tx, audits, {
+      head: { seq: Number(locked.audit_seq), hash: locked.audit_head },
+      lastSeq: seq,
+      notify: { channel: CHANGES_CHANNEL, payload },
+    });
   }
   return { response: { conflicts, rejections, accepted }, seq, changed: [...changed], activity };
 }
