@@ -365,6 +365,16 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX movements_created ON movements (tenant_id, created_at, seq)`,
     ],
   },
+  {
+    // Large tenants (issue #5, 100k items / 500k movements): the inventory report sums one item's
+    // balances at a time, and the movement history reads the newest movements of a date range
+    // first, without scanning and sorting the whole ledger.
+    name: '0007_scale_indexes',
+    statements: [
+      `CREATE INDEX balances_item ON balances (tenant_id, item_id)`,
+      `CREATE INDEX movements_created ON movements (tenant_id, created_at, seq)`,
+    ],
+  },
 ];
 
 /**

@@ -5,7 +5,7 @@ import type { ReportResult } from '../../shared/api/reports.js';
 import type { DB } from '../db/types.js';
 import { toNullableNum, toNum } from '../sync/mapping.js';
 import type { ItemValueLine } from './columns.js';
-import { itemValueColumns, onHandPerItem } from './columns.js';
+import { itemValueColumns } from './columns.js';
 import type { ReportDef } from './define.js';
 import { projectReport } from './define.js';
 
@@ -21,18 +21,23 @@ export async function inventoryLines(
   tenantIds: readonly string[] | null,
   opts: { sku?: string; limit?: number } = {},
 ): Promise<InventoryLine[]> {
+  // On hand per item as a correlated sum over that item's balances (index balances_item, 0007):
+  // the report reads only the items it returns, not every balance of the tenant.
   let q = tx
     .selectFrom('items as i')
-    .leftJoin(onHandPerItem(tx, null), (join) =>
-      join.onRef('b.tenant_id', '=', 'i.tenant_id').onRef('b.item_id', '=', 'i.id'),
-    )
     .select([
       'i.tenant_id',
       'i.sku',
       'i.name',
       'i.uom',
       'i.purchase_price',
-      sql<string | number | null>`b.on_hand`.as('on_hand'),
+      (eb) =>
+        eb
+          .selectFrom('balances as b')
+          .select((e) => e.fn.sum<string | number>('b.quantity').as('s'))
+          .whereRef('b.tenant_id', '=', 'i.tenant_id')
+          .whereRef('b.item_id', '=', 'i.id')
+          .as('on_hand'),
     ])
     .where('i.deleted', '=', false);
   if (tenantIds !== null) q = q.where(sql<boolean>`i.tenant_id = ANY(${[...tenantIds]}::text[])`);

@@ -1,14 +1,10 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { combineLatest, map, switchMap } from 'rxjs';
-import { expiringSoon, lowStock, type Expiring, type LowStock } from '../../../shared/domain/floor.js';
-import type { BalanceDoc, ItemDoc, MovementDoc } from '../../../shared/domain/schemas.js';
-import { onHandByItem } from '../../../shared/domain/stock.js';
-import { effectiveSeq, useAcks } from '../../data/acks.js';
-import { useWorkspace } from '../../data/workspace.js';
+import { expiringSoon } from '../../../shared/domain/floor.js';
 import { sortRows } from './model.js';
 import { todayLocal } from './parts.js';
-import { stockRows, useItemsById } from './stock-hooks.js';
+import { useItemsById, useStockWatch } from './stock-hooks.js';
 
 type Sort<K extends string> = { by: K; dir: 'asc' | 'desc' };
 
@@ -16,34 +12,52 @@ type Sort<K extends string> = { by: K; dir: 'asc' | 'desc' };
 export function StockWatchScreen() {
   const { t } = useTranslation();
   const [days, setDays] = useState(30);
-  const expiring = useExpiring(days);
-  const low = useLowStock();
-  const names = useItemsById([...new Set((expiring ?? []).map((e) => e.itemId))]);
+  const watch = useStockWatch();
+  const expiring = useMemo(
+    () => (watch ? expiringSoon(watch.withExpiry, todayLocal(), days) : null),
+    [watch, days],
+  );
+  const low = watch?.low ?? null;
+  const names = useItemsById(useMemo(() => [...new Set((expiring ?? []).map((e) => e.itemId))], [expiring]));
   const [eSort, setESort] = useState<Sort<'expiresAt' | 'sku' | 'locationId' | 'quantity'>>({
     by: 'expiresAt',
     dir: 'asc',
   });
   const [lSort, setLSort] = useState<Sort<'sku' | 'onHand' | 'minStock' | 'gap'>>({ by: 'gap', dir: 'asc' });
 
-  const eRows = expiring
-    ? sortRows(
-        expiring,
-        (r) =>
-          eSort.by === 'sku'
-            ? (names.get(r.itemId)?.sku ?? r.itemId)
-            : eSort.by === 'expiresAt'
-              ? r.expiresAt
-              : r[eSort.by],
-        eSort.dir,
-      )
-    : null;
-  const lRows = low
-    ? sortRows(low, (r) => (lSort.by === 'gap' ? r.onHand - r.minStock : r[lSort.by]), lSort.dir)
-    : null;
+  const eRows = useMemo(
+    () =>
+      expiring
+        ? sortRows(
+            expiring,
+            (r) =>
+              eSort.by === 'sku'
+                ? (names.get(r.itemId)?.sku ?? r.itemId)
+                : eSort.by === 'expiresAt'
+                  ? r.expiresAt
+                  : r[eSort.by],
+            eSort.dir,
+          )
+        : null,
+    [expiring, eSort, names],
+  );
+  const lRows = useMemo(
+    () =>
+      low
+        ? sortRows(low, (r) => (lSort.by === 'gap' ? r.onHand - r.minStock : r[lSort.by]), lSort.dir)
+        : null,
+    [low, lSort],
+  );
 
   return (
     <div className="floor-columns stock-watch">
-      <section className="card floor-screen" aria-labelledby="expiry-title" data-testid="expiry-view">
+      <section
+        className="card floor-screen"
+        aria-labelledby="expiry-title"
+        data-testid="expiry-view"
+        data-count={eRows?.length}
+        data-window={days}
+      >
         <h2 id="expiry-title">{t('floor.watch.expiryTitle')}</h2>
         <label className="inline">
           {t('floor.watch.window')}
@@ -60,8 +74,12 @@ export function StockWatchScreen() {
         ) : eRows.length === 0 ? (
           <p className="state">{t('floor.watch.noExpiring', { count: days })}</p>
         ) : (
-          <table className="floor-table">
-            <thead>
+          <VirtualTable
+            testId="expiry-scroller"
+            label={t('floor.watch.expiryTitle')}
+            rows={eRows}
+            rowKey={(r) => `${r.itemId}|${r.locationId}|${r.batch ?? ''}`}
+            head={
               <tr>
                 <SortHeader label={t('floor.item')} col="sku" sort={eSort} onSort={setESort} />
                 <SortHeader label={t('floor.location')} col="locationId" sort={eSort} onSort={setESort} />
@@ -69,14 +87,12 @@ export function StockWatchScreen() {
                 <SortHeader label={t('floor.expiry')} col="expiresAt" sort={eSort} onSort={setESort} />
                 <SortHeader label={t('floor.quantity')} col="quantity" sort={eSort} onSort={setESort} num />
               </tr>
-            </thead>
-            <tbody>
-              {eRows.map((r) => (
-                <tr
-                  key={`${r.itemId}|${r.locationId}|${r.batch ?? ''}`}
-                  className={r.expired ? 'expired' : undefined}
-                  data-batch={r.batch ?? ''}
-                >
+            }
+            row={(r) => ({
+              className: r.expired ? 'expired' : undefined,
+              data: { 'data-batch': r.batch ?? '' },
+              cells: (
+                <>
                   <td>{names.get(r.itemId)?.sku ?? '…'}</td>
                   <td>{r.locationId}</td>
                   <td>{r.batch ?? '—'}</td>
@@ -89,21 +105,30 @@ export function StockWatchScreen() {
                     </span>
                   </td>
                   <td className="num">{r.quantity}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                </>
+              ),
+            })}
+          />
         )}
       </section>
-      <section className="card floor-screen" aria-labelledby="low-title" data-testid="low-stock-view">
+      <section
+        className="card floor-screen"
+        aria-labelledby="low-title"
+        data-testid="low-stock-view"
+        data-count={lRows?.length}
+      >
         <h2 id="low-title">{t('floor.watch.lowTitle')}</h2>
         {lRows === null ? (
           <p className="state">{t('app.loading')}</p>
         ) : lRows.length === 0 ? (
           <p className="state">{t('floor.watch.noLow')}</p>
         ) : (
-          <table className="floor-table">
-            <thead>
+          <VirtualTable
+            testId="low-stock-scroller"
+            label={t('floor.watch.lowTitle')}
+            rows={lRows}
+            rowKey={(r) => r.itemId}
+            head={
               <tr>
                 <SortHeader label={t('floor.item')} col="sku" sort={lSort} onSort={setLSort} />
                 <th>{t('floor.watch.name')}</th>
@@ -117,19 +142,20 @@ export function StockWatchScreen() {
                 />
                 <SortHeader label={t('floor.watch.gap')} col="gap" sort={lSort} onSort={setLSort} num />
               </tr>
-            </thead>
-            <tbody>
-              {lRows.map((r) => (
-                <tr key={r.itemId} data-sku={r.sku}>
+            }
+            row={(r) => ({
+              data: { 'data-sku': r.sku },
+              cells: (
+                <>
                   <td>{r.sku}</td>
                   <td>{r.name}</td>
                   <td className="num">{r.onHand}</td>
                   <td className="num">{r.minStock}</td>
                   <td className="num error">{r.onHand - r.minStock}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                </>
+              ),
+            })}
+          />
         )}
       </section>
     </div>
@@ -163,56 +189,65 @@ function SortHeader<K extends string>(props: {
   );
 }
 
-/** Batches expiring within `days` (expired ones included), live; null while loading. */
-function useExpiring(days: number): Expiring[] | null {
-  const db = useWorkspace((s) => s.db);
-  const [rows, setRows] = useState<Expiring[] | null>(null);
-  useEffect(() => {
-    if (!db) return;
-    const balances$ = db.balances
-      .find({ selector: { batch: { $ne: null } } })
-      .$.pipe(map((d) => d.map((x) => x.toJSON() as BalanceDoc)));
-    const movements$ = db.movements
-      .find({ selector: { batch: { $ne: null } } })
-      .$.pipe(map((d) => d.map((x) => x.toJSON() as MovementDoc)));
-    const sub = combineLatest([balances$, movements$]).subscribe(([b, m]) => {
-      const all = stockRows(b, m, useAcks.getState().seqs);
-      setRows(expiringSoon(all, todayLocal(), days));
-    });
-    return () => sub.unsubscribe();
-  }, [db, days]);
-  return rows;
-}
+/** Estimated height of a table row before it is measured (px). */
+const ROW_HEIGHT = 41;
 
-/** Items with a minimum stock whose on-hand (server + own unsynced) is below it; null while loading. */
-function useLowStock(): LowStock[] | null {
-  const db = useWorkspace((s) => s.db);
-  const [rows, setRows] = useState<LowStock[] | null>(null);
-  useEffect(() => {
-    if (!db) return;
-    const items$ = db.items
-      .find({ selector: { minStock: { $gte: 0 } } })
-      .$.pipe(map((d) => d.map((x) => x.toJSON() as ItemDoc)));
-    // Stock of exactly those items, re-derived whenever it changes.
-    const sub = items$
-      .pipe(
-        switchMap((items) => {
-          const ids = items.map((i) => i.id);
-          return combineLatest([
-            db.balances.find({ selector: { itemId: { $in: ids } } }).$,
-            db.movements.find({ selector: { itemId: { $in: ids } } }).$,
-          ]).pipe(map(([b, m]) => ({ items, b, m })));
-        }),
-      )
-      .subscribe(({ items, b, m }) => {
-        const acks = useAcks.getState().seqs;
-        const onHand = onHandByItem(
-          b.map((x) => x.toJSON() as BalanceDoc),
-          m.map((x) => ({ ...(x.toJSON() as MovementDoc), seq: effectiveSeq(x, acks) })),
-        );
-        setRows(lowStock(items, onHand));
-      });
-    return () => sub.unsubscribe();
-  }, [db]);
-  return rows;
+/**
+ * A table whose body renders only the rows in view (plus a margin) inside a scrollable region, so
+ * 50,000 expiring batches scroll as smoothly as 5; spacer rows keep the scroll height. The region
+ * takes keyboard focus, so it scrolls by keyboard too.
+ */
+function VirtualTable<R>(props: {
+  testId: string;
+  label: string;
+  rows: readonly R[];
+  rowKey: (r: R) => string;
+  head: ReactNode;
+  row: (r: R) => { className?: string; data: Record<`data-${string}`, string>; cells: ReactNode };
+}) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: props.rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
+  const items = virtualizer.getVirtualItems();
+  const top = items[0]?.start ?? 0;
+  const bottom = virtualizer.getTotalSize() - (items[items.length - 1]?.end ?? 0);
+  return (
+    <div
+      ref={scrollRef}
+      className="table-scroll"
+      role="region"
+      aria-label={props.label}
+      tabIndex={0}
+      data-testid={props.testId}
+    >
+      <table className="floor-table" aria-rowcount={props.rows.length + 1}>
+        <thead>{props.head}</thead>
+        <tbody>
+          {top > 0 && <tr aria-hidden="true" style={{ height: top }} />}
+          {items.map((v) => {
+            const r = props.rows[v.index];
+            if (r === undefined) return null;
+            const { className, data, cells } = props.row(r);
+            return (
+              <tr
+                key={props.rowKey(r)}
+                ref={virtualizer.measureElement}
+                data-index={v.index}
+                aria-rowindex={v.index + 2}
+                className={className}
+                {...data}
+              >
+                {cells}
+              </tr>
+            );
+          })}
+          {bottom > 0 && <tr aria-hidden="true" style={{ height: bottom }} />}
+        </tbody>
+      </table>
+    </div>
+  );
 }

@@ -1,4 +1,5 @@
-import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ExportFormat, ReportFilters, ReportName, ReportResult } from '../../../shared/api/reports.js';
 import { apiClient, useActiveTenant } from '../../data/workspace.js';
@@ -42,8 +43,13 @@ const FILTERS_STYLE = {
 } as const;
 const FILTER_STYLE = { display: 'flex', flexDirection: 'column', gap: 4, width: 200 } as const;
 
-/** Rows rendered at most; the rest is one filter or one export away. */
-const RENDER_CAP = 1000;
+/**
+ * Up to this many rows the table renders every row (small reports print and read as they are);
+ * above it only the rows in view are in the page (a 5,000-row ledger scrolls and filters without
+ * freezing the window).
+ */
+const RENDER_ALL_MAX = 300;
+const ROW_HEIGHT = 33;
 const MOVEMENT_TYPES = ['receipt', 'putaway', 'transfer', 'pick', 'ship', 'adjustment', 'count'] as const;
 
 function errorText(
@@ -148,6 +154,19 @@ export function ReportsScreen() {
   };
 
   const total = load.status === 'ready' ? load.result.rows.length : 0;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 15,
+  });
+  const virtual = rows.length > RENDER_ALL_MAX;
+  const inView = virtual
+    ? virtualizer.getVirtualItems()
+    : rows.map((_, index) => ({ index, start: 0, end: 0 }));
+  const padTop = virtual ? (inView[0]?.start ?? 0) : 0;
+  const padBottom = virtual ? virtualizer.getTotalSize() - (inView[inView.length - 1]?.end ?? 0) : 0;
   const columnLabel = (key: string, label: string) => t(`reports.columns.${key}`, { defaultValue: label });
   const cellText = (key: string, value: string | number | null | undefined, c: (typeof columns)[number]) =>
     key === 'type' && typeof value === 'string'
@@ -188,7 +207,7 @@ export function ReportsScreen() {
           onChange={(e) => setQuery(e.target.value)}
         />
         {load.status === 'ready' && (
-          <span className="count" data-testid="report-count">
+          <span className="count" data-testid="report-count" data-filtered={rows.length !== total}>
             {rows.length === total
               ? t('reports.rowCount', { count: total })
               : t('reports.rowCountFiltered', { count: total, shown: rows.length })}
@@ -348,13 +367,19 @@ export function ReportsScreen() {
         <p className="state">{t('reports.noMatch', { query: deferred })}</p>
       ) : (
         <div
+          ref={scrollRef}
           className="table-scroll"
           role="region"
           aria-label={t(`reports.names.${current}`)}
           // Scrollable: keyboard users scroll it too.
           tabIndex={0}
         >
-          <table className="data-table report-table" data-testid="report-table" data-report={current}>
+          <table
+            className="data-table report-table"
+            data-testid="report-table"
+            data-report={current}
+            aria-rowcount={rows.length + 1}
+          >
             <caption className="sr-only">{t(`reports.names.${current}`)}</caption>
             <thead>
               <tr>
@@ -371,20 +396,28 @@ export function ReportsScreen() {
               </tr>
             </thead>
             <tbody>
-              {rows.slice(0, RENDER_CAP).map((r, i) => (
-                <tr key={i}>
-                  {columns.map((c) => (
-                    <td key={c.key} data-column={c.key} className={c.type === 'number' ? 'num' : undefined}>
-                      {cellText(c.key, r[c.key], c)}
-                    </td>
-                  ))}
-                </tr>
-              ))}
+              {padTop > 0 && <tr aria-hidden="true" style={{ height: padTop }} />}
+              {inView.map(({ index }) => {
+                const r = rows[index];
+                if (r === undefined) return null;
+                return (
+                  <tr
+                    key={index}
+                    data-index={index}
+                    ref={virtual ? virtualizer.measureElement : undefined}
+                    aria-rowindex={index + 2}
+                  >
+                    {columns.map((c) => (
+                      <td key={c.key} data-column={c.key} className={c.type === 'number' ? 'num' : undefined}>
+                        {cellText(c.key, r[c.key], c)}
+                      </td>
+                    ))}
+                  </tr>
+                );
+              })}
+              {padBottom > 0 && <tr aria-hidden="true" style={{ height: padBottom }} />}
             </tbody>
           </table>
-          {rows.length > RENDER_CAP && (
-            <p className="hint">{t('reports.shownFirst', { shown: RENDER_CAP })}</p>
-          )}
         </div>
       )}
     </section>
