@@ -202,6 +202,19 @@ describe.each(backends)('concurrent edits of orders and inbound notices merge (%
     ]);
   });
 
+  it('a line added to an order that started picking meanwhile is refused: the lines of a picking order are fixed', async () => {
+    const { o, baseA, baseB } = await created();
+    expect(
+      (await push('admin.acme', 'orders', edited(baseA, { status: 'picking' }), baseA)).body.rejections,
+    ).toEqual([]);
+    const lines = [...o.lines, { lineId: '3', itemId: ITEM3, qty: 1 }];
+    const b = await push('mgr', 'orders', edited(baseB, { lines }), baseB);
+    expect(b.body.rejections).toEqual([
+      { id: o.id, code: 'invalid', reason: 'the lines of a picking order are fixed' },
+    ]);
+    expect(json((await row(o.id)).lines)).toEqual(o.lines);
+  });
+
   it("an operator's stale status change merges with a manager's customer change it cannot see (I3)", async () => {
     const { o, baseB } = await created();
     const seen = await pullOne('op.acme', 'orders', o.id);
