@@ -4,6 +4,7 @@ import {
   authorizedTenants,
   nextMembershipChange,
   type Membership,
+  type Role,
   type TenantPolicy,
 } from '../../shared/access/policy.js';
 import type { LoginResponse, PublicUser } from '../../shared/api/auth.js';
@@ -19,6 +20,7 @@ import {
   rememberForOffline,
   type OfflineStore,
 } from './offline-auth.js';
+import { pendingChanges, type PendingDoc } from './pending.js';
 import { forgetPartition, isStale, partitionInfo, partitionsOf, recordPartition } from './partitions.js';
 import { configureAttention, dropAttentionOf, fileAttention, useUserDb } from './attention.js';
 import { conflictContext } from './conflicts.js';
@@ -337,25 +339,38 @@ async function fileUnsynced(
   why: string,
 ): Promise<void> {
   await open.sync.flush(5000);
+  await filePending(open.tenantId, await pendingChanges(open.db), `unsynced-before-${why}`);
+}
+
+/**
+ * A partition found stale when it is opened (the role or policy changed while another tenant was
+ * open, or the PC was off): what it still holds unpushed is filed in Needs attention before it is
+ * rebuilt. It was written under the old role, so it is filed rather than pushed (I6).
+ */
+async function fileStalePartition(userId: string, tenantId: string, role: Role, key: string): Promise<void> {
+  let old: TenantDatabase;
+  try {
+    old = await openTenantDatabase(userId, tenantId, role, key);
+  } catch {
+    return; // unreadable with this key: nothing of it can be recovered
+  }
+  try {
+    await filePending(tenantId, await pendingChanges(old), 'unsynced-before-rebuild');
+  } finally {
+    await old.close();
+  }
+}
+
+async function filePending(tenantId: string, pending: readonly PendingDoc[], code: string): Promise<void> {
   const userDb = useUserDb.getState().db;
   if (!userDb) return;
-  const pending = [
-    ...(await open.db.items.find({ selector: { pendingAudit: { $exists: true } } }).exec()).map((d) => ({
-      collection: 'items' as const,
-      doc: d.toJSON(),
-    })),
-    ...(await open.db.movements.find({ selector: { seq: 0 } }).exec()).map((d) => ({
-      collection: 'movements' as const,
-      doc: d.toJSON(),
-    })),
-  ].filter((p) => Array.isArray(p.doc['pendingAudit']) && (p.doc['pendingAudit'] as unknown[]).length > 0);
   await fileAttention(
     userDb,
     pending.map((p) => ({
-      tenantId: open.tenantId,
+      tenantId,
       collection: p.collection,
       docId: String(p.doc['id']),
-      code: `unsynced-before-${why}`,
+      code,
       reason: 'Your access in this client changed before this change reached the server.',
       localVersion: p.doc,
       serverVersion: null,
@@ -385,7 +400,9 @@ async function openTenant(tenantId: string): Promise<void> {
   try {
     await closeCurrent();
     // A partition built under another role or policy is rebuilt: newly hidden fields must vanish.
-    if (isStale(partitionInfo(user.id, tenantId), membership.role, membership.policyVersion)) {
+    const built = partitionInfo(user.id, tenantId);
+    if (built && isStale(built, membership.role, membership.policyVersion)) {
+      await fileStalePartition(user.id, tenantId, built.role, dataKey);
       await removeTenantDatabase(user.id, tenantId, dataKey);
     }
     let db: TenantDatabase;

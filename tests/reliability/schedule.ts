@@ -253,8 +253,12 @@ function divergence(s: ServerState, c: ClientSnapshot, tenant: string): string[]
   return d;
 }
 
+/** Changes a client still has to push: live and deleted documents, and unsequenced movements. */
 const pendingOf = (c: ClientSnapshot) =>
-  c.items.filter((i) => i.pending > 0).length + c.movements.filter((m) => m.seq === 0).length;
+  Math.max(
+    c.pending,
+    c.items.filter((i) => i.pending > 0).length + c.movements.filter((m) => m.seq === 0).length,
+  );
 
 /** Play one schedule against the running server; throws (with the seed) when the oracle objects. */
 export async function runSchedule(

@@ -12,6 +12,7 @@ import type { Confirmation } from '../../../shared/audit/chain.js';
 import type { MovementDoc, MovementType } from '../../../shared/domain/schemas.js';
 import { partitionName } from '../../../renderer/data/database.js';
 import { useUserDb } from '../../../renderer/data/attention.js';
+import { pendingChanges } from '../../../renderer/data/pending.js';
 import {
   currentActor,
   reauthenticate,
@@ -52,6 +53,8 @@ export type ClientSnapshot = {
   movements: { id: string; tenantId: string; seq: number; pending: number }[];
   balances: { id: string; tenantId: string; quantity: number }[];
   attention: { docId: string; tenantId: string; code: string; status: string; collection: string }[];
+  /** Local changes not taken by the server yet, deleted documents included (data/pending.ts). */
+  pending: number;
   /** IndexedDB databases of this origin (the local partitions live in them). */
   databases: string[];
 };
@@ -139,9 +142,11 @@ const api = {
       movements: [],
       balances: [],
       attention: [],
+      pending: 0,
       databases: (await indexedDB.databases()).map((d) => d.name ?? '').filter(Boolean),
     };
     if (db) {
+      out.pending = (await pendingChanges(db)).length;
       out.items = (await db.items.find().exec()).map((d) => {
         const j = d.toJSON();
         return { id: j.id, tenantId: j.tenantId, name: j.name, seq: j.seq, pending: count(j.pendingAudit) };
