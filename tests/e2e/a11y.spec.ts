@@ -30,6 +30,9 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 test('axe finds no serious or critical violation on the main screens', async ({ browser }) => {
+  // One axe pass per tab screen (sixteen and counting): on a busy machine that outlasts the
+  // default two minutes (1.9 min measured with the Sites & bins screen, load average 22).
+  test.slow();
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   const app = new AppPage(page);

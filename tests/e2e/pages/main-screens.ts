@@ -68,6 +68,11 @@ export const TAB_SCREENS: TabScreen[] = [
   { name: 'print', tab: 'print.title' },
   { name: 'grants', tab: 'grants.title' },
   { name: 'policy', tab: 'policy.title' },
+  {
+    name: 'sites',
+    tab: 'sites.title',
+    ready: async (p) => expect(p.getByTestId('sites-locations')).toBeVisible(),
+  },
   { name: 'audit', tab: 'audit.title' },
   { name: 'alerts', tab: 'alerts.title' },
   { name: 'attention', tab: 'attention.title' },
