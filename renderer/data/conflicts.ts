@@ -88,8 +88,18 @@ export function resolveFloor(
   if (changedFields(r.merged, server).length === 0 && r.merged['_deleted'] === server['_deleted'])
     return keep;
   const merged: Doc = { ...r.merged };
-  // The local audit entry travels with the merged edit: the server binds it to before/after.
-  if (local['pendingAudit'] !== undefined) merged['pendingAudit'] = local['pendingAudit'];
+  // The local audit entry travels with the merged edit: the server binds it to before/after. Its
+  // reason says which of the server's values were kept (within the entry's 500 characters).
+  const pending: unknown = local['pendingAudit'];
+  if (Array.isArray(pending) && pending.length > 0 && r.conflicts.length > 0) {
+    const entries = pending as unknown[];
+    const paths = r.conflicts.map((c) => c.path);
+    const note = `[merged; the server's ${paths.slice(0, 4).join(', ')}${paths.length > 4 ? ', …' : ''} kept]`;
+    const last = entries[entries.length - 1] as Doc;
+    const reason = typeof last['reason'] === 'string' ? last['reason'] : '';
+    const text = reason ? `${reason.slice(0, 499 - note.length)} ${note}` : note;
+    merged['pendingAudit'] = [...entries.slice(0, -1), { ...last, reason: text.slice(0, 500) }];
+  } else if (pending !== undefined) merged['pendingAudit'] = pending;
   return merged as WithDeleted<Doc>;
 }
 

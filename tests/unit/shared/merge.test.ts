@@ -259,18 +259,20 @@ describe("the renderer's conflict handler for orders (resolveFloor)", () => {
     const theirs = edit({ shipTo: { ...NEW_ADDRESS, city: 'Leiden' } }, true);
     const local = { ...edit({ shipTo: NEW_ADDRESS, number: 'SO-1A' }), pendingAudit: pending };
     const out = resolveFloor('orders', base, local, theirs, ctx) as Doc;
-    expect(out).toMatchObject({
-      number: 'SO-1A',
-      shipTo: { city: 'Leiden' },
-      seq: 11,
-      pendingAudit: pending,
-    });
+    expect(out).toMatchObject({ number: 'SO-1A', shipTo: { city: 'Leiden' }, seq: 11 });
     expect(filed).toEqual([
       {
         collection: 'orders',
         fields: [expect.stringContaining('shipTo (server: 9 Canal St, Dock 4, Leiden') as string],
       },
     ]);
+    // The audit entry goes along, saying what was merged (within the entry's 500 characters).
+    expect(out['pendingAudit']).toEqual([{ id: 'entry-1', reason: "[merged; the server's shipTo kept]" }]);
+    const long = { id: 'entry-2', reason: 'x'.repeat(500) };
+    const noted = resolveFloor('orders', base, { ...local, pendingAudit: [long] }, theirs, ctx) as Doc;
+    const entry = (noted['pendingAudit'] as Doc[])[0]!;
+    expect(String(entry['reason'])).toHaveLength(500);
+    expect(String(entry['reason'])).toMatch(/x \[merged; the server's shipTo kept\]$/);
   });
 
   it('returns the server state (filing the edit) when the order was cancelled meanwhile', () => {
