@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { RxCollection } from 'rxdb';
 import type { z } from 'zod';
-import { combineLatest, map, Observable } from 'rxjs';
+import { auditTime, from, map, merge, Observable, of, startWith, switchMap } from 'rxjs';
 import {
   DEFAULT_TENANT_SETTINGS,
   roleCanRead,
@@ -36,11 +36,12 @@ import {
   type ReceiptStatus,
   type StockRow,
 } from '../../shared/domain/floor.js';
-import { ItemDoc, MovementDoc, type BalanceDoc, type MovementType } from '../../shared/domain/schemas.js';
+import { ItemDoc, MovementDoc, type MovementType } from '../../shared/domain/schemas.js';
 import { principalOf, useSession } from '../state/session.js';
 import { effectiveSeq, useAcks } from './acks.js';
 import type { TenantDatabase } from './database.js';
 import type { Local } from './schemas.js';
+import { readAllRaw } from './storage/raw-read.js';
 import { currentActor, useWorkspace } from './workspace.js';
 import { announceLocalChange, auditEntry, recordMovement, type Actor, type ChangeMeta } from './writes.js';
 
@@ -235,42 +236,37 @@ function newMovement(
 // Reads (plain async; the hooks below are their live versions)
 // ---------------------------------------------------------------------------------------------
 
-/** Stock rows of the partition for an item and/or a location: server balances + own unsynced. */
+/**
+ * Stock rows of the partition for an item and/or a location: server balances + own unsynced.
+ *
+ * Read by one pass over the stored documents (`readAllRaw`), not by an indexed query: the
+ * in-memory storage builds an index the first time a query reads it, and for the `itemId` index
+ * of 500,000 movements that is one sort lasting seconds, in the middle of a pick. A pass over the
+ * documents of a large tenant takes milliseconds and freezes nothing.
+ */
 export async function readStock(
   db: TenantDatabase,
   sel: { itemId?: string; locationId?: string },
 ): Promise<StockRow[]> {
-  const bSel: Record<string, string> = {};
-  if (sel.itemId !== undefined) bSel['itemId'] = sel.itemId;
-  if (sel.locationId !== undefined) bSel['locationId'] = sel.locationId;
-  const balances = (await db.balances.find({ selector: bSel }).exec()).map((d) => d.toJSON() as BalanceDoc);
-  const movements = await movementsTouching(db, sel);
+  const [balances, movements] = await Promise.all([readAllRaw(db.balances), readAllRaw(db.movements)]);
   const acks = useAcks.getState().seqs;
+  const item = (x: { itemId: string }) => sel.itemId === undefined || x.itemId === sel.itemId;
+  const mine: MovementDoc[] = [];
+  for (const m of movements) {
+    if (!item(m)) continue;
+    if (
+      sel.locationId !== undefined &&
+      m.toLocationId !== sel.locationId &&
+      m.fromLocationId !== sel.locationId
+    )
+      continue;
+    mine.push({ ...m, seq: effectiveSeq(m, acks) });
+  }
   return onHandRows(
-    balances,
-    movements.map((m) => ({ ...m, seq: effectiveSeq(m, acks) })),
+    balances.filter((b) => item(b) && (sel.locationId === undefined || b.locationId === sel.locationId)),
+    mine,
     sel,
   );
-}
-
-async function movementsTouching(
-  db: TenantDatabase,
-  sel: { itemId?: string; locationId?: string },
-): Promise<MovementDoc[]> {
-  if (sel.itemId !== undefined)
-    return (await db.movements.find({ selector: { itemId: sel.itemId } }).exec()).map(
-      (d) => d.toJSON() as MovementDoc,
-    );
-  if (sel.locationId !== undefined) {
-    const [a, b] = await Promise.all([
-      db.movements.find({ selector: { toLocationId: sel.locationId } }).exec(),
-      db.movements.find({ selector: { fromLocationId: sel.locationId } }).exec(),
-    ]);
-    const all = new Map<string, MovementDoc>();
-    for (const d of [...a, ...b]) all.set(d.id, d.toJSON());
-    return [...all.values()];
-  }
-  return (await db.movements.find().exec()).map((d) => d.toJSON() as MovementDoc);
 }
 
 /** Movements that belong to a receipt or an order (by `refId`). */
@@ -780,11 +776,15 @@ export async function suggestPicks(ctx: FloorContext, orderId: string): Promise<
   return out;
 }
 
-/** Pack an order: every line picked in full unless `allowShort` (a short shipment, decided). */
+/**
+ * Pack an order: every line picked in full, unless `allowShort` — a short shipment, decided: then
+ * a confirmation (the order number retyped and a reason) is required and goes into the audit entry.
+ * The shortage stays derivable from the order's lines and its pick movements.
+ */
 export async function packOrder(
   ctx: FloorContext,
   orderId: string,
-  opts: { allowShort?: boolean } = {},
+  opts: { allowShort?: boolean; confirmation?: Confirmation } = {},
 ): Promise<OrderDoc> {
   mayWrite(ctx, 'orders');
   const order = await requireOrder(ctx, orderId);
@@ -801,7 +801,21 @@ export async function packOrder(
     });
   if ([...picked.values()].every((q) => q === 0))
     throw new FloorError('nothing-to-ship', `nothing is picked for order ${order.number}`);
-  return setOrderStatus(ctx, order, 'packed');
+  if (short.length === 0) return setOrderStatus(ctx, order, 'packed');
+  const c = opts.confirmation;
+  if (!c)
+    throw new FloorError('confirmation-required', `packing ${order.number} short needs a confirmation`, {
+      identifying: order.number,
+    });
+  if (!typedMatches(c.typed, order.number))
+    throw new FloorError('confirmation-mismatch', `retype ${order.number} to pack it short`, {
+      identifying: order.number,
+    });
+  const missing = short.reduce((sum, l) => sum + l.qty - (picked.get(l.lineId) ?? 0), 0);
+  return setOrderStatus(ctx, order, 'packed', {
+    reason: `packed short by ${missing}: ${c.reason}`,
+    confirmation: c,
+  });
 }
 
 /**
@@ -1098,36 +1112,13 @@ export function useMovementsOf(refId: string | null): MovementDoc[] | null {
   );
 }
 
+/** `readStock`, live: read again (at most every 50 ms) whenever balances, movements or acks change. */
 function stock$(db: TenantDatabase, sel: { itemId?: string; locationId?: string }): Observable<StockRow[]> {
-  const bSel: Record<string, string> = {};
-  if (sel.itemId !== undefined) bSel['itemId'] = sel.itemId;
-  if (sel.locationId !== undefined) bSel['locationId'] = sel.locationId;
-  const balances$ = db.balances.find({ selector: bSel }).$;
-  const movements$ =
-    sel.itemId !== undefined
-      ? combineLatest([db.movements.find({ selector: { itemId: sel.itemId } }).$])
-      : sel.locationId !== undefined
-        ? combineLatest([
-            db.movements.find({ selector: { toLocationId: sel.locationId } }).$,
-            db.movements.find({ selector: { fromLocationId: sel.locationId } }).$,
-          ])
-        : combineLatest([db.movements.find().$]);
-  return new Observable<StockRow[]>((sub) =>
-    combineLatest([balances$, movements$, acks$()]).subscribe({
-      next: ([b, ms, acks]) => {
-        const all = new Map<string, MovementDoc>();
-        for (const list of ms) for (const d of list) all.set(d.id, d.toJSON());
-        const movements = [...all.values()].map((m) => ({ ...m, seq: effectiveSeq(m, acks) }));
-        sub.next(
-          onHandRows(
-            b.map((x) => x.toJSON() as BalanceDoc),
-            movements,
-            sel,
-          ),
-        );
-      },
-      error: (e) => sub.error(e),
-    }),
+  if (sel.itemId === '' || sel.locationId === '') return of([]);
+  return merge(db.balances.$, db.movements.$, acks$()).pipe(
+    auditTime(50),
+    startWith(null),
+    switchMap(() => from(readStock(db, sel))),
   );
 }
 
@@ -1145,9 +1136,4 @@ export function useBalancesByLocation(locationId: string | null): StockRow[] | n
     (db) => stock$(db, locationId ? { locationId } : { locationId: '' }),
     `location:${locationId ?? ''}`,
   );
-}
-
-/** Every stock row of the open tenant, live (expiry and low-stock views; small tenants). */
-export function useAllStock(): StockRow[] | null {
-  return useLive((db) => stock$(db, {}), 'all');
 }

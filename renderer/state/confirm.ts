@@ -4,7 +4,8 @@ import type { DestructiveKind } from '../../shared/audit/destructive.js';
 
 /** What the confirmation dialog asks about. */
 export type ConfirmRequest = {
-  kind: DestructiveKind;
+  /** A destructive change (I5), or a floor decision confirmed the same way (packing an order short). */
+  kind: DestructiveKind | 'pack-short';
   /** What is destroyed, in words (e.g. "batch LOT-7 of ACME-000003 at A-01-01, 12 pcs"). */
   subject: string;
   /** The value the user must retype (batch number, SKU, order number). */

@@ -225,6 +225,15 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
   const shipRef = useRef<HTMLButtonElement>(null);
   const fullyPicked = picked !== null && order.lines.every((l) => (picked.get(l.lineId) ?? 0) >= l.qty);
   const canPick = order.status === 'open' || order.status === 'picking';
+  // Lines picked below what was ordered, and by how much (an order packed short keeps showing it).
+  const shortLines =
+    picked === null
+      ? []
+      : order.lines
+          .map((l) => ({ line: l, picked: picked.get(l.lineId) ?? 0 }))
+          .filter((x) => x.picked < x.line.qty);
+  const missing = shortLines.reduce((sum, x) => sum + x.line.qty - x.picked, 0);
+  const anyPicked = picked !== null && [...picked.values()].some((q) => q > 0);
 
   const act = async (what: () => Promise<unknown>, ok: string, gone = false) => {
     try {
@@ -256,6 +265,35 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
       () => cancelOrder(ctx, order.id, confirmation),
       t('floor.outbound.cancelled', { number: order.number }),
       true,
+    );
+  };
+
+  /** Pack what is picked, after a confirmation that states the shortage line by line. */
+  const packShort = async () => {
+    const ctx = floorContext();
+    const lines = shortLines
+      .map((x) =>
+        t('floor.outbound.packShortLine', {
+          sku: items.get(x.line.itemId)?.sku ?? x.line.itemId,
+          picked: x.picked,
+          ordered: x.line.qty,
+        }),
+      )
+      .join('; ');
+    const confirmation = await requestConfirmation({
+      kind: 'pack-short',
+      subject: t('floor.outbound.packShortSubject', { number: order.number, lines, count: missing }),
+      identifying: order.number,
+      needsCosign: false,
+      tenantId: ctx.tenantId,
+      entity: 'orders',
+      entityId: order.id,
+      action: 'update',
+    });
+    if (!confirmation) return;
+    await act(
+      () => packOrder(ctx, order.id, { allowShort: true, confirmation }),
+      t('floor.outbound.packedShortMsg', { number: order.number, count: missing }),
     );
   };
 
@@ -295,6 +333,7 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
                 line={l}
                 sku={items.get(l.itemId)?.sku ?? '…'}
                 picked={picked.get(l.lineId) ?? 0}
+                pickable={canPick}
                 onSuggest={(s) =>
                   setSuggested((cur) =>
                     JSON.stringify(cur[l.itemId] ?? null) === JSON.stringify(s)
@@ -306,6 +345,11 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
             ))}
           </tbody>
         </table>
+      )}
+      {!canPick && shortLines.length > 0 && (
+        <p className="error short-summary" role="status" data-testid="short-summary">
+          {t('floor.outbound.shortSummary', { count: missing, lines: shortLines.length })}
+        </p>
       )}
       {canPick && allowed && !fullyPicked && (
         <PickForm
@@ -330,6 +374,16 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
         >
           {t('floor.outbound.pack')}
         </button>
+        {canPick && !fullyPicked && anyPicked && (
+          <button
+            type="button"
+            title={t('floor.outbound.packShortHint')}
+            disabled={!allowed || pickBusy}
+            onClick={() => void packShort()}
+          >
+            {t('floor.outbound.packShort')}
+          </button>
+        )}
         <button
           ref={shipRef}
           type="button"
@@ -367,6 +421,8 @@ function OrderLineRow(props: {
   line: OrderLine;
   sku: string;
   picked: number;
+  /** False once the order is packed: what is missing then is a decided shortage, not a to-do. */
+  pickable: boolean;
   onSuggest: (s: { locationId: string; batch: string | null; quantity: number } | null) => void;
 }) {
   const { t } = useTranslation();
@@ -379,7 +435,12 @@ function OrderLineRow(props: {
     onSuggest(first ? { locationId: first.locationId, batch: first.batch, quantity: first.quantity } : null);
   }, [first?.locationId, first?.batch, first?.quantity]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
-    <tr data-sku={props.sku} data-short={fefo && fefo.shortBy > 0 ? fefo.shortBy : undefined}>
+    <tr
+      data-sku={props.sku}
+      data-short={
+        !props.pickable ? remaining || undefined : fefo && fefo.shortBy > 0 ? fefo.shortBy : undefined
+      }
+    >
       <td>{props.sku}</td>
       <td className="num">{props.line.qty}</td>
       <td className="num" data-testid="picked">
@@ -388,6 +449,10 @@ function OrderLineRow(props: {
       <td data-testid="suggestion">
         {remaining === 0 ? (
           <span className="badge ok">{t('floor.outbound.done')}</span>
+        ) : !props.pickable ? (
+          <span className="badge danger" data-testid="packed-short">
+            {t('floor.outbound.packedShort', { count: remaining })}
+          </span>
         ) : fefo === null ? (
           t('app.loading')
         ) : (

@@ -146,6 +146,14 @@ export const floorStrings = {
       pickItem: 'Item (scan)',
       pickBin: 'From bin (scan; suggestion filled in)',
       pickSubmit: 'Pick',
+      packShort: 'Pack short…',
+      packShortHint: 'Pack what is picked and ship the order without the rest.',
+      packShortSubject:
+        'order {{number}} is packed with less than ordered — {{lines}}; {{count}} short in all.',
+      packShortLine: '{{sku}}: {{picked}} of {{ordered}} picked',
+      packedShortMsg: 'Order {{number}} packed short: {{count}} missing.',
+      packedShort: 'packed short by {{count}}',
+      shortSummary: 'Short: {{count}} missing on {{lines}} line(s).',
     },
     watch: {
       expiryTitle: 'Expiring batches',
@@ -372,6 +380,13 @@ export const floorStrings = {
       pickItem: '物料（扫描）',
       pickBin: '来源库位（扫描；已填入建议）',
       pickSubmit: '拣货',
+      packShort: '缺货打包…',
+      packShortHint: '按已拣数量打包，其余不再发运。',
+      packShortSubject: '订单 {{number}} 将少于订购数量打包——{{lines}}；共缺 {{count}}。',
+      packShortLine: '{{sku}}：已拣 {{picked}} / 订购 {{ordered}}',
+      packedShortMsg: '订单 {{number}} 已缺货打包：缺 {{count}}。',
+      packedShort: '缺货打包，缺 {{count}}',
+      shortSummary: '缺货：{{lines}} 行共缺 {{count}}。',
     },
     watch: {
       expiryTitle: '即将过期的批次',

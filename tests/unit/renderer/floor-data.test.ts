@@ -497,3 +497,97 @@ describe('field visibility in the local database', () => {
     expect(new FloorError('forbidden', 'x').code).toBe('forbidden');
   });
 });
+
+describe('pack short', () => {
+  beforeEach(async () => {
+    db = await openDb('manager');
+  });
+
+  it('packs less than ordered only with the order number retyped; the audit entry states the shortage', async () => {
+    const ctx = ctxFor(db, 'manager');
+    const tea = await floor.createItem(ctx, { sku: 'TEA-1', name: 'Tea', uom: 'pc' });
+    const asn = await floor.createReceipt(ctx, {
+      reference: 'ASN-T',
+      supplier: 'Leaves',
+      expectedAt: '2026-11-27',
+      lines: [{ itemId: tea.id, expectedQty: 3 }],
+    });
+    await floor.receiveLine(ctx, {
+      receiptId: asn.id,
+      itemId: tea.id,
+      qty: 3,
+      batch: null,
+      expiresAt: null,
+      locationId: 'RCV-01',
+    });
+    await floor.putAway(ctx, { itemId: tea.id, batch: null, from: 'RCV-01', to: 'A-01-01', qty: 3 });
+    const order = await floor.createOrder(ctx, {
+      number: 'SO-T',
+      customerName: 'Li Na',
+      shipTo: { line1: '2 Road', line2: null, city: 'Beijing', postalCode: null, country: 'CN' },
+      lines: [{ itemId: tea.id, qty: 5 }],
+    });
+    await floor.pickLine(ctx, { orderId: order.id, itemId: tea.id, batch: null, from: 'A-01-01', qty: 3 });
+
+    const status = async () => (await db.orders.findOne(order.id).exec())?.status;
+    await expect(floor.packOrder(ctx, order.id)).rejects.toMatchObject({
+      code: 'not-fully-picked',
+      details: { lines: [{ qty: 5, picked: 3 }] },
+    });
+    await expect(floor.packOrder(ctx, order.id, { allowShort: true })).rejects.toMatchObject({
+      code: 'confirmation-required',
+    });
+    await expect(
+      floor.packOrder(ctx, order.id, { allowShort: true, confirmation: confirm('SO-X') }),
+    ).rejects.toMatchObject({ code: 'confirmation-mismatch' });
+    expect(await status()).toBe('picking');
+    const entriesBefore = (await pendingOf(db, 'orders', order.id)).length;
+
+    const packed = await floor.packOrder(ctx, order.id, {
+      allowShort: true,
+      confirmation: confirm(' so-t '),
+    });
+    expect(packed.status).toBe('packed');
+    const entries = await pendingOf(db, 'orders', order.id);
+    expect(entries).toHaveLength(entriesBefore + 1);
+    expect(entries.at(-1)).toMatchObject({
+      action: 'update',
+      reason: 'packed short by 2: cycle count',
+      confirmation: { typed: ' so-t ', reason: 'cycle count' },
+    });
+
+    // Shipping takes what was picked; the order line keeps saying 5.
+    const shipped = await floor.shipOrder(ctx, order.id);
+    expect(shipped.movements.map((m) => [m.type, m.quantity])).toEqual([['ship', 3]]);
+    expect(shipped.order.lines[0]?.qty).toBe(5);
+  });
+
+  it('a fully picked order packs without any confirmation', async () => {
+    const ctx = ctxFor(db, 'manager');
+    const tea = await floor.createItem(ctx, { sku: 'TEA-2', name: 'Tea', uom: 'pc' });
+    const asn = await floor.createReceipt(ctx, {
+      reference: 'ASN-U',
+      supplier: 'Leaves',
+      expectedAt: '2026-11-27',
+      lines: [{ itemId: tea.id, expectedQty: 2 }],
+    });
+    await floor.receiveLine(ctx, {
+      receiptId: asn.id,
+      itemId: tea.id,
+      qty: 2,
+      batch: null,
+      expiresAt: null,
+      locationId: 'RCV-01',
+    });
+    await floor.putAway(ctx, { itemId: tea.id, batch: null, from: 'RCV-01', to: 'A-01-01', qty: 2 });
+    const order = await floor.createOrder(ctx, {
+      number: 'SO-U',
+      customerName: 'Li Na',
+      shipTo: { line1: '2 Road', line2: null, city: 'Beijing', postalCode: null, country: 'CN' },
+      lines: [{ itemId: tea.id, qty: 2 }],
+    });
+    await floor.pickLine(ctx, { orderId: order.id, itemId: tea.id, batch: null, from: 'A-01-01', qty: 2 });
+    expect((await floor.packOrder(ctx, order.id, { allowShort: true })).status).toBe('packed');
+    expect((await pendingOf(db, 'orders', order.id)).at(-1)?.confirmation ?? null).toBeNull();
+  });
+});
