@@ -13,7 +13,7 @@ export function LanguageSwitcher() {
   const current: Locale = i18n.language === 'zh-CN' ? 'zh-CN' : 'en';
   return (
     <label className="language-switcher" title={t('language.hint')}>
-      <span className="language-label">{t('language.label')}</span>
+      <span className="language-label">{t('language.label')}</span>{' '}
       <select
         name="language"
         value={current}
