@@ -142,7 +142,13 @@ function SitesAdmin() {
           </button>
         </div>
       )}
-      {state.status === 'ready' && (
+      {state.status === 'ready' && !state.data.mayEdit && (
+        // The session's memberships may be stale: the server's answer decides.
+        <p role="alert" className="state" data-testid="sites-only-admins">
+          {t('sites.onlyAdmins')}
+        </p>
+      )}
+      {state.status === 'ready' && state.data.mayEdit && (
         <>
           {editing?.kind === 'warehouse' && (
             <WarehouseEditor
