@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { can } from '../shared/access/policy.js';
-import { signOut, useWorkspace } from './data/workspace.js';
+import { useWorkspace } from './data/workspace.js';
 import { AlertsScreen } from './features/alerts/AlertsScreen.js';
 import { AttentionBadge } from './features/attention/AttentionBadge.js';
 import { AttentionScreen } from './features/attention/AttentionScreen.js';
@@ -15,6 +15,7 @@ import { InventoryScreen } from './features/inventory/InventoryScreen.js';
 import { LanguageSwitcher } from './features/language/LanguageSwitcher.js';
 import { LoginScreen } from './features/login/LoginScreen.js';
 import { SessionBanner } from './features/login/SessionBanner.js';
+import { SignOutButton } from './features/login/SignOutButton.js';
 import { PolicyScreen } from './features/policy/PolicyScreen.js';
 import { PrintScreen } from './features/print/PrintScreen.js';
 import { ReceiveForm } from './features/receive/ReceiveForm.js';
@@ -77,9 +78,7 @@ export function App() {
           {session.user.displayName}
         </span>
         <LanguageSwitcher />
-        <button type="button" onClick={() => void signOut()}>
-          {t('app.signOut')}
-        </button>
+        <SignOutButton />
       </header>
       <nav className="tabs" aria-label={t('app.title')}>
         {tabs.map((x) => (

@@ -388,6 +388,13 @@ async function refreshMemberships(): Promise<void> {
   }
 }
 
+/** The Needs-attention collection of a synced collection (balances and locations are never pushed). */
+function attentionCollection(collection: string): PendingDoc['collection'] {
+  return collection === 'items' || collection === 'orders' || collection === 'receipts'
+    ? collection
+    : 'movements';
+}
+
 async function openTenant(tenantId: string): Promise<void> {
   const { user, memberships } = useSession.getState();
   if (!user || !dataKey) throw new Error('not signed in');
@@ -453,10 +460,7 @@ async function openTenant(tenantId: string): Promise<void> {
           userDb,
           rejected.map((r) => ({
             tenantId,
-            collection:
-              collection === 'items' || collection === 'orders' || collection === 'receipts'
-                ? collection
-                : 'movements',
+            collection: attentionCollection(collection),
             docId: r.id,
             code: r.code,
             reason: r.reason,
@@ -469,10 +473,10 @@ async function openTenant(tenantId: string): Promise<void> {
     conflictContext(db.name).onUnmergeable = (collection, local, server, fields) => {
       const userDb = useUserDb.getState().db;
       if (!userDb) return;
-      void fileAttention(userDb, [
+      fileAttention(userDb, [
         {
           tenantId,
-          collection: collection === 'items' ? 'items' : 'movements',
+          collection: attentionCollection(collection),
           docId: String(local['id']),
           code: 'conflict',
           reason: fields.length
@@ -481,7 +485,7 @@ async function openTenant(tenantId: string): Promise<void> {
           localVersion: local,
           serverVersion: server,
         },
-      ]);
+      ]).catch((e: unknown) => console.error('could not file a conflict in Needs attention', e));
     };
     current = { db, sync, tenantId };
     useSession.getState().setActiveTenant(tenantId);
@@ -495,6 +499,41 @@ async function openTenant(tenantId: string): Promise<void> {
 /** Close the open partition (if any) and open `tenantId`'s, then start its replication. */
 export function switchTenant(tenantId: string): Promise<void> {
   return serial(() => openTenant(tenantId));
+}
+
+/**
+ * Changes on this PC that a sign-out would destroy: only where a tenant wipes local data at
+ * sign-out (shared PCs). The open partition first gets a few seconds to push; every partition
+ * of the user is counted (closed ones are opened briefly). 0 when nothing would be lost.
+ */
+export async function unsyncedOnSignOut(): Promise<number> {
+  const { user, policies } = useSession.getState();
+  const wipe = Object.values(policies).some((p) => p.settings.wipeOnLogout);
+  const key = dataKey;
+  if (!user || !wipe || !key) return 0;
+  return serial(async () => {
+    let n = 0;
+    const open = current;
+    if (open) {
+      await open.sync.flush(5000);
+      n += (await pendingChanges(open.db)).length;
+    }
+    for (const p of partitionsOf(user.id)) {
+      if (p.tenantId === open?.tenantId) continue;
+      let db: TenantDatabase;
+      try {
+        db = await openTenantDatabase(user.id, p.tenantId, p.role, key);
+      } catch {
+        continue; // unreadable with this key: nothing in it can be pushed anyway
+      }
+      try {
+        n += (await pendingChanges(db)).length;
+      } finally {
+        await db.close();
+      }
+    }
+    return n;
+  });
 }
 
 /**

@@ -1,6 +1,19 @@
 /** English strings. Every key here must exist in zh-CN.ts too (a unit test checks). */
 export const en = {
-  app: { title: 'Bulkhead', loading: 'Loading…', signOut: 'Sign out' },
+  app: {
+    title: 'Bulkhead',
+    loading: 'Loading…',
+    signOut: 'Sign out',
+    signingOut: 'Signing out…',
+    unsyncedTitle: 'Changes not synced yet',
+    unsyncedBody_one:
+      '1 change on this PC has not reached the server. This client deletes local data at sign-out, so signing out now would lose it. Stay signed in until it has synced (go online), or discard it.',
+    unsyncedBody_other:
+      '{{count}} changes on this PC have not reached the server. This client deletes local data at sign-out, so signing out now would lose them. Stay signed in until they have synced (go online), or discard them.',
+    staySignedIn: 'Stay signed in',
+    discardAndSignOut_one: 'Discard 1 change and sign out',
+    discardAndSignOut_other: 'Discard {{count}} changes and sign out',
+  },
   login: {
     title: 'Sign in',
     username: 'Username',

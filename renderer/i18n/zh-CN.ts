@@ -4,7 +4,20 @@ type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
 
 /** Simplified Chinese strings. */
 export const zhCN: Widen<Strings> = {
-  app: { title: 'Bulkhead', loading: '加载中…', signOut: '退出登录' },
+  app: {
+    title: 'Bulkhead',
+    loading: '加载中…',
+    signOut: '退出登录',
+    signingOut: '正在退出…',
+    unsyncedTitle: '有更改尚未同步',
+    unsyncedBody_one:
+      '本机有 {{count}} 项更改尚未到达服务器。该客户设置为退出时删除本机数据，现在退出将丢失这些更改。请保持登录直到同步完成（连接网络），或放弃这些更改。',
+    unsyncedBody_other:
+      '本机有 {{count}} 项更改尚未到达服务器。该客户设置为退出时删除本机数据，现在退出将丢失这些更改。请保持登录直到同步完成（连接网络），或放弃这些更改。',
+    staySignedIn: '保持登录',
+    discardAndSignOut_one: '放弃 {{count}} 项更改并退出',
+    discardAndSignOut_other: '放弃 {{count}} 项更改并退出',
+  },
   login: {
     title: '登录',
     username: '用户名',
