@@ -9,7 +9,11 @@ import {
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
-import { getChunkedIdbStorage, removeChunkedIdbDatabases } from './storage/chunked-idb.js';
+import {
+  getChunkedIdbStorage,
+  prefetchChunkedIdb,
+  removeChunkedIdbDatabases,
+} from './storage/chunked-idb.js';
 import type { Role } from '../../shared/access/policy.js';
 import { conflictContext, conflictHandler } from './conflicts.js';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
@@ -95,6 +99,50 @@ export async function storage(): Promise<RxStorage<unknown, unknown>> {
   return storagePromise;
 }
 
+const SIGN_IN_KEY = 'bulkhead.signInPartition:';
+const signInKey = (username: string) => `${SIGN_IN_KEY}${username.trim().toLowerCase()}`;
+
+/**
+ * Remember which partition signing in as `username` opens, so that the next sign-in can start
+ * reading it before the password is verified (`prefetchSignInPartition`). Stores only the
+ * partition's name, as `partitions.ts` does; removing the partition forgets it.
+ */
+export function rememberSignInPartition(username: string, userId: string, tenantId: string): void {
+  try {
+    localStorage.setItem(signInKey(username), partitionName(userId, tenantId));
+  } catch {
+    // No localStorage (quota, private mode): the next sign-in just reads the partition later.
+  }
+}
+
+/**
+ * Start reading the partition the last sign-in of `username` opened, in parallel with the
+ * sign-in itself (the chunked storage parses its logs while the server checks the password).
+ * Only reads: nothing is decrypted, and the partition is opened, or purged, after the sign-in as
+ * before; an unused read is dropped (`prefetchChunkedIdb`). No-op on the Dexie storage.
+ */
+export function prefetchSignInPartition(username: string): void {
+  if (storageKind !== 'chunked' || typeof indexedDB === 'undefined') return;
+  let name: string | null = null;
+  try {
+    name = localStorage.getItem(signInKey(username));
+  } catch {
+    return;
+  }
+  if (name) void prefetchChunkedIdb(name);
+}
+
+function forgetSignInPartition(name: string): void {
+  try {
+    for (let i = localStorage.length - 1; i >= 0; i--) {
+      const k = localStorage.key(i);
+      if (k?.startsWith(SIGN_IN_KEY) && localStorage.getItem(k) === name) localStorage.removeItem(k);
+    }
+  } catch {
+    // Nothing remembered.
+  }
+}
+
 /**
  * Open the partition of (user, tenant), its collections declared for the user's role there and
  * its sensitive fields encrypted with `dataKey` (derived from the user's password). Close it
@@ -156,6 +204,7 @@ export async function openTenantDatabase(
  * a schema, stays behind, whichever storage wrote it.
  */
 export async function removeLocalDatabase(name: string, dataKey: string): Promise<void> {
+  forgetSignInPartition(name);
   await removeRxDatabase(name, await storage(), true, dataKey);
   await Promise.all([removeDexieDatabases(name), removeChunkedIdbDatabases(name)]);
 }

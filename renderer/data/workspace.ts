@@ -12,7 +12,13 @@ import { platform } from '../platform/index.js';
 import { principalOf, useSession } from '../state/session.js';
 import { useSyncStatus } from '../state/sync.js';
 import { ApiClient, ApiError, NetworkError } from './api.js';
-import { openTenantDatabase, removeTenantDatabase, type TenantDatabase } from './database.js';
+import {
+  openTenantDatabase,
+  prefetchSignInPartition,
+  rememberSignInPartition,
+  removeTenantDatabase,
+  type TenantDatabase,
+} from './database.js';
 import {
   forgetOffline,
   localDataKey,
@@ -153,6 +159,8 @@ export function currentTenants(memberships: readonly Membership[], userId: strin
  * partitions the user may no longer hold and open the first authorized tenant.
  */
 export async function signIn(username: string, password: string): Promise<void> {
+  // Read the partition this user's last sign-in opened while the password is being checked.
+  prefetchSignInPartition(username);
   const client = await apiClient();
   let user: PublicUser;
   try {
@@ -188,7 +196,10 @@ export async function signIn(username: string, password: string): Promise<void> 
   await openUserStore(user.id);
   await serial(() => enforceMemberships());
   const tenants = currentTenants(useSession.getState().memberships, user.id);
-  if (tenants[0]) await switchTenant(tenants[0]);
+  if (tenants[0]) {
+    rememberSignInPartition(username, user.id, tenants[0]);
+    await switchTenant(tenants[0]);
+  }
 }
 
 async function closeCurrent(): Promise<void> {

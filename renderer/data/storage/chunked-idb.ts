@@ -6,7 +6,7 @@ import type {
   RxStorageInstance,
   RxStorageInstanceCreationParams,
 } from 'rxdb';
-import { ensureRxStorageInstanceParamsAreCorrect } from 'rxdb';
+import { ensureRxStorageInstanceParamsAreCorrect, getChangedDocumentsSinceQuery, prepareQuery } from 'rxdb';
 import {
   createMemoryStorageInstance,
   type MemoryStorageInternals,
@@ -45,11 +45,19 @@ export type ChunkedIdbSettings = {
   strictBelow?: number;
 };
 
-type Log = { db: IDBDatabase; records: number; docsInLog: number; compacting: boolean };
+type Log = { db: IDBDatabase; name: string; records: number; docsInLog: number; compacting: boolean };
+type Checkpoint = { id: string; lwt: number };
 type Shared = {
   internals: MemoryStorageInternals<unknown>;
   log: Log;
   refCount: number;
+  /** Writes applied to this state so far (any instance); invalidates `changed`. */
+  writes: number;
+  /**
+   * The last scan of `getChangedDocumentsSince`: every document after `from`, sorted, as of
+   * `writes` writes. Replication pages through it (checkpoint after checkpoint) without a rescan.
+   */
+  changed: { writes: number; from: Checkpoint; sorted: RxDocumentData<unknown>[] } | null;
 };
 
 const STORE = 'log';
@@ -96,6 +104,19 @@ function makeIndexesLazy(internals: MemoryStorageInternals<unknown>, primaryPath
   }
 }
 
+/** Most documents `getChangedDocumentsSince` collects by scanning before it uses the index. */
+const SCAN_LIMIT = 2000;
+
+/** True when checkpoint `a` comes before `b` in (`_meta.lwt`, primary key) order. */
+function before(a: Checkpoint, b: Checkpoint): boolean {
+  return a.lwt < b.lwt || (a.lwt === b.lwt && a.id < b.id);
+}
+
+/** True once the (`_meta.lwt`, primary key) index of a state has been built (makeIndexesLazy). */
+function lwtIndexBuilt(internals: MemoryStorageInternals<unknown>): boolean {
+  return internals.byIndexArray.some((b) => b.index[0] === '_meta.lwt' && b.index.length === 2);
+}
+
 /** IndexedDB database name of one collection; `removeChunkedIdbDatabases` relies on the prefix. */
 export function chunkedIdbName(databaseName: string, collectionName: string, version: number): string {
   return `bh-chunks-${databaseName}--${collectionName}--${version}`;
@@ -116,6 +137,121 @@ function done(tx: IDBTransaction): Promise<void> {
   });
 }
 
+/**
+ * Write generation of each collection's IndexedDB database in this realm: bumped synchronously
+ * whenever a transaction that changes the log is created (a write, a compaction) and when the
+ * database is deleted. A prefetched snapshot is used only when no such change happened after its
+ * read began, so it is never older than the log.
+ */
+const generations = new Map<string, number>();
+const generation = (name: string) => generations.get(name) ?? 0;
+const bump = (name: string) => generations.set(name, generation(name) + 1);
+
+/**
+ * A collection's log as read and parsed: its live state (later records win), keyed by the
+ * primary key `key`, plus the record and document counts that drive compaction.
+ */
+type ParsedLog = {
+  key: string;
+  documents: Map<string, RxDocumentData<unknown>>;
+  records: number;
+  docsInLog: number;
+};
+type Prefetched = ParsedLog & { generation: number };
+
+/** Reads started by `prefetchChunkedIdb`, per collection database; taken by the first open. */
+const prefetched = new Map<string, Promise<Prefetched | null>>();
+/** The primary key a prefetch assumes; a collection keyed otherwise re-keys the read at open. */
+const PREFETCH_KEY = 'id';
+/** `prefetchChunkedIdb` runs per RxDB database, until it has registered its collections' reads. */
+const listing = new Map<string, Promise<void>>();
+/** Collection databases loaded in this realm right now: a prefetch skips them (never used). */
+const loaded = new Set<string>();
+
+/** Let pending events (a network answer, a crypto result) run: a task, without a timer's clamp. */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+/**
+ * Read a log in one transaction and replay it into a map by primary key `key`; each record string
+ * is dropped once parsed. `yielding`: give the event loop a turn between records (a prefetch
+ * shares the main thread with the sign-in it runs beside; an open wants its log as soon as
+ * possible and does not yield).
+ */
+async function readLog(db: IDBDatabase, key: string, yielding = false): Promise<ParsedLog> {
+  const rows = (await request(db.transaction(STORE, 'readonly').objectStore(STORE).getAll())) as string[];
+  const documents = new Map<string, RxDocumentData<unknown>>();
+  let docsInLog = 0;
+  for (let i = 0; i < rows.length; i++) {
+    if (yielding && i > 0) await yieldToEvents();
+    const docs = JSON.parse(rows[i] as string) as RxDocumentData<unknown>[];
+    rows[i] = '';
+    docsInLog += docs.length;
+    for (const d of docs) documents.set((d as unknown as Record<string, string>)[key] as string, d);
+  }
+  return { key, documents, records: rows.length, docsInLog };
+}
+
+/**
+ * Start reading and parsing the logs of every collection of the RxDB database `databaseName`
+ * that exists in IndexedDB, so that opening it later (`createStorageInstance`) finds them parsed.
+ * For the app's sign-in: the partition is read while the password is being verified. Nothing is
+ * decrypted (encrypted fields stay encrypted until read through the key-encryption wrapper), and
+ * nothing is written. A read is used only by the first open of its collection and only when the
+ * log did not change after the read began; it is dropped unused after `keepMs` or when its
+ * database is deleted. Failures are silent: the open then reads the log itself.
+ */
+export function prefetchChunkedIdb(databaseName: string, keepMs = 60_000): Promise<void> {
+  const pending = listing.get(databaseName);
+  if (pending) return pending; // a prefetch of this database is listing already
+  const reads: Promise<unknown>[] = [];
+  const run = (async () => {
+    const all = await indexedDB.databases();
+    for (const { name } of all) {
+      if (typeof name !== 'string' || !isChunkedIdbOf(databaseName, name)) continue;
+      if (prefetched.has(name) || loaded.has(name)) continue;
+      const at = generation(name);
+      const read = (async (): Promise<Prefetched | null> => {
+        const db = await openIdb(name);
+        try {
+          // Every Bulkhead collection (and RxDB's own) is keyed by `id`; an open checks it.
+          return { ...(await readLog(db, PREFETCH_KEY, true)), generation: at };
+        } finally {
+          db.close();
+        }
+      })().catch(() => null);
+      prefetched.set(name, read);
+      reads.push(read);
+      setTimeout(() => {
+        if (prefetched.get(name) === read) prefetched.delete(name);
+      }, keepMs);
+    }
+  })()
+    .catch(() => undefined)
+    .finally(() => listing.delete(databaseName));
+  listing.set(databaseName, run);
+  // Resolves when every read is done (opens need only the listing: they wait for their own read).
+  return run.then(() => Promise.all(reads)).then(() => undefined);
+}
+
+/** The prefetched log of one collection database, if one was read and is still current. */
+async function takePrefetched(databaseName: string, name: string): Promise<ParsedLog | null> {
+  await listing.get(databaseName);
+  const read = prefetched.get(name);
+  if (!read) return null;
+  prefetched.delete(name);
+  const log = await read;
+  return log && log.generation === generation(name) ? log : null;
+}
+
 function openIdb(name: string): Promise<IDBDatabase> {
   const req = indexedDB.open(name, 1);
   req.onupgradeneeded = () => {
@@ -125,6 +261,8 @@ function openIdb(name: string): Promise<IDBDatabase> {
 }
 
 function deleteIdb(name: string): Promise<void> {
+  bump(name);
+  prefetched.delete(name);
   return new Promise((resolve, reject) => {
     const req = indexedDB.deleteDatabase(name);
     req.onsuccess = () => resolve();
@@ -175,41 +313,45 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
     key: string,
     params: RxStorageInstanceCreationParams<unknown, unknown>,
   ): Promise<Shared> => {
-    const db = await openIdb(
-      chunkedIdbName(params.databaseName, params.collectionName, params.schema.version),
-    );
-    const rows = (await request(db.transaction(STORE, 'readonly').objectStore(STORE).getAll())) as string[];
-    const recordCount = rows.length;
+    const name = chunkedIdbName(params.databaseName, params.collectionName, params.schema.version);
     const primary = params.schema.primaryKey;
     const primaryPath = typeof primary === 'string' ? primary : primary.key;
+    loaded.add(name);
+    let db: IDBDatabase | null = null;
+    let log: ParsedLog;
+    try {
+      db = await openIdb(name);
+      // Parsed already when the app prefetched the partition during sign-in; else read it now.
+      log = (await takePrefetched(params.databaseName, name)) ?? (await readLog(db, primaryPath));
+    } catch (e) {
+      loaded.delete(name);
+      db?.close();
+      throw e;
+    }
     memory.collectionStates.delete(key);
     const inst = await createMemoryStorageInstance(
       memory,
       params as RxStorageInstanceCreationParams<unknown, object>,
       {},
     );
-    // Replay the log straight into the memory state (later records win), not through `bulkWrite`:
-    // the log holds committed documents, so there is nothing to categorise or conflict-check,
-    // nobody listens yet (no change event per document), no intermediate map, and the indexes are
-    // built when first read (makeIndexesLazy). Each record is dropped once parsed.
+    // The log replayed (later records win) straight into the memory state, not through
+    // `bulkWrite`: the log holds committed documents, so there is nothing to categorise or
+    // conflict-check, nobody listens yet (no change event per document), and the indexes are built
+    // when first read (makeIndexesLazy). The `_meta.lwt` index that replication reads is not built
+    // here either: `getChangedDocumentsSince` scans instead while few documents changed.
     makeIndexesLazy(inst.internals, primaryPath);
-    const documents = inst.internals.documents;
-    let docsInLog = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const docs = JSON.parse(rows[i] as string) as RxDocumentData<unknown>[];
-      rows[i] = '';
-      docsInLog += docs.length;
-      for (const d of docs) documents.set((d as unknown as Record<string, string>)[primaryPath] as string, d);
-    }
-    // The `_meta.lwt` index is read by replication as soon as it starts (changes since its
-    // checkpoint): build it now, while the app opens, rather than in the user's first interaction.
-    for (const byIndex of Object.values(inst.internals.byIndex)) {
-      if (byIndex.index[0] === '_meta.lwt') void byIndex.docsWithIndex.length;
+    if (log.key === primaryPath) {
+      inst.internals.documents = log.documents;
+    } else {
+      for (const d of log.documents.values())
+        inst.internals.documents.set((d as unknown as Record<string, string>)[primaryPath] as string, d);
     }
     const s: Shared = {
       internals: inst.internals,
-      log: { db, records: recordCount, docsInLog, compacting: false },
+      log: { db, name, records: log.records, docsInLog: log.docsInLog, compacting: false },
       refCount: 0,
+      writes: 0,
+      changed: null,
     };
     // The loader instance only filled the state (kept in `memory.collectionStates`, refCount 0);
     // the real instances share it. Closing the loader also unregisters it from RxDB's global set.
@@ -227,6 +369,7 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
     applyPending();
     const docs = [...s.internals.documents.values()];
     const tx = s.log.db.transaction(STORE, 'readwrite');
+    bump(s.log.name);
     const store = tx.objectStore(STORE);
     store.clear();
     for (let i = 0; i < docs.length; i += chunkSize) store.put(JSON.stringify(docs.slice(i, i + chunkSize)));
@@ -273,6 +416,8 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
         params as RxStorageInstanceCreationParams<unknown, object>,
         {},
       );
+      const idOf = (d: RxDocumentData<unknown>) =>
+        (d as unknown as Record<string, string>)[inst.primaryPath] as string;
       const memWrite = inst.bulkWrite.bind(inst);
       const memClose = inst.close.bind(inst);
       let closed = false;
@@ -285,18 +430,71 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
         if (state.refCount === 0 || drop) {
           shared.delete(key);
           memory.collectionStates.delete(key);
+          loaded.delete(state.log.name);
           state.log.db.close();
         }
       };
 
       const overrides: Pick<
         RxStorageInstance<unknown, unknown, unknown>,
-        'bulkWrite' | 'close' | 'remove'
+        'bulkWrite' | 'close' | 'remove' | 'getChangedDocumentsSince'
       > = {
+        /**
+         * Replication's "what changed since the checkpoint": a scan of the documents while the
+         * `_meta.lwt` index is not built and few documents qualify (after a completed sync, none or
+         * a few local edits), instead of building that index (one sort of every document) at open.
+         * Past `SCAN_LIMIT` qualifying documents it answers from the index, built once and then
+         * kept up to date. A scan is kept until the next write, so paging through it costs one
+         * binary search per page. Same answer either way: documents after the checkpoint in
+         * (`_meta.lwt`, primary key) order, at most `limit`, and the checkpoint of the last one.
+         */
+        async getChangedDocumentsSince(limit: number, checkpoint?: Checkpoint) {
+          inst.ensurePersistence();
+          const since = checkpoint ?? { id: '', lwt: 0 };
+          const after = (d: RxDocumentData<unknown>, c: Checkpoint) =>
+            d._meta.lwt > c.lwt || (d._meta.lwt === c.lwt && idOf(d) > c.id);
+          let sorted: RxDocumentData<unknown>[] | null = null;
+          const cached = state.changed;
+          if (cached && cached.writes === state.writes && !before(since, cached.from)) {
+            sorted = cached.sorted;
+          } else if (!lwtIndexBuilt(state.internals)) {
+            const found: RxDocumentData<unknown>[] = [];
+            for (const d of state.internals.documents.values()) {
+              if (after(d, since) && found.push(d) > SCAN_LIMIT) break;
+            }
+            if (found.length <= SCAN_LIMIT) {
+              found.sort((a, b) => a._meta.lwt - b._meta.lwt || (idOf(a) < idOf(b) ? -1 : 1));
+              state.changed = { writes: state.writes, from: since, sorted: found };
+              sorted = found;
+            }
+          }
+          let documents: RxDocumentData<unknown>[];
+          if (sorted) {
+            // First document after the checkpoint (binary search), then at most `limit`.
+            let lo = 0;
+            let hi = sorted.length;
+            while (lo < hi) {
+              const mid = (lo + hi) >>> 1;
+              if (after(sorted[mid] as RxDocumentData<unknown>, since)) hi = mid;
+              else lo = mid + 1;
+            }
+            documents = sorted.slice(lo, lo + limit);
+          } else {
+            state.changed = null;
+            const query = getChangedDocumentsSinceQuery(inst, limit, checkpoint);
+            documents = (await inst.query(prepareQuery(inst.schema, query))).documents;
+          }
+          const last = documents[documents.length - 1];
+          return {
+            documents,
+            checkpoint: last ? { id: idOf(last), lwt: last._meta.lwt } : (checkpoint ?? { id: '', lwt: 0 }),
+          };
+        },
         bulkWrite(
           rows: BulkWriteRow<unknown>[],
           context: string,
         ): Promise<RxStorageBulkWriteResponse<unknown>> {
+          state.writes += 1;
           const result = memWrite(rows, context);
           const cat = inst.categorizedByWriteInput.get(rows);
           const docs: RxDocumentData<unknown>[] = [];
@@ -309,6 +507,7 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
           const tx = state.log.db.transaction(STORE, 'readwrite', {
             durability: docs.length <= strictBelow ? 'strict' : 'relaxed',
           });
+          bump(state.log.name);
           tx.objectStore(STORE).put(JSON.stringify(docs));
           state.log.records += 1;
           state.log.docsInLog += docs.length;

@@ -9,13 +9,17 @@ import type { Role } from '../../../shared/access/policy.js';
 import type { MovementDoc } from '../../../shared/domain/schemas.js';
 import { ApiClient } from '../../../renderer/data/api.js';
 import { localDataKey } from '../../../renderer/data/offline-auth.js';
+import { getChangedDocumentsSinceQuery, prepareQuery, type RxStorageInstance } from 'rxdb';
 import {
   openTenantDatabase,
+  partitionName,
+  rememberSignInPartition,
   removeTenantDatabase,
   selectStorage,
   type StorageKind,
   type TenantDatabase,
 } from '../../../renderer/data/database.js';
+import { chunkedIdbName, prefetchChunkedIdb } from '../../../renderer/data/storage/chunked-idb.js';
 import { startTenantSync, type TenantSync } from '../../../renderer/data/tenant-sync.js';
 import { recordMovement as writeMovement } from '../../../renderer/data/writes.js';
 
@@ -91,6 +95,8 @@ async function start(
   open = { db, sync, session, kind };
   await sync.initialSync;
   const ms = performance.now() - t0;
+  // As the app's sign-in does once it opened this partition: the next sign-in reads it early.
+  rememberSignInPartition(username, session.userId, tenantId);
   return { ms, counts: await counts() };
 }
 
@@ -129,6 +135,128 @@ async function openLocal(kind: StorageKind, userId: string, tenantId: string, ro
     refresh: () => Promise.resolve(null),
   });
   open = { db, sync: null, session: { api, userId, role, tenantId, policyVersion: 1 }, kind };
+}
+
+/** Read a partition ahead of its open, as the app's sign-in does; resolves when it is read. */
+function prefetch(userId: string, tenantId: string): Promise<void> {
+  return prefetchChunkedIdb(partitionName(userId, tenantId));
+}
+
+/**
+ * Empty one collection's chunked log in IndexedDB directly, behind the storage's back (no open
+ * storage notices): an open that still finds the documents took them from a prefetched read.
+ */
+async function clearLogBehindStorage(userId: string, tenantId: string, collection: string): Promise<void> {
+  // Any schema version: `bh-chunks-<partition>--<collection>--<version>`.
+  const prefix = chunkedIdbName(partitionName(userId, tenantId), collection, 0).replace(/\d+$/, '');
+  const all = await indexedDB.databases();
+  const match = all.find((d) => d.name?.startsWith(prefix))?.name;
+  if (!match) throw new Error(`no chunked log for ${collection}`);
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(match);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error('open failed'));
+  });
+  await new Promise<void>((resolve, reject) => {
+    const tx = db.transaction('log', 'readwrite');
+    tx.objectStore('log').clear();
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error ?? new Error('clear failed'));
+  });
+  db.close();
+}
+
+type Checkpoint = { id: string; lwt: number };
+type Changed = { ids: string[]; checkpoint: Checkpoint };
+
+/**
+ * Replication's "changed since" of the open partition's `collection`, as the storage answers it
+ * and as RxDB's indexed query answers it, for `limit` and a checkpoint at each of `positions` in
+ * the full (`_meta.lwt`, id) order (-1: no checkpoint). The storage is asked first for every
+ * checkpoint (the query builds the index, after which the storage answers from it too).
+ */
+async function changedSince(
+  collection: 'items' | 'movements',
+  limit: number,
+  positions: number[],
+): Promise<{ storage: Changed[]; query: Changed[] }> {
+  if (!open) throw new Error('nothing open');
+  const instance = open.db[collection].storageInstance as unknown as RxStorageInstance<
+    { id: string },
+    unknown,
+    unknown,
+    Checkpoint
+  >;
+  const viaQuery = async (cp: Checkpoint | undefined, n: number): Promise<Changed> => {
+    const q = prepareQuery(instance.schema, getChangedDocumentsSinceQuery(instance, n, cp));
+    const docs = (await instance.query(q)).documents;
+    const last = docs[docs.length - 1];
+    return {
+      ids: docs.map((d) => d.id),
+      checkpoint: last ? { id: last.id, lwt: last._meta.lwt } : (cp ?? { id: '', lwt: 0 }),
+    };
+  };
+  const all = await open.db[collection].count().exec();
+  // The checkpoints come from the full order, read without the index: sort the documents here.
+  const docs = (
+    await instance.query(prepareQuery(instance.schema, { selector: {}, skip: 0, sort: [{ id: 'asc' }] }))
+  ).documents;
+  const order = [...docs].sort((a, b) => a._meta.lwt - b._meta.lwt || (a.id < b.id ? -1 : 1));
+  if (order.length !== all) throw new Error(`order holds ${order.length} of ${all}`);
+  const cps = positions.map((p) => {
+    const d = p < 0 ? undefined : order[p];
+    return d ? { id: d.id, lwt: d._meta.lwt } : undefined;
+  });
+  if (!instance.getChangedDocumentsSince) throw new Error('the storage has no getChangedDocumentsSince');
+  const call = (n: number, c: Checkpoint | undefined) => instance.getChangedDocumentsSince!(n, c);
+  const storage: Changed[] = [];
+  for (const cp of cps) {
+    const r = await call(limit, cp);
+    storage.push({ ids: r.documents.map((d) => d.id), checkpoint: r.checkpoint });
+  }
+  const query: Changed[] = [];
+  for (const cp of cps) query.push(await viaQuery(cp, limit));
+  return { storage, query };
+}
+
+/**
+ * Page through the open partition's `collection` with the storage's changed-since, as replication
+ * does (each call from the last returned checkpoint), starting after position `position` of the
+ * (`_meta.lwt`, id) order (-1: no checkpoint); `writeBetween`: one movement is recorded after the
+ * first page. Returns the paged ids and the order's ids after `position` once paging ended.
+ */
+async function changedPages(
+  collection: 'items' | 'movements',
+  limit: number,
+  position: number,
+  writeBetween: boolean,
+): Promise<{ paged: string[]; expected: string[] }> {
+  if (!open) throw new Error('nothing open');
+  const instance = open.db[collection].storageInstance as unknown as RxStorageInstance<
+    { id: string },
+    unknown,
+    unknown,
+    Checkpoint
+  >;
+  const ordered = async () => {
+    const q = prepareQuery(instance.schema, { selector: {}, skip: 0, sort: [{ id: 'asc' }] });
+    const docs = (await instance.query(q)).documents;
+    return docs.sort((a, b) => a._meta.lwt - b._meta.lwt || (a.id < b.id ? -1 : 1));
+  };
+  const start = position < 0 ? undefined : (await ordered())[position];
+  let cp: Checkpoint | undefined = start ? { id: start.id, lwt: start._meta.lwt } : undefined;
+  if (!instance.getChangedDocumentsSince) throw new Error('the storage has no getChangedDocumentsSince');
+  const call = (n: number, c: Checkpoint | undefined) => instance.getChangedDocumentsSince!(n, c);
+  const paged: string[] = [];
+  for (let page = 0; page < 10_000; page++) {
+    const r = await call(limit, cp);
+    if (r.documents.length === 0) break;
+    paged.push(...r.documents.map((d) => d.id));
+    cp = r.checkpoint;
+    if (page === 0 && writeBetween) await localWrites(1);
+  }
+  const all = await ordered();
+  return { paged, expected: all.slice(position + 1).map((d) => d.id) };
 }
 
 async function stop(): Promise<void> {
@@ -303,6 +431,10 @@ const api = {
   remove,
   idbNames,
   burst,
+  prefetch,
+  clearLogBehindStorage,
+  changedSince,
+  changedPages,
 };
 export type BulkheadHarness = typeof api;
 (globalThis as unknown as { bh: BulkheadHarness }).bh = api;
