@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 
-/** Floor screens (receiving, outbound, cycle count, master data, expiry and low stock). */
-export type FloorView = 'receiving' | 'outbound' | 'count' | 'masterData' | 'stockWatch';
+/** Floor screens (receiving, outbound, cycle count, master data, expiry and low stock, move stock). */
+export type FloorView = 'receiving' | 'outbound' | 'count' | 'masterData' | 'stockWatch' | 'transfer';
 
 /** Top-level screens of the signed-in app. */
 export type View =

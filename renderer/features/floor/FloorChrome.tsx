@@ -3,13 +3,14 @@ import { useTranslation } from 'react-i18next';
 import { useNav, type FloorView } from '../../state/nav.js';
 import { useFloorSettings } from './sound.js';
 
-/** The floor views in shortcut order (Alt+1 … Alt+5). */
+/** The floor views in shortcut order (Alt+1 … Alt+6). */
 export const FLOOR_VIEWS: readonly FloorView[] = [
   'receiving',
   'outbound',
   'count',
   'masterData',
   'stockWatch',
+  'transfer',
 ];
 
 /** Is a view one of the floor screens? */
@@ -30,7 +31,7 @@ export function floorShortcut(e: {
   return FLOOR_VIEWS[n - 1] ?? null;
 }
 
-/** Global Alt+1…5 shortcuts to the floor screens (mounted once by the shell). */
+/** Global Alt+1…6 shortcuts to the floor screens (mounted once by the shell). */
 export function FloorShortcuts() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

@@ -5,6 +5,7 @@ import { MasterDataScreen } from './MasterDataScreen.js';
 import { OutboundScreen } from './OutboundScreen.js';
 import { ReceivingScreen } from './ReceivingScreen.js';
 import { StockWatchScreen } from './StockWatchScreen.js';
+import { TransferScreen } from './TransferScreen.js';
 
 /** One floor screen under the floor bar (sound switch, shortcut help). */
 export function FloorScreen({ view }: { view: FloorView }) {
@@ -16,6 +17,7 @@ export function FloorScreen({ view }: { view: FloorView }) {
       {view === 'count' && <CountScreen />}
       {view === 'masterData' && <MasterDataScreen />}
       {view === 'stockWatch' && <StockWatchScreen />}
+      {view === 'transfer' && <TransferScreen />}
     </div>
   );
 }

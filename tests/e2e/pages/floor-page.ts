@@ -5,8 +5,10 @@ export class FloorPage {
   constructor(readonly page: Page) {}
 
   /** Open a floor screen with its Alt+digit shortcut. */
-  async open(screen: 'receiving' | 'outbound' | 'count' | 'masterData' | 'stockWatch'): Promise<void> {
-    const n = { receiving: 1, outbound: 2, count: 3, masterData: 4, stockWatch: 5 }[screen];
+  async open(
+    screen: 'receiving' | 'outbound' | 'count' | 'masterData' | 'stockWatch' | 'transfer',
+  ): Promise<void> {
+    const n = { receiving: 1, outbound: 2, count: 3, masterData: 4, stockWatch: 5, transfer: 6 }[screen];
     await this.page.keyboard.press(`Alt+${n}`);
     await expect(this.page.locator(`[data-floor-view="${screen}"]`)).toBeVisible();
   }

@@ -76,7 +76,7 @@ export const TAB_SCREENS: TabScreen[] = [
   { name: 'audit', tab: 'audit.title' },
   { name: 'alerts', tab: 'alerts.title' },
   { name: 'attention', tab: 'attention.title' },
-  ...['receiving', 'outbound', 'count', 'masterData', 'stockWatch'].map((v) => ({
+  ...['receiving', 'outbound', 'count', 'masterData', 'stockWatch', 'transfer'].map((v) => ({
     name: `floor-${v}`,
     tab: `floor.nav.${v}`,
   })),

@@ -34,7 +34,9 @@ describe('floor screens: every string the code asks for exists in both languages
       const keys = [
         ...['empty', 'tooLong', 'control', 'unknown'].map((c) => `floor.scan.${c}`),
         ...['item', 'location', 'batch'].map((k) => `floor.scan.kinds.${k}`),
-        ...['receiving', 'outbound', 'count', 'masterData', 'stockWatch'].map((v) => `floor.nav.${v}`),
+        ...['receiving', 'outbound', 'count', 'masterData', 'stockWatch', 'transfer'].map(
+          (v) => `floor.nav.${v}`,
+        ),
         ...ReceiptStatus.options.map((s) => `floor.receiving.status.${s}`),
         ...OrderStatus.options.map((s) => `floor.outbound.status.${s}`),
         ...LocationKind.options.map((k) => `floor.master.kinds.${k}`),

@@ -141,13 +141,14 @@ describe('focus after Enter', () => {
 });
 
 describe('floor helpers', () => {
-  it('Alt+1…5 open the floor screens; other keys do not', () => {
+  it('Alt+1…6 open the floor screens; other keys do not', () => {
     const k = (key: string, mods: Partial<Record<'altKey' | 'ctrlKey' | 'metaKey', boolean>> = {}) =>
       floorShortcut({ altKey: false, ctrlKey: false, metaKey: false, key, ...mods });
     expect(k('1', { altKey: true })).toBe('receiving');
     expect(k('3', { altKey: true })).toBe('count');
     expect(k('5', { altKey: true })).toBe('stockWatch');
-    expect(k('6', { altKey: true })).toBeNull();
+    expect(k('6', { altKey: true })).toBe('transfer');
+    expect(k('7', { altKey: true })).toBeNull();
     expect(k('1')).toBeNull();
     expect(k('1', { altKey: true, ctrlKey: true })).toBeNull();
   });
