@@ -366,13 +366,11 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
-    // Large tenants (issue #5, 100k items / 500k movements): the inventory report sums one item's
-    // balances at a time, and the movement history reads the newest movements of a date range
-    // first, without scanning and sorting the whole ledger.
-    name: '0007_scale_indexes',
+    // Large tenants: the expiry report and the dashboard's "expiring soon" read the batches that
+    // expire before a day (a text range over ISO days) without scanning every balance.
+    name: '0008_scale_expiry_index',
     statements: [
-      `CREATE INDEX balances_item ON balances (tenant_id, item_id)`,
-      `CREATE INDEX movements_created ON movements (tenant_id, created_at, seq)`,
+      `CREATE INDEX balances_expiry ON balances (tenant_id, expires_at) WHERE expires_at IS NOT NULL`,
     ],
   },
 ];

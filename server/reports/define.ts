@@ -97,9 +97,15 @@ export function projectReport<L extends Line>(
   };
 }
 
-/** `tenant_id = ANY(…)` on a table alias: the explicit filter next to RLS (I1). */
+/**
+ * `tenant_id = ANY(…)` on a table alias: the explicit filter next to RLS (I1). One tenant is
+ * `tenant_id = $1`: the planner then reads an index on (tenant_id, …) in order and stops at the
+ * row limit, where `= ANY($1)` (an array of unknown length) makes it sort the whole range first.
+ */
 export const tenantIn = (alias: string, ids: readonly string[]) =>
-  sql<boolean>`${sql.ref(`${alias}.tenant_id`)} = ANY(${[...ids]}::text[])`;
+  ids.length === 1
+    ? sql<boolean>`${sql.ref(`${alias}.tenant_id`)} = ${ids[0]}`
+    : sql<boolean>`${sql.ref(`${alias}.tenant_id`)} = ANY(${[...ids]}::text[])`;
 
 /**
  * Whether a column exists (columns the floor workflows add — balance and movement expiry, movement

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Role, TenantPolicy } from '../../shared/access/policy.js';
 import type { ReportResult } from '../../shared/api/reports.js';
@@ -7,7 +6,7 @@ import { toNullableNum, toNum } from '../sync/mapping.js';
 import type { ItemValueLine } from './columns.js';
 import { itemValueColumns } from './columns.js';
 import type { ReportDef } from './define.js';
-import { projectReport } from './define.js';
+import { projectReport, tenantIn } from './define.js';
 
 /** One raw inventory line, before projection. */
 export type InventoryLine = ItemValueLine;
@@ -40,7 +39,7 @@ export async function inventoryLines(
           .as('on_hand'),
     ])
     .where('i.deleted', '=', false);
-  if (tenantIds !== null) q = q.where(sql<boolean>`i.tenant_id = ANY(${[...tenantIds]}::text[])`);
+  if (tenantIds !== null) q = q.where(tenantIn('i', tenantIds));
   if (opts.sku !== undefined) q = q.where('i.sku', '=', opts.sku);
   if (opts.limit !== undefined) q = q.limit(opts.limit);
   const rows = await q.orderBy('i.tenant_id').orderBy('i.sku').execute();

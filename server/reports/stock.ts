@@ -62,7 +62,12 @@ export async function balanceLines(
   if (opts.expiringBy !== undefined) {
     // Without the column nothing is known to expire: an empty report, not every batch.
     if (!expiry) return [];
-    q = q.where(sql<boolean>`b.expires_at IS NOT NULL AND b.expires_at::date <= ${opts.expiringBy}::date`);
+    // A text range (ISO days sort as text; a timestamp on the last day sorts below the next day),
+    // so the partial index balances_expiry (0008) serves it.
+    const dayAfter = new Date(Date.parse(`${opts.expiringBy}T00:00:00Z`) + 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    q = q.where(sql<boolean>`b.expires_at IS NOT NULL AND b.expires_at < ${dayAfter}`);
   }
   q = q.orderBy('b.tenant_id');
   if (opts.order === 'expiry') q = q.orderBy(sql`expires_at`).orderBy('i.sku');

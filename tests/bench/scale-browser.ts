@@ -44,7 +44,15 @@ export async function timeAction(
   ready: Ready,
   timeoutMs = 120_000,
 ): Promise<Timing> {
-  const r = await page.evaluate(
+  // The page checks its own deadline, but only between frames: a frozen page is caught here.
+  let timer: NodeJS.Timeout | undefined;
+  const frozen = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the page did not answer within ${timeoutMs + 30_000} ms`)),
+      timeoutMs + 30_000,
+    );
+  });
+  const evaluated = page.evaluate(
     ([action, ready, timeoutMs]) =>
       new Promise<{ t0: number; t1: number } | { error: string }>((resolve) => {
         const find = (sel: string, text?: string) =>
@@ -81,6 +89,7 @@ export async function timeAction(
       }),
     [action, ready, timeoutMs] as const,
   );
+  const r = await Promise.race([evaluated, frozen]).finally(() => clearTimeout(timer));
   if ('error' in r) throw new Error(r.error);
   return { ms: r.t1 - r.t0, longestTaskMs: await longestTask(page, r.t0, r.t1) };
 }

@@ -84,7 +84,14 @@ function Panel({
           <p className="state">{t('dashboard.empty')}</p>
         </>
       ) : (
-        children(load.result)
+        <>
+          {children(load.result)}
+          {load.result.truncated && (
+            <p className="hint" role="note" data-testid="dashboard-truncated">
+              {t('dashboard.truncated', { count: load.result.rows.length })}
+            </p>
+          )}
+        </>
       )}
     </section>
   );
