@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { create } from 'zustand';
 import type { TenantDatabase } from './database.js';
+import { trackPendingEdits } from './pending.js';
 
 /**
  * Sequence numbers the server gave to movements this PC pushed, until the movements are pulled
@@ -33,17 +34,26 @@ export function pendingCount(unsequencedIds: readonly string[], acks: ReadonlyMa
   return n;
 }
 
-/** Live `pendingCount` of the open partition (0 when none is open). */
+/**
+ * Live count of the open partition's changes not taken by the server (0 when none is open):
+ * movements by `pendingCount`, plus edited items, orders and notices, deletes included.
+ */
 export function usePendingChanges(db: TenantDatabase | null): number {
   const [ids, setIds] = useState<readonly string[]>([]);
+  const [edits, setEdits] = useState(0);
   const acks = useAcks((s) => s.seqs);
   useEffect(() => {
     setIds([]);
+    setEdits(0);
     if (!db) return;
     const sub = db.movements
       .find({ selector: { seq: 0 } })
       .$.subscribe((docs) => setIds(docs.map((d) => d.id)));
-    return () => sub.unsubscribe();
+    const stop = trackPendingEdits(db, setEdits);
+    return () => {
+      sub.unsubscribe();
+      stop();
+    };
   }, [db]);
-  return pendingCount(ids, acks);
+  return pendingCount(ids, acks) + edits;
 }

@@ -32,11 +32,8 @@ async function deletedDocs(
   return res.documents;
 }
 
-/**
- * Every change of the partition still waiting for the server: documents (live or deleted) that
- * carry an audit entry not pushed yet, and movements without a server sequence.
- */
-export async function pendingChanges(db: TenantDatabase): Promise<PendingDoc[]> {
+/** Edited documents (items, orders, notices; live or deleted) whose audit entries are not pushed yet. */
+export async function pendingEdits(db: TenantDatabase): Promise<PendingDoc[]> {
   const out: PendingDoc[] = [];
   for (const name of EDITABLE) {
     const collection = db.collections[name] as unknown as RxCollection<Record<string, unknown>>;
@@ -45,9 +42,72 @@ export async function pendingChanges(db: TenantDatabase): Promise<PendingDoc[]> 
     for (const doc of [...live, ...(await deletedDocs(collection))])
       if (hasPendingAudit(doc)) out.push({ collection: name, doc: { ...doc } });
   }
+  return out;
+}
+
+/**
+ * Every change of the partition still waiting for the server: documents (live or deleted) that
+ * carry an audit entry not pushed yet, and movements without a server sequence.
+ */
+export async function pendingChanges(db: TenantDatabase): Promise<PendingDoc[]> {
+  const out = await pendingEdits(db);
   for (const d of await db.movements.find({ selector: { seq: 0 } }).exec()) {
     const doc = d.toJSON() as Record<string, unknown>;
     if (hasPendingAudit(doc)) out.push({ collection: 'movements', doc });
   }
   return out;
+}
+
+/**
+ * Keep count of the pending edits of an open partition (for the sync status): one scan a moment
+ * after opening (not in the way of the first screen), then every write event updates the set — a
+ * local edit adds its document, the server's version pulled back (no audit entries left) removes
+ * it. `onCount` is called at most every `debounceMs`. Returns the stop function.
+ */
+export function trackPendingEdits(
+  db: TenantDatabase,
+  onCount: (n: number) => void,
+  o: { scanAfterMs?: number; debounceMs?: number } = {},
+): () => void {
+  const pending = new Set<string>();
+  // Documents an event reported before the scan finished: the event is newer than the scan.
+  const touched = new Set<string>();
+  let scanned = false;
+  let stopped = false;
+  let queued: ReturnType<typeof setTimeout> | null = null;
+  const emit = () => {
+    queued ??= setTimeout(() => {
+      queued = null;
+      if (!stopped) onCount(pending.size);
+    }, o.debounceMs ?? 100);
+  };
+  const subs = EDITABLE.map((name) =>
+    (db.collections[name] as unknown as RxCollection<Record<string, unknown>>).$.subscribe((ev) => {
+      const key = `${name}|${ev.documentId}`;
+      const doc = ev.documentData as Record<string, unknown> | undefined;
+      if (doc && hasPendingAudit(doc)) pending.add(key);
+      else pending.delete(key);
+      if (!scanned) touched.add(key);
+      emit();
+    }),
+  );
+  const timer = setTimeout(() => {
+    pendingEdits(db)
+      .then((list) => {
+        for (const p of list) {
+          const key = `${p.collection}|${String(p.doc['id'])}`;
+          if (!touched.has(key)) pending.add(key);
+        }
+        scanned = true;
+        touched.clear();
+        emit();
+      })
+      .catch(() => undefined); // the partition was closed meanwhile
+  }, o.scanAfterMs ?? 1500);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    if (queued) clearTimeout(queued);
+    for (const s of subs) s.unsubscribe();
+  };
 }

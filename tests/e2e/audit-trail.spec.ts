@@ -101,6 +101,8 @@ test('a change rejected after coming back online shows up in Needs attention wit
   await mgr.app.page.locator('dialog.item-editor').getByRole('button', { name: 'Save' }).click();
   await expect(mgr.app.page.locator('dialog.item-editor [role="status"]')).toBeVisible();
   await mgr.app.page.keyboard.press('Escape');
+  // The sync status counts the unsynced rename (not only movements).
+  await mgr.app.expectPending(1);
 
   // Meanwhile the tenant admin makes item names read-only for managers.
   const admin = await apiAs(env.url, 'admin.acme');

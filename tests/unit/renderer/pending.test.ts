@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { addRxPlugin, createRxDatabase } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import type { TenantCollections, TenantDatabase } from '../../../renderer/data/database.js';
-import { pendingChanges } from '../../../renderer/data/pending.js';
+import { pendingChanges, trackPendingEdits } from '../../../renderer/data/pending.js';
 import {
   itemSchema,
   MIGRATIONS,
@@ -82,6 +82,30 @@ describe('pendingChanges', () => {
     const deleted = pending.find((p) => p.doc['id'] === 'b')!;
     expect(deleted.doc['_deleted']).toBe(true);
     expect((deleted.doc['pendingAudit'] as { action: string }[]).map((e) => e.action)).toEqual(['delete']);
+    await db.close();
+  });
+});
+
+describe('trackPendingEdits', () => {
+  it('counts edits made before and after it starts, deletes included, until the server version comes back', async () => {
+    const db = await openDb();
+    await db.items.bulkInsert([item('a', 1), item('b', 2), item('c', 3)]);
+    await patchItem(db, actor, 'a', { name: 'Edited before the count started' });
+    const counts: number[] = [];
+    const stop = trackPendingEdits(db, (n) => counts.push(n), { scanAfterMs: 0, debounceMs: 5 });
+    await vi.waitFor(() => expect(counts.at(-1)).toBe(1));
+
+    await deleteItem(db, actor, 'b', { reason: 'gone' });
+    await vi.waitFor(() => expect(counts.at(-1)).toBe(2));
+    await patchItem(db, actor, 'c', { name: 'Edited' });
+    await vi.waitFor(() => expect(counts.at(-1)).toBe(3));
+
+    // The server's version of `a` is pulled back: stored without audit entries, no longer pending.
+    const a = await db.items.findOne('a').exec();
+    await a!.incrementalModify((d) => ({ ...d, seq: 9, pendingAudit: undefined }));
+    await vi.waitFor(() => expect(counts.at(-1)).toBe(2));
+
+    stop();
     await db.close();
   });
 });
