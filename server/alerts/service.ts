@@ -23,7 +23,7 @@ import {
 import type { Alert, AlertWebhookBody } from '../../shared/api/alerts.js';
 import { CHANGES_CHANNEL } from '../db/connect.js';
 import type { AlertsTable, DB } from '../db/types.js';
-import { toIso } from '../sync/mapping.js';
+import { insertJsonRows, toIso } from '../sync/mapping.js';
 
 /** Where alerts go out (env BULKHEAD_ALERT_WEBHOOK_URL / _SECRET); null: no webhook. */
 export type WebhookConfig = { url: string; secret: string; backoffMs?: number[] };
@@ -205,20 +205,21 @@ export async function recordActivity(
     batches.set(key, b);
   }
 
-  // One statement: insert the events and lock the states they advance.
+  // One statement: insert the events and lock the states they advance. Performance: the events
+  // travel as one JSON parameter (a push records one per change).
+  const insertEvents = insertJsonRows('activity', ['tenant_id', 'user_id', 'at', 'kind'], rows);
   let stored: { user_id: string; kind: string; state: unknown }[] = [];
-  if (batches.size === 0) await tx.insertInto('activity').values(rows).execute();
+  if (batches.size === 0) await insertEvents.execute(tx);
   else {
     const list = [...batches.values()];
-    stored = await stx
-      .with('inserted_activity', (db) => db.insertInto('activity').values(rows))
-      .selectFrom('activity_state')
-      .select(['user_id', 'kind', 'state'])
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', 'in', [...new Set(list.map((b) => b.userId))])
-      .where('kind', 'in', [...new Set(list.map((b) => b.kind))])
-      .forUpdate()
-      .execute();
+    const users = [...new Set(list.map((b) => b.userId))];
+    const kinds = [...new Set(list.map((b) => b.kind))];
+    stored = (
+      await sql<{ user_id: string; kind: string; state: unknown }>`WITH inserted_activity AS (${insertEvents})
+        SELECT user_id, kind, state FROM activity_state
+        WHERE tenant_id = ${tenantId} AND user_id = ANY(${users}::text[]) AND kind = ANY(${kinds}::text[])
+        FOR UPDATE`.execute(tx)
+    ).rows;
   }
 
   const drafts: AlertDraft[] = [];

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Role, TenantPolicy } from '../../shared/access/policy.js';
 import { Entity, project } from '../../shared/access/policy.js';
 import type { AuditQuery } from '../../shared/api/audit.js';
@@ -9,7 +9,7 @@ import type { ChainedEntry, ChainEntry, ChainVerdict, Confirmation } from '../..
 import { chainEntryOf, GENESIS_HASH, verifyChain } from '../../shared/audit/chain.js';
 import { canonicalJson } from '../../shared/audit/canonical.js';
 import type { AuditLogTable, DB } from '../db/types.js';
-import { toIso } from '../sync/mapping.js';
+import { insertJsonRows, toIso } from '../sync/mapping.js';
 
 export type NewAuditEntry = {
   tenantId: string;
@@ -35,16 +35,6 @@ const asStored = (v: unknown): unknown =>
   v === undefined || v === null ? null : (JSON.parse(JSON.stringify(v)) as unknown);
 
 /**
- * `asStored` and the JSON text stored for it, from one serialization (performance: the text of a
- * parsed JSON text serializes back to the same text, so the row reuses it).
- */
-const storedJson = (v: unknown): { value: unknown; text: string | null } => {
-  if (v === undefined || v === null) return { value: null, text: null };
-  const text = JSON.stringify(v);
-  return { value: JSON.parse(text) as unknown, text };
-};
-
-/**
  * The shared `snapshotHash` / `chainHash`, computed with Node's synchronous SHA-256 (the same
  * bytes: SHA-256 of the UTF-8 canonical JSON, lowercase hex). WebCrypto's promise per digest cost
  * a thread-pool round trip per hash, three per entry, on the push path.
@@ -57,6 +47,33 @@ const chainHashSync = (prevHash: string, entry: ChainEntry): string =>
 
 /** A tenant's chain head: the last entry's sequence number and hash. */
 export type ChainHead = { seq: number; hash: string };
+
+/** An audit row as inserted: the snapshots and the confirmation as JSON values (jsonb columns). */
+type AuditRow = Omit<Selectable<AuditLogTable>, 'at' | 'device_time'> & {
+  at: string;
+  device_time: string | null;
+};
+const AUDIT_COLUMNS = [
+  'tenant_id',
+  'seq',
+  'id',
+  'at',
+  'actor_id',
+  'device_id',
+  'device_time',
+  'action',
+  'entity',
+  'entity_id',
+  'before',
+  'after',
+  'before_hash',
+  'after_hash',
+  'reason',
+  'confirmation',
+  'compensates',
+  'prev_hash',
+  'hash',
+] as const satisfies readonly (keyof AuditRow)[];
 
 /**
  * Locks the tenant's counter row (creating it) and returns the chain head. Performance: the row
@@ -114,14 +131,14 @@ export async function appendAudits(
   const head = opts.head ?? (await lockHead(tx, tenantId));
   let prev = head.hash;
   let seq = head.seq;
-  const rows: Insertable<AuditLogTable>[] = [];
+  const rows: AuditRow[] = [];
   const ids: string[] = [];
   for (const e of entries) {
     seq += 1;
     // The column is uuid and reads back in lower case: hash what will be read.
     const id = (e.id ?? randomUUID()).toLowerCase();
-    const { value: before, text: beforeText } = storedJson(e.before);
-    const { value: after, text: afterText } = storedJson(e.after);
+    const before = asStored(e.before);
+    const after = asStored(e.after);
     const confirmation = (asStored(e.confirmation) as Confirmation | null) ?? null;
     const deviceTime = e.deviceTime === undefined || e.deviceTime === null ? null : toIso(e.deviceTime);
     const entry: ChainEntry = {
@@ -153,12 +170,12 @@ export async function appendAudits(
       action: entry.action,
       entity: entry.entity,
       entity_id: entry.entityId,
-      before: beforeText,
-      after: afterText,
+      before,
+      after,
       before_hash: entry.beforeHash,
       after_hash: entry.afterHash,
       reason: entry.reason,
-      confirmation: confirmation === null ? null : JSON.stringify(confirmation),
+      confirmation,
       compensates: e.compensates ?? null,
       prev_hash: prev,
       hash,
@@ -166,29 +183,16 @@ export async function appendAudits(
     ids.push(id);
     prev = hash;
   }
-  // Performance: up to 500 entries (a push) are inserted and the head moved in one statement (a
-  // data-modifying CTE: both or neither); more go in chunks that keep each statement well under
-  // the bind-parameter limit, the head moved by the last statement.
-  const last = rows.length - ((rows.length - 1) % 500) - 1;
-  for (let i = 0; i < last; i += 500) {
-    await tx
-      .insertInto('audit_log')
-      .values(rows.slice(i, i + 500))
-      .execute();
-  }
+  // Performance: the entries are inserted and the head moved in one statement (a data-modifying
+  // CTE: both or neither), the rows as one JSON parameter.
   const { lastSeq, notify } = opts;
-  const moved = await tx
-    .with('inserted_audit', (db) => db.insertInto('audit_log').values(rows.slice(last)))
-    .updateTable('tenant_seq')
-    .set({ audit_seq: seq, audit_head: prev, ...(lastSeq === undefined ? {} : { last_seq: lastSeq }) })
-    .where('tenant_id', '=', tenantId)
-    .where('audit_seq', '=', head.seq)
-    .returning(
-      notify === undefined
-        ? sql<null>`null`.as('notified')
-        : sql<null>`pg_notify(${notify.channel}, ${notify.payload})`.as('notified'),
-    )
-    .execute();
+  const { rows: moved } = await sql<{ notified: unknown }>`WITH inserted_audit AS (
+      ${insertJsonRows('audit_log', AUDIT_COLUMNS, rows)}
+    ) UPDATE tenant_seq SET audit_seq = ${seq}, audit_head = ${prev}${
+      lastSeq === undefined ? sql`` : sql`, last_seq = ${lastSeq}`
+    } WHERE tenant_id = ${tenantId} AND audit_seq = ${head.seq} RETURNING ${
+      notify === undefined ? sql`null` : sql`pg_notify(${notify.channel}, ${notify.payload})`
+    } AS notified`.execute(tx);
   // The head moved under a caller-supplied value: refuse rather than fork the chain.
   if (moved.length !== 1) throw new Error(`appendAudits: the chain head of tenant ${tenantId} moved`);
   return ids;

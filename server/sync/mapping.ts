@@ -1,4 +1,5 @@
-import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
+import type { RawBuilder, Selectable } from 'kysely';
 import type { BalanceDoc, ItemDoc, MovementDoc, MovementType } from '../../shared/domain/schemas.js';
 import type { BalancesTable, ItemsTable, MovementsTable } from '../db/types.js';
 
@@ -14,6 +15,23 @@ export function toNullableNum(v: string | number | null): number | null {
 /** Both drivers return Date for timestamptz; tolerate strings so a driver change cannot leak formats. */
 export function toIso(v: Date | string): string {
   return (v instanceof Date ? v : new Date(v)).toISOString();
+}
+
+/**
+ * `INSERT INTO table (columns) SELECT columns FROM json_populate_recordset(null::table, $1)`: the
+ * rows travel as one JSON parameter instead of one bind parameter per value. Performance: a push
+ * of 100 movements bound ~2,600 values through the query builder, the scope guard and the driver;
+ * the database converts the JSON with the columns' own types. A row's value for a jsonb column is
+ * the JSON value itself (not its text); a Date becomes its ISO instant; an absent key is NULL, so
+ * `columns` must name only the keys the rows carry.
+ */
+export function insertJsonRows(
+  table: string,
+  columns: readonly string[],
+  rows: readonly object[],
+): RawBuilder<unknown> {
+  const cols = sql.join(columns.map((c) => sql.ref(c)));
+  return sql`INSERT INTO ${sql.table(table)} (${cols}) SELECT ${cols} FROM json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}::json)`;
 }
 
 /** Columns added by migration 0005 (floor): a row read before it, or built by hand, may lack them. */

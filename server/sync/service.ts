@@ -35,6 +35,7 @@ import {
 import {
   balanceRowToDoc,
   deepEqual,
+  insertJsonRows,
   itemRowToDoc,
   movementContent,
   movementRowToDoc,
@@ -208,14 +209,47 @@ async function prefetch<K extends 'movements' | 'items'>(
   };
 }
 
-/** A pushed movement's delta added to its stored balance (the upsert's update part). */
-const BALANCE_DELTA = {
-  quantity: sql<number>`balances.quantity + excluded.quantity`,
-  // A batch keeps its expiry: a movement without one never clears it.
-  expires_at: sql<string | null>`coalesce(excluded.expires_at, balances.expires_at)`,
-  updated_at: sql<Date>`excluded.updated_at`,
-  seq: sql<number>`excluded.seq`,
-};
+/**
+ * A pushed movement's delta added to its stored balance (the upsert's update part). A batch keeps
+ * its expiry: a movement without one never clears it.
+ */
+const BALANCE_DELTA = sql`ON CONFLICT (tenant_id, id) DO UPDATE SET
+  quantity = balances.quantity + excluded.quantity,
+  expires_at = coalesce(excluded.expires_at, balances.expires_at),
+  updated_at = excluded.updated_at,
+  seq = excluded.seq`;
+
+/** The columns a push writes of a movement and of a balance delta (every key of their rows). */
+const MOVEMENT_COLUMNS = [
+  'tenant_id',
+  'id',
+  'item_id',
+  'type',
+  'quantity',
+  'from_location_id',
+  'to_location_id',
+  'batch',
+  'note',
+  'created_at',
+  'created_by',
+  'device_id',
+  'reversal_of',
+  'expires_at',
+  'ref_id',
+  'received_at',
+  'seq',
+] as const satisfies readonly (keyof MovementsTable)[];
+const BALANCE_COLUMNS = [
+  'tenant_id',
+  'id',
+  'item_id',
+  'location_id',
+  'batch',
+  'quantity',
+  'expires_at',
+  'updated_at',
+  'seq',
+] as const satisfies readonly (keyof BalancesTable)[];
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -472,30 +506,14 @@ export async function push(
     pendingMovementIds.clear();
     const balances = [...pendingBalances.values()];
     pendingBalances.clear();
-    // Performance: the usual push (up to 1,000 movements) writes its movements and their balance
-    // deltas in one statement (a data-modifying CTE: both or neither, as in one transaction).
-    if (movements.length > 0 && movements.length <= 1000 && balances.length > 0 && balances.length <= 1000) {
-      await tx
-        .with('inserted_movements', (db) => db.insertInto('movements').values(movements))
-        .insertInto('balances')
-        .values(balances)
-        .onConflict((oc) => oc.columns(['tenant_id', 'id']).doUpdateSet(BALANCE_DELTA))
-        .execute();
-      return;
-    }
-    for (let i = 0; i < movements.length; i += 1000) {
-      await tx
-        .insertInto('movements')
-        .values(movements.slice(i, i + 1000))
-        .execute();
-    }
-    for (let i = 0; i < balances.length; i += 1000) {
-      await tx
-        .insertInto('balances')
-        .values(balances.slice(i, i + 1000))
-        .onConflict((oc) => oc.columns(['tenant_id', 'id']).doUpdateSet(BALANCE_DELTA))
-        .execute();
-    }
+    // Performance: a push writes its movements and their balance deltas in one statement (a
+    // data-modifying CTE: both or neither, as in one transaction), the rows as JSON parameters.
+    const insertMovements = insertJsonRows('movements', MOVEMENT_COLUMNS, movements);
+    const upsertBalances = sql`${insertJsonRows('balances', BALANCE_COLUMNS, balances)} ${BALANCE_DELTA}`;
+    if (movements.length > 0 && balances.length > 0)
+      await sql`WITH inserted_movements AS (${insertMovements}) ${upsertBalances}`.execute(tx);
+    else if (movements.length > 0) await insertMovements.execute(tx);
+    else if (balances.length > 0) await upsertBalances.execute(tx);
   };
 
   for (const [index, change] of body.changes.entries()) {
