@@ -3,8 +3,10 @@
  * data layer, see harness/client.ts) of several tenants, and the oracle that judges the outcome.
  *
  * A schedule is generated from its seed alone (`planSchedule`), then played (`runSchedule`):
- * clients record movements, rename and delete items — some changes deliberately refused by the
- * server — online and offline, while the proxies drop, delay, reset, duplicate and reorder their
+ * clients record movements, rename and delete items, and do floor work through the floor API
+ * (orders created, picked from suggested bins, packed, shipped and cancelled; inbound notices
+ * created and received) — some changes deliberately refused by the server, some of one order by
+ * two PCs at once — online and offline, while the proxies drop, delay, reset, duplicate and reorder their
  * requests, pages reload or close for a while, the server restarts, and one client's clock may
  * be off by ±2 h. Afterwards every fault is lifted, every client comes back and syncs, and the
  * oracle checks what the issue demands (see `judge`).
@@ -14,7 +16,7 @@ import type { Browser } from '@playwright/test';
 import { sql } from 'kysely';
 import { verifyTenantChain } from '../../server/audit/log.js';
 import { balanceId, movementDelta } from '../../shared/domain/schemas.js';
-import type { ClientSnapshot, MoveSpec } from './harness/client.js';
+import type { ClientSnapshot, FloorAction, FloorDocState, FloorOutcome, MoveSpec } from './harness/client.js';
 import type { FaultProfile } from './proxy.js';
 import { startPc, until, type Pc } from './clients.js';
 import type { ControlledServer } from './server-control.js';
@@ -52,7 +54,13 @@ type OpKind =
   | 'write-off-unconfirmed'
   | 'ghost-item'
   | 'rename'
-  | 'delete-unconfirmed';
+  | 'delete-unconfirmed'
+  // Floor work through renderer/data/floor.ts (outbound orders, receiving):
+  | 'receipt-create'
+  | 'receive-line'
+  | 'order-create'
+  | 'order-work'
+  | 'order-cancel';
 
 type Step =
   | {
@@ -76,6 +84,9 @@ type Step =
 
 export type Plan = { seed: number; clients: ClientSpec[]; steps: Step[] };
 
+type FloorCustomer = Extract<FloorAction, { kind: 'order-create' }>['customer'];
+const FINAL = new Set(['shipped', 'cancelled', 'closed']);
+
 const LOCATIONS = ['A-01-01', 'A-01-02', 'A-02-01', 'B-01-01', 'RCV-01'];
 const TWO_HOURS = 2 * 3600_000;
 
@@ -97,24 +108,35 @@ export function planSchedule(seed: number, steps = 20): Plan {
     if (x < 0.55) {
       const editor = clients[client]?.editor === true;
       const y = r();
+      // About a third of the operations are floor work (orders and receipts).
       const op: OpKind =
-        y < 0.3
+        y < 0.2
           ? 'receipt'
-          : y < 0.45
+          : y < 0.3
             ? 'transfer'
-            : y < 0.55
+            : y < 0.37
               ? 'pick'
-              : y < 0.63
+              : y < 0.42
                 ? 'write-off-confirmed'
-                : y < 0.7
+                : y < 0.47
                   ? 'write-off-unconfirmed'
-                  : y < 0.76
+                  : y < 0.51
                     ? 'ghost-item'
-                    : y < 0.93
+                    : y < 0.62
                       ? 'rename'
-                      : editor
-                        ? 'delete-unconfirmed'
-                        : 'rename';
+                      : y < 0.66
+                        ? editor
+                          ? 'delete-unconfirmed'
+                          : 'rename'
+                        : y < 0.7
+                          ? 'receipt-create'
+                          : y < 0.77
+                            ? 'receive-line'
+                            : y < 0.82
+                              ? 'order-create'
+                              : y < 0.95
+                                ? 'order-work'
+                                : 'order-cancel';
       out.push({
         kind: 'op',
         client,
@@ -158,7 +180,8 @@ type Op = {
   client: number;
   username: string;
   tenant: Tenant;
-  kind: OpKind;
+  /** The planned operation (a movement a floor operation wrote: `order-work:pick` …). */
+  kind: OpKind | `${OpKind}:${string}`;
   collection: 'movements' | 'items';
   docId: string;
   /**
@@ -186,6 +209,53 @@ type Live = Pc & {
   backAt: number | null;
 };
 
+/**
+ * A change of an order or inbound notice made through the floor API. Whether the server took it
+ * is read from the audit log: its entry recorded (or named as collapsed by the entry of a later
+ * local edit pushed with it). Not taken, it must be in its author's Needs attention — unless the
+ * server already held what it set (another PC made the same change first: nothing lost).
+ */
+type FloorOp = {
+  client: number;
+  username: string;
+  tenant: Tenant;
+  kind: OpKind;
+  entity: 'orders' | 'receipts';
+  docId: string;
+  done: FloorOutcome['done'];
+  /** The audit entries the change wrote on the document (in order). */
+  entries: string[];
+  /** The document's status the change set locally. */
+  status: string | null;
+  /** Set by the oracle: the server took the change. */
+  accepted?: boolean;
+};
+
+/** Demo customers (an order needs one; operators may not set customer fields, managers may). */
+const CUSTOMER: Record<Tenant, FloorCustomer> = {
+  acme: {
+    customerName: 'Zhang Wei',
+    customerPhone: '+86 21 5555 0101',
+    shipTo: {
+      line1: '88 Century Avenue',
+      line2: null,
+      city: 'Shanghai',
+      postalCode: '200120',
+      country: 'CN',
+    },
+  },
+  globex: {
+    customerName: 'Maria Schmidt',
+    customerPhone: '+49 30 5555 0102',
+    shipTo: { line1: 'Friedrichstraße 10', line2: null, city: 'Berlin', postalCode: '10117', country: 'DE' },
+  },
+  initech: {
+    customerName: 'Peter Gibbons',
+    customerPhone: '+1 512 555 0103',
+    shipTo: { line1: '4120 Freidrich Lane', line2: null, city: 'Austin', postalCode: '78744', country: 'US' },
+  },
+};
+
 /** Items per tenant at the start of a schedule, by SKU (a stable order for the plan's indices). */
 async function catalogue(server: ControlledServer): Promise<Record<Tenant, { id: string; sku: string }[]>> {
   const rows = await server
@@ -206,11 +276,13 @@ type ServerState = {
   movements: Map<string, number>;
   balances: Map<string, number>;
   items: Map<string, { name: string; seq: number }>;
+  orders: Map<string, { status: string; seq: number }>;
+  receipts: Map<string, { status: string; seq: number }>;
 };
 
 async function serverState(server: ControlledServer, tenant: string): Promise<ServerState> {
   const db = server.db();
-  const [m, b, i] = await Promise.all([
+  const [m, b, i, o, rc] = await Promise.all([
     db.selectFrom('movements').select(['id', 'seq']).where('tenant_id', '=', tenant).execute(),
     db.selectFrom('balances').select(['id', 'quantity']).where('tenant_id', '=', tenant).execute(),
     db
@@ -219,11 +291,27 @@ async function serverState(server: ControlledServer, tenant: string): Promise<Se
       .where('tenant_id', '=', tenant)
       .where('deleted', '=', false)
       .execute(),
+    db
+      .selectFrom('orders')
+      .select(['id', 'status', 'seq'])
+      .where('tenant_id', '=', tenant)
+      .where('deleted', '=', false)
+      .execute(),
+    db
+      .selectFrom('receipts')
+      .select(['id', 'status', 'seq'])
+      .where('tenant_id', '=', tenant)
+      .where('deleted', '=', false)
+      .execute(),
   ]);
+  const floor = (rows: { id: string; status: string; seq: unknown }[]) =>
+    new Map(rows.map((r) => [r.id, { status: r.status, seq: Number(r.seq) }]));
   return {
     movements: new Map(m.map((r) => [r.id, Number(r.seq)])),
     balances: new Map(b.filter((r) => Number(r.quantity) !== 0).map((r) => [r.id, Number(r.quantity)])),
     items: new Map(i.map((r) => [r.id, { name: r.name, seq: Number(r.seq) }])),
+    orders: floor(o),
+    receipts: floor(rc),
   };
 }
 
@@ -248,7 +336,23 @@ function divergence(s: ServerState, c: ClientSnapshot, tenant: string): string[]
       );
   }
   for (const id of ci.keys()) if (!s.items.has(id)) d.push(`item ${id} only on the client`);
-  const foreign = [...c.items, ...c.movements, ...c.balances].filter((x) => x.tenantId !== tenant);
+  for (const [what, server, mine] of [
+    ['order', s.orders, c.orders],
+    ['inbound notice', s.receipts, c.receipts],
+  ] as const) {
+    const local = new Map<string, FloorDocState>(mine.map((x) => [x.id, x]));
+    for (const [id, doc] of server) {
+      const l = local.get(id);
+      if (!l || l.status !== doc.status || l.seq !== doc.seq)
+        d.push(
+          `${what} ${id}: server ${doc.status}@${doc.seq}, client ${l ? `${l.status}@${l.seq}` : 'missing'}`,
+        );
+    }
+    for (const id of local.keys()) if (!server.has(id)) d.push(`${what} ${id} only on the client`);
+  }
+  const foreign = [...c.items, ...c.movements, ...c.balances, ...c.orders, ...c.receipts].filter(
+    (x) => x.tenantId !== tenant,
+  );
   if (foreign.length) d.push(`${foreign.length} documents of another tenant in the ${tenant} partition`);
   return d;
 }
@@ -259,6 +363,90 @@ const pendingOf = (c: ClientSnapshot) =>
     c.pending,
     c.items.filter((i) => i.pending > 0).length + c.movements.filter((m) => m.seq === 0).length,
   );
+
+const FLOOR_OPS = new Set<OpKind>([
+  'receipt-create',
+  'receive-line',
+  'order-create',
+  'order-work',
+  'order-cancel',
+]);
+
+/**
+ * What a planned floor operation does on this PC now, from what its screens show (null: nothing
+ * to do it on). Orders and notices of this schedule come first, so two PCs of one tenant work on
+ * the same ones (op.acme and mgr: concurrent edits of one order, merged field by field).
+ */
+async function floorAction(
+  c: Live,
+  seed: number,
+  step: Extract<Step, { kind: 'op' }>,
+  stepNo: number,
+  tenant: Tenant,
+  here: Set<string>,
+  list: { id: string; sku: string }[],
+  made: { orders: Set<string>; receipts: Set<string> },
+): Promise<FloorAction | null> {
+  const docs = await c.call('floorDocs');
+  const choose = (states: FloorDocState[], mine: Set<string>) => {
+    const open = states.filter((d) => !FINAL.has(d.status)).sort((a, b) => a.id.localeCompare(b.id));
+    const ours = open.filter((d) => mine.has(d.id));
+    const from = ours.length > 0 ? ours : open;
+    return from.length > 0 ? from[step.item % from.length]! : null;
+  };
+  const available = list.filter((i) => here.has(i.id));
+  if (available.length === 0) return null;
+  const itemAt = (k: number) => available[(step.item + k * 5) % available.length]!;
+  const lineCount = 1 + (step.qty % 3);
+  // A document number unique in the run: the schedule's seed and the step.
+  const tag = `${seed.toString(36).toUpperCase()}-${stepNo}`;
+  switch (step.op) {
+    case 'order-create':
+      // Operators may not set an order's customer: they work on orders instead.
+      if (c.spec.editor) {
+        const lines = new Map<string, number>();
+        for (let k = 0; k < lineCount; k++) lines.set(itemAt(k).id, 1 + ((step.qty + k) % 3));
+        return {
+          kind: 'order-create',
+          number: `SO-R${tag}`,
+          customer: CUSTOMER[tenant],
+          lines: [...lines].map(([itemId, qty]) => ({ itemId, qty })),
+        };
+      }
+      break;
+    case 'order-cancel': {
+      const o = choose(docs.orders, made.orders);
+      return o ? { kind: 'order-cancel', orderId: o.id, reason: 'customer withdrew the order' } : null;
+    }
+    case 'receipt-create': {
+      const lines = new Map<string, number>();
+      // Batch 0: a blind receipt (no lines); else a notice of one to three lines.
+      if (step.batch !== 0)
+        for (let k = 0; k < lineCount; k++) lines.set(itemAt(k).id, 6 * (1 + ((step.qty + k) % 3)));
+      return {
+        kind: 'receipt-create',
+        reference: `ASN-R${tag}`,
+        lines: [...lines].map(([itemId, expectedQty]) => ({ itemId, expectedQty })),
+      };
+    }
+    case 'receive-line': {
+      const r = step.batch === 0 && step.qty < 4 ? null : choose(docs.receipts, made.receipts);
+      const batch = step.batch === 0 ? null : `LOT-${step.batch}`;
+      return {
+        kind: 'receive',
+        receiptId: r?.id ?? null,
+        itemId: itemAt(0).id,
+        qty: step.qty * 2,
+        batch,
+        expiresAt: batch ? new Date(Date.UTC(2031, step.batch, 1)).toISOString().slice(0, 10) : null,
+      };
+    }
+    default:
+      break;
+  }
+  const o = choose(docs.orders, made.orders);
+  return o ? { kind: 'order-work', orderId: o.id } : null;
+}
 
 /** Play one schedule against the running server; throws (with the seed) when the oracle objects. */
 export async function runSchedule(
@@ -275,6 +463,9 @@ export async function runSchedule(
   const bump = (k: string, n = 1) => (faults[k] = (faults[k] ?? 0) + n);
   const items = await catalogue(server);
   const ops: Op[] = [];
+  const floorOps: FloorOp[] = [];
+  /** Orders and inbound notices this schedule created (its floor work prefers them). */
+  const floorMade = { orders: new Set<string>(), receipts: new Set<string>() };
   const live: Live[] = [];
 
   try {
@@ -323,6 +514,37 @@ export async function runSchedule(
           const loc2 = LOCATIONS[step.loc2 === step.loc ? (step.loc + 1) % LOCATIONS.length : step.loc2]!;
           const batch = step.batch === 0 ? null : `LOT-${step.batch}`;
           const base = { client: step.client, username: c.spec.username, tenant };
+          if (FLOOR_OPS.has(step.op)) {
+            const action = await floorAction(c, plan.seed, step, stepNo, tenant, here, list, floorMade);
+            if (!action) {
+              bump('skipped-no-floor-document');
+              break;
+            }
+            const out = await c.call('floor', action);
+            bump(`floor:${action.kind}:${out.done ?? `refused-locally:${out.refused}`}`);
+            if (out.docId && action.kind.endsWith('-create') && out.done === 'created')
+              floorMade[out.entity].add(out.docId);
+            for (const m of out.movements)
+              ops.push({
+                ...base,
+                kind: `${step.op}:${m.type}`,
+                collection: 'movements',
+                docId: m.id,
+                // A pick or shipment takes stock: whether it is there depends on the other PCs.
+                expect: m.type === 'receipt' ? 'accept' : 'either',
+              });
+            if (out.docId && out.entries.length > 0)
+              floorOps.push({
+                ...base,
+                kind: step.op,
+                entity: out.entity,
+                docId: out.docId,
+                done: out.done,
+                entries: out.entries,
+                status: out.status,
+              });
+            break;
+          }
           if (step.op === 'rename' || step.op === 'delete-unconfirmed') {
             // The manager edits only the first half of the catalogue and deletes only from the
             // second: an accepted rename never shares a push with a refused delete of one item.
@@ -559,12 +781,13 @@ export async function runSchedule(
       }),
     );
     phases['agreed'] = Date.now() - t0;
-    await judge(server, plan, live, ops, snapshots);
+    await judge(server, plan, live, ops, floorOps, snapshots);
     log(`phases ${JSON.stringify(phases)} total ${Date.now() - t0} ms`);
-    const accepted = ops.filter((o) => o.expect === 'accept').length;
+    const accepted =
+      ops.filter((o) => o.expect === 'accept').length + floorOps.filter((o) => o.accepted).length;
     return {
       seed: plan.seed,
-      operations: ops.length,
+      operations: ops.length + floorOps.length,
       accepted,
       rejected: ops.length - accepted,
       faults,
@@ -589,6 +812,7 @@ async function judge(
   plan: Plan,
   live: Live[],
   ops: Op[],
+  floorOps: FloorOp[],
   snapshots: Map<string, ClientSnapshot>,
 ): Promise<void> {
   const db = server.db();
@@ -760,9 +984,111 @@ async function judge(
     }
   }
 
+  problems.push(...(await judgeFloor(server, live, floorOps, snapshots)));
+
   if (problems.length) {
     throw new Error(
       `schedule seed ${plan.seed}: ${problems.length} problem(s)\n${problems.slice(0, 30).join('\n')}`,
     );
   }
+}
+
+/**
+ * The oracle of the floor work (orders, inbound notices), after every client agreed with the
+ * server (their status and version: `divergence`):
+ * - every document created is on the server once, in its author's tenant, with one `create` entry;
+ * - one audit entry per document version, and every local change's entry recorded at most once
+ *   (itself, or named as collapsed by the entry of a later edit pushed with it);
+ * - an accepted cancellation or shipment is final on the server (nothing undid it);
+ * - a change the server did not take is in its author's Needs attention, unless the server held
+ *   what it set already (another PC made the same change: nothing lost);
+ * - orders ship no more than was picked for them (the ledger movements they generate).
+ */
+async function judgeFloor(
+  server: ControlledServer,
+  live: Live[],
+  floorOps: FloorOp[],
+  snapshots: Map<string, ClientSnapshot>,
+): Promise<string[]> {
+  const problems: string[] = [];
+  if (floorOps.length === 0) return problems;
+  const db = server.db();
+  const ids = [...new Set(floorOps.map((o) => o.docId))];
+  const [entries, orders, receipts, moves] = await Promise.all([
+    db
+      .selectFrom('audit_log')
+      .select(['id', 'tenant_id', 'entity', 'entity_id', 'action', 'after', 'reason'])
+      .where('entity', 'in', ['orders', 'receipts'])
+      .where('entity_id', 'in', ids)
+      .execute(),
+    db.selectFrom('orders').select(['id', 'tenant_id', 'status']).where('id', 'in', ids).execute(),
+    db.selectFrom('receipts').select(['id', 'tenant_id', 'status']).where('id', 'in', ids).execute(),
+    db
+      .selectFrom('movements')
+      .select(['ref_id', 'type', 'item_id', 'batch', 'quantity'])
+      .where('ref_id', 'in', ids)
+      .execute(),
+  ]);
+  const statusOf = (e: { after: unknown }) => (e.after as { status?: string } | null)?.status;
+  const seqOf = (e: { after: unknown }) => (e.after as { seq?: number } | null)?.seq;
+  const rows = new Map<string, { tenant_id: string; status: string }[]>();
+  for (const r of [...orders, ...receipts]) rows.set(r.id, [...(rows.get(r.id) ?? []), r]);
+
+  const versions = new Set<string>();
+  for (const e of entries) {
+    const key = `${e.entity_id}@${seqOf(e)}`;
+    if (versions.has(key))
+      problems.push(`${e.entity} ${e.entity_id} version ${seqOf(e)} has two audit entries`);
+    versions.add(key);
+  }
+  for (const o of floorOps) {
+    const what = `${o.kind} (${o.done ?? 'partial'}) of ${o.entity} ${o.docId} by ${o.username}`;
+    const stored = rows.get(o.docId) ?? [];
+    const mine = entries.filter((e) => e.entity_id === o.docId);
+    if (o.done === 'created') {
+      if (stored.length !== 1 || stored[0]!.tenant_id !== o.tenant)
+        problems.push(
+          `${what}: on the server ${stored.length} times (${stored.map((r) => r.tenant_id).join(', ')})`,
+        );
+      const creates = mine.filter((e) => e.action === 'create').length;
+      if (creates !== 1) problems.push(`${what}: ${creates} create entries`);
+    }
+    for (const e of mine)
+      if (e.tenant_id !== o.tenant) problems.push(`${what}: an audit entry in tenant ${e.tenant_id}`);
+    // The change's own (last) entry decides; earlier ones of one action do not exist (one per action).
+    for (const id of o.entries) {
+      const direct = mine.filter((e) => e.id === id).length;
+      const collapsed = mine.filter((e) => e.id !== id && (e.reason ?? '').includes(id)).length;
+      if (direct + collapsed > 1)
+        problems.push(`${what}: its entry ${id} is recorded ${direct} + ${collapsed} (collapsed) times`);
+      if (direct + collapsed >= 1) {
+        o.accepted = true;
+        const final = stored[0]?.status;
+        if ((o.done === 'cancelled' || o.done === 'shipped') && final !== o.done)
+          problems.push(`${what} was accepted, yet the server now holds it ${final}`);
+        continue;
+      }
+      if (o.done === 'created') {
+        problems.push(`${what}: its create entry ${id} is not on the server`);
+        continue;
+      }
+      const c = live[o.client]!;
+      const snap = snapshots.get(`${c.spec.username}|${c.spec.tenants[c.spec.tenants.length - 1]}`);
+      const filed = (snap?.attention ?? []).some((a) => a.docId === o.docId && a.tenantId === o.tenant);
+      const held = o.status !== null && mine.some((e) => statusOf(e) === o.status);
+      if (!filed && !held)
+        problems.push(
+          `${what}: not taken by the server (it never held it ${o.status}) and not in Needs attention`,
+        );
+    }
+  }
+  // What orders shipped: never more of an item and batch than was picked for them.
+  const flow = new Map<string, number>();
+  for (const m of moves) {
+    if (m.type !== 'pick' && m.type !== 'ship') continue;
+    const key = `${m.ref_id} ${m.item_id} ${m.batch ?? '-'}`;
+    flow.set(key, (flow.get(key) ?? 0) + (m.type === 'pick' ? 1 : -1) * Number(m.quantity));
+  }
+  for (const [key, q] of flow) if (q < 0) problems.push(`order ${key}: shipped ${-q} more than was picked`);
+  return problems;
 }

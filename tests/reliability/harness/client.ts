@@ -12,6 +12,19 @@ import type { Confirmation } from '../../../shared/audit/chain.js';
 import type { MovementDoc, MovementType } from '../../../shared/domain/schemas.js';
 import { partitionName } from '../../../renderer/data/database.js';
 import { useUserDb } from '../../../renderer/data/attention.js';
+import {
+  cancelOrder,
+  createOrder,
+  createReceipt,
+  floorContext,
+  FloorError,
+  type OrderInput,
+  packOrder,
+  pickLine,
+  receiveLine,
+  shipOrder,
+  suggestPicks,
+} from '../../../renderer/data/floor.js';
 import { pendingChanges } from '../../../renderer/data/pending.js';
 import {
   currentActor,
@@ -43,6 +56,42 @@ export type MoveSpec = {
   confirmation?: Confirmation | null;
 };
 
+/** Floor work as the screens do it (renderer/data/floor.ts): outbound orders and receiving. */
+export type FloorAction =
+  | {
+      kind: 'order-create';
+      number: string;
+      customer: Pick<OrderInput, 'customerName' | 'customerPhone' | 'shipTo'>;
+      lines: { itemId: string; qty: number }[];
+    }
+  /** The next step of an order as its local status asks: pick its lines, pack, or ship. */
+  | { kind: 'order-work'; orderId: string }
+  | { kind: 'order-cancel'; orderId: string; reason: string }
+  | { kind: 'receipt-create'; reference: string; lines: { itemId: string; expectedQty: number }[] }
+  | {
+      kind: 'receive';
+      receiptId: string | null;
+      itemId: string;
+      qty: number;
+      batch: string | null;
+      expiresAt: string | null;
+    };
+
+/** What a floor action did locally: the document's new audit entries and the movements written. */
+export type FloorOutcome = {
+  entity: 'orders' | 'receipts';
+  /** The order or receipt changed (null: only a movement, e.g. an ad-hoc receipt). */
+  docId: string | null;
+  /** What was done, or the floor API's refusal code (nothing written then). */
+  done: 'created' | 'picked' | 'packed' | 'shipped' | 'cancelled' | 'received' | null;
+  refused: string | null;
+  /** Audit entries this action added to the document (none when its status did not change). */
+  entries: string[];
+  /** The document's local status after the action. */
+  status: string | null;
+  movements: { id: string; type: string }[];
+};
+
 /** What the client holds locally for the open tenant, and its Needs-attention list. */
 export type ClientSnapshot = {
   userId: string | null;
@@ -52,11 +101,21 @@ export type ClientSnapshot = {
   items: { id: string; tenantId: string; name: string; seq: number; pending: number }[];
   movements: { id: string; tenantId: string; seq: number; pending: number }[];
   balances: { id: string; tenantId: string; quantity: number }[];
+  orders: FloorDocState[];
+  receipts: FloorDocState[];
   attention: { docId: string; tenantId: string; code: string; status: string; collection: string }[];
   /** Local changes not taken by the server yet, deleted documents included (data/pending.ts). */
   pending: number;
   /** IndexedDB databases of this origin (the local partitions live in them). */
   databases: string[];
+};
+
+/** An order or inbound notice as the oracle compares it. */
+export type FloorDocState = { id: string; tenantId: string; status: string; seq: number; pending: number };
+
+const entryIds = (doc: { toJSON(): unknown } | null): string[] => {
+  const p = (doc?.toJSON() as { pendingAudit?: { id: string }[] } | undefined)?.pendingAudit;
+  return Array.isArray(p) ? p.map((e) => e.id) : [];
 };
 
 const api = {
@@ -127,6 +186,118 @@ const api = {
     const { db } = openDb();
     await deleteItem(db, currentActor(), itemId, { confirmation, reason: confirmation?.reason ?? null });
   },
+  /** Orders and inbound notices of the open tenant (what the outbound/receiving screens list). */
+  async floorDocs(): Promise<{ orders: FloorDocState[]; receipts: FloorDocState[] }> {
+    const { db } = openDb();
+    const state = (d: { toJSON(): unknown }): FloorDocState => {
+      const j = d.toJSON() as FloorDocState & { pendingAudit?: unknown[] };
+      const pending = Array.isArray(j.pendingAudit) ? j.pendingAudit.length : 0;
+      return { id: j.id, tenantId: j.tenantId, status: j.status, seq: j.seq, pending };
+    };
+    const [o, r] = await Promise.all([db.orders.find().exec(), db.receipts.find().exec()]);
+    return { orders: o.map(state), receipts: r.map(state) };
+  },
+  /** One floor action through the floor API; a refusal of the API is reported, not thrown. */
+  async floor(a: FloorAction): Promise<FloorOutcome> {
+    const ctx = floorContext();
+    const entity = a.kind === 'receipt-create' || a.kind === 'receive' ? 'receipts' : 'orders';
+    const coll = entity === 'orders' ? ctx.db.orders : ctx.db.receipts;
+    let docId: string | null =
+      a.kind === 'order-work' || a.kind === 'order-cancel'
+        ? a.orderId
+        : a.kind === 'receive'
+          ? a.receiptId
+          : null;
+    const before = docId ? entryIds(await coll.findOne(docId).exec()) : [];
+    const out: FloorOutcome = {
+      entity,
+      docId,
+      done: null,
+      refused: null,
+      entries: [],
+      status: null,
+      movements: [],
+    };
+    try {
+      switch (a.kind) {
+        case 'order-create': {
+          const o = await createOrder(ctx, { number: a.number, ...a.customer, lines: a.lines });
+          docId = o.id;
+          out.done = 'created';
+          break;
+        }
+        case 'receipt-create': {
+          const r = await createReceipt(ctx, {
+            reference: a.reference,
+            supplier: 'Northwind Supply',
+            lines: a.lines,
+          });
+          docId = r.id;
+          out.done = 'created';
+          break;
+        }
+        case 'receive': {
+          const m = await receiveLine(ctx, {
+            receiptId: a.receiptId,
+            itemId: a.itemId,
+            qty: a.qty,
+            batch: a.batch,
+            expiresAt: a.expiresAt,
+            locationId: 'RCV-01',
+          });
+          out.movements.push({ id: m.id, type: m.type });
+          out.done = 'received';
+          break;
+        }
+        case 'order-cancel': {
+          const o = await ctx.db.orders.findOne(a.orderId).exec();
+          await cancelOrder(ctx, a.orderId, { typed: o?.number ?? '', reason: a.reason });
+          out.done = 'cancelled';
+          break;
+        }
+        case 'order-work': {
+          const o = await ctx.db.orders.findOne(a.orderId).exec();
+          const status = o?.status ?? 'missing';
+          if (status === 'packed') {
+            const r = await shipOrder(ctx, a.orderId);
+            out.movements.push(...r.movements.map((m) => ({ id: m.id, type: m.type })));
+            out.done = 'shipped';
+            break;
+          }
+          // A picker works through the pick list: each open line from its first suggested bin.
+          for (const line of await suggestPicks(ctx, a.orderId)) {
+            const p = line.suggestion.picks[0];
+            if (line.remaining <= 0 || !p) continue;
+            const m = await pickLine(ctx, {
+              orderId: a.orderId,
+              itemId: line.itemId,
+              batch: p.batch ?? null,
+              from: p.locationId,
+              qty: Math.min(p.quantity, line.remaining),
+            });
+            out.movements.push({ id: m.id, type: m.type });
+            out.done = 'picked';
+          }
+          if (out.done === null) {
+            await packOrder(ctx, a.orderId);
+            out.done = 'packed';
+          }
+          break;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof FloorError)) throw e;
+      out.refused = e.code;
+    }
+    out.docId = docId;
+    if (docId) {
+      const doc = await coll.findOne(docId).exec();
+      const known = new Set(before);
+      out.entries = entryIds(doc).filter((id) => !known.has(id));
+      out.status = (doc?.toJSON() as { status?: string } | undefined)?.status ?? null;
+    }
+    return out;
+  },
   /** Everything the oracle compares with the server. */
   async snapshot(): Promise<ClientSnapshot> {
     const { db, tenantId } = useWorkspace.getState();
@@ -141,6 +312,8 @@ const api = {
       items: [],
       movements: [],
       balances: [],
+      orders: [],
+      receipts: [],
       attention: [],
       pending: 0,
       databases: (await indexedDB.databases()).map((d) => d.name ?? '').filter(Boolean),
@@ -159,6 +332,7 @@ const api = {
         const j = d.toJSON();
         return { id: j.id, tenantId: j.tenantId, quantity: j.quantity };
       });
+      Object.assign(out, await api.floorDocs());
     }
     if (userDb) {
       out.attention = (await userDb.attention.find().exec()).map((d) => {
