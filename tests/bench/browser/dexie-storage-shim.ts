@@ -13,3 +13,6 @@ export {
 } from '../../../renderer/data/storage/chunked-idb.js';
 
 export const getChunkedIdbStorage = (): RxStorage<unknown, unknown> => getRxStorageDexie();
+
+/** Nothing to read ahead on Dexie: its open reads documents when queried. */
+export const prefetchChunkedIdb = (): Promise<void> => Promise.resolve();
