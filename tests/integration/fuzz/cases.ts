@@ -13,6 +13,12 @@ import { AuditChainQuery, AuditQuery, AuditRecordBody } from '../../../shared/ap
 import { GrantDecisionBody, GrantRequestBody, MemberUpdateBody } from '../../../shared/api/grants.js';
 import { PolicyUpdateBody } from '../../../shared/api/policy.js';
 import { CrossTenantQuery, ExportQuery } from '../../../shared/api/reports.js';
+import {
+  LocationCreateBody,
+  LocationUpdateBody,
+  WarehouseCreateBody,
+  WarehouseUpdateBody,
+} from '../../../shared/api/sites.js';
 import { ClientAuditEntry } from '../../../shared/audit/entry.js';
 import { CosignRequest } from '../../../shared/audit/cosign-sign.js';
 import { DOC_SCHEMAS, PullQuery, PushRequest } from '../../../shared/sync/protocol.js';
@@ -48,7 +54,21 @@ export type FuzzWorld = {
   foreignUserIds: string[];
   /** Item ids of `globex` (forged ids from another tenant). */
   foreignItemIds: string[];
+  /** Site data that exists: a warehouse with active locations, locations, one holding stock. */
+  site: SiteWorld;
 };
+
+/** The site's warehouses and locations as seeded (site routes are reached with real ids). */
+export type SiteWorld = {
+  /** An active warehouse that still has active locations (its deactivation must be refused). */
+  warehouseId: string;
+  /** Active locations: [0] holds no stock, the rest are codes/barcodes to clash with. */
+  locations: SiteLoc[];
+  /** An active location that holds stock (its deactivation must be refused). */
+  stocked: SiteLoc;
+};
+
+type SiteLoc = { id: string; barcode: string; kind: string };
 
 const PUBLIC_ROUTES = new Set([
   'GET /api/health',
@@ -88,7 +108,23 @@ const ROUTE_INPUTS: Record<string, RouteInput> = {
   'POST /api/t/:tenant/audit': { body: AuditRecordBody },
   'GET /api/t/:tenant/alerts': { query: AlertsQuery },
   'POST /api/t/:tenant/alerts/local': { body: LocalAlertsBody },
+  'POST /api/sites/warehouses': { body: WarehouseCreateBody },
+  'PUT /api/sites/warehouses/:id': { body: WarehouseUpdateBody },
+  'POST /api/sites/locations': { body: LocationCreateBody },
+  'PUT /api/sites/locations/:id': { body: LocationUpdateBody },
 };
+
+/** Site write routes: fuzzed with twice the weight of other routes (they are new; the total stays). */
+export const SITE_WRITE_ROUTES = new Set(
+  Object.keys(ROUTE_INPUTS).filter((k) => / \/api\/sites\//.test(k) && !k.startsWith('GET ')),
+);
+
+/** The :id a site route is reached with by default: a real one, so its body is what gets checked. */
+function siteId(url: string, w: FuzzWorld): string | undefined {
+  if (url === '/api/sites/warehouses/:id') return w.site.warehouseId;
+  if (url === '/api/sites/locations/:id') return w.site.locations[0]?.id;
+  return undefined;
+}
 
 const enc = (s: string): string => {
   try {
@@ -232,6 +268,8 @@ export function routeCases(
   const admin = { authorization: `Bearer ${w.adminToken}` };
   const base = { route: key, method: r.method, pushed: 0 };
   const shapedArb = input.body ? shaped(key, input.body, w) : null;
+  const realId = siteId(r.url, w);
+  const pathOf = (): string => (realId === undefined ? fillPath(r.url) : fillPath(r.url, { id: realId }));
   const bodyArb: fc.Arbitrary<RawBody | undefined> = !hasBody
     ? fc.constant(undefined)
     : shapedArb
@@ -249,7 +287,7 @@ export function routeCases(
       fc.tuple(fc.constantFrom(...badAuth), bodyArb).map(([a, body]): FuzzCase => ({
         ...base,
         kind: `auth:${a.label}`,
-        url: fillPath(r.url),
+        url: pathOf(),
         headers: a.header === undefined ? {} : { authorization: a.header },
         body,
         expect: 'unauthenticated' as const,
@@ -279,7 +317,18 @@ export function routeCases(
   for (const p of params)
     out.push(
       fc
-        .tuple(fc.constantFrom(...PARAM_FORGERIES, ...w.foreignUserIds, randomUUID()), bodyArb)
+        .tuple(
+          fc.constantFrom(
+            ...PARAM_FORGERIES,
+            ...w.foreignUserIds,
+            randomUUID(),
+            // Site codes: other tenants' ids and names, case and space variants of real codes.
+            ...(r.url.startsWith('/api/sites/')
+              ? [...w.foreignItemIds, 'GLOBEX', 'ACME', 'ZZ-MISSING', 'wh1', 'WH1%20', 'rcv-01', 'RCV-01%00']
+              : []),
+          ),
+          bodyArb,
+        )
         .map(([v, body]) => ({
           ...base,
           kind: `param:${p}`,
@@ -303,7 +352,7 @@ export function routeCases(
       bodies.map((body) => ({
         ...base,
         kind: `body:${body.mutation.split(':')[0] ?? body.mutation}`,
-        url: fillPath(r.url),
+        url: pathOf(),
         headers: isPublic(r) ? {} : admin,
         body,
         // A push whose body still parses answers its rejections (never applied) instead.
@@ -427,6 +476,24 @@ function shaped(key: string, schema: z.ZodType, w: FuzzWorld): fc.Arbitrary<unkn
     case 'POST /api/auth/login':
     case 'POST /api/auth/cosign':
       return base.filter((b) => (b as { password?: string }).password !== 'demo1234');
+    // Site bodies (admin.acme is a site admin, so a valid one would apply): each is refused by a
+    // rule that no mutation can lift — a taken code, an unknown warehouse, an unconfirmed deactivation.
+    case 'POST /api/sites/warehouses':
+      return base.map((b) => ({ ...(b as object), id: w.site.warehouseId }));
+    case 'PUT /api/sites/warehouses/:id':
+    case 'PUT /api/sites/locations/:id':
+      return base.map((b) => {
+        const { confirmation: _c, ...rest } = b as { confirmation?: unknown };
+        return { ...rest, active: false };
+      });
+    case 'POST /api/sites/locations':
+      return fc
+        .tuple(base, fc.constantFrom(...w.site.locations), fc.boolean())
+        .map(([b, loc, taken]) =>
+          taken
+            ? { ...(b as object), warehouseId: w.site.warehouseId, id: loc.id, barcode: loc.barcode }
+            : { ...(b as object), warehouseId: 'ZZ-MISSING' },
+        );
     default:
       return base;
   }
@@ -590,6 +657,11 @@ function forgedCases(key: string, r: RouteEntry, w: FuzzWorld): fc.Arbitrary<Fuz
           }),
           expect: 'client-error' as const,
         }));
+    case 'POST /api/sites/warehouses':
+    case 'PUT /api/sites/warehouses/:id':
+    case 'POST /api/sites/locations':
+    case 'PUT /api/sites/locations/:id':
+      return siteForgeries(key, r, w);
     case 'POST /api/t/:tenant/alerts/:id/ack':
       return fc.uuid({ version: 4 }).map((id) => ({
         ...base,
@@ -601,4 +673,178 @@ function forgedCases(key: string, r: RouteEntry, w: FuzzWorld): fc.Arbitrary<Fuz
     default:
       return null;
   }
+}
+
+const REASONS = ['fuzz: retire this one', '  搬迁到新仓库  ', 'moving out'];
+/** Codes that exist nowhere: other tenants' slugs and names, upper-cased as codes must be. */
+const UNKNOWN_CODES = ['GLOBEX', 'ACME', 'INITECH', 'ZZ-MISSING', 'WH2', '0'];
+
+/**
+ * Site admin forgeries. Every body is valid for its schema, so the refusal must come from the
+ * rules behind it: no site-admin right (op.initech), unknown or other tenants' codes, codes and
+ * barcodes a scan would confuse (case-insensitive), a wrong retyped code, deactivating a
+ * warehouse with active locations or a location holding stock.
+ */
+function siteForgeries(key: string, r: RouteEntry, w: FuzzWorld): fc.Arbitrary<FuzzCase> {
+  const site = w.site;
+  const admin = { authorization: `Bearer ${w.adminToken}` };
+  const nonAdmin = { authorization: `Bearer ${w.nonMemberToken}` };
+  const fresh = fc.stringMatching(/^[A-Z0-9]{6}$/).map((x) => `FZ-${x}`);
+  const name = fc.oneof(text, fc.constantFrom('Bin Z', '货架 9', '\u202Eevil'));
+  const loc = fc.constantFrom(...site.locations);
+  const other = fc.constantFrom(...site.locations.slice(1));
+  const kind = fc.constantFrom('receiving', 'storage', 'staging', 'shipping');
+  const confirmation = (typed: fc.Arbitrary<string>) =>
+    fc.record({ typed, reason: fc.constantFrom(...REASONS) });
+  const base = { route: key, method: r.method, pushed: 0 };
+  type Forgery = { how: string; id?: string; body: unknown; headers?: Record<string, string> };
+  const to = (f: Forgery): FuzzCase => ({
+    ...base,
+    kind: `forged:site-${f.how}`,
+    url: f.id === undefined ? r.url : fillPath(r.url, { id: enc(f.id) }),
+    headers: f.headers ?? admin,
+    body: json(f.body, `forged-site-${f.how}`),
+    expect: 'client-error' as const,
+  });
+  const variants: fc.Arbitrary<Forgery>[] = [];
+  switch (key) {
+    case 'POST /api/sites/warehouses':
+      variants.push(
+        fc.record({ id: fresh, name }).map((body) => ({ how: 'not-admin', body, headers: nonAdmin })),
+        name.map((n) => ({ how: 'taken', body: { id: site.warehouseId, name: n } })),
+        fc
+          .tuple(fresh, name, fc.constantFrom('tenantId', 'tenant_id', 'active', 'seq'))
+          .map(([id, n, k]) => ({
+            how: 'extra',
+            body: { id, name: n, [k]: k === 'active' ? false : 'globex' },
+          })),
+      );
+      break;
+    case 'PUT /api/sites/warehouses/:id':
+      variants.push(
+        name.map((n) => ({
+          how: 'not-admin',
+          id: site.warehouseId,
+          body: { name: n, active: true },
+          headers: nonAdmin,
+        })),
+        fc
+          .tuple(fc.constantFrom(...UNKNOWN_CODES), name, fc.boolean())
+          .map(([id, n, active]) => ({ how: 'unknown', id, body: { name: n, active } })),
+        fc
+          .tuple(name, confirmation(fc.constantFrom('globex', 'WH2', site.locations[0]?.id ?? 'X', 'W H 1')))
+          .map(([n, c]) => ({
+            how: 'mistyped',
+            id: site.warehouseId,
+            body: { name: n, active: false, confirmation: c },
+          })),
+        // The right confirmation, but the warehouse still has active locations.
+        fc
+          .tuple(
+            name,
+            confirmation(
+              fc.constantFrom(site.warehouseId, site.warehouseId.toLowerCase(), ` ${site.warehouseId} `),
+            ),
+          )
+          .map(([n, c]) => ({
+            how: 'in-use',
+            id: site.warehouseId,
+            body: { name: n, active: false, confirmation: c },
+          })),
+      );
+      break;
+    case 'POST /api/sites/locations':
+      variants.push(
+        fc.tuple(fresh, name, kind).map(([id, n, k]) => ({
+          how: 'not-admin',
+          body: { id, warehouseId: site.warehouseId, name: n, barcode: `B-${id}`, kind: k },
+          headers: nonAdmin,
+        })),
+        // A barcode a scan would confuse with another location's code or barcode (scans ignore case).
+        fc
+          .tuple(fresh, name, kind, other, fc.boolean(), fc.boolean())
+          .map(([id, n, k, o, useCode, lower]) => {
+            const clash = useCode ? o.id : o.barcode;
+            return {
+              how: 'barcode-clash',
+              body: {
+                id,
+                warehouseId: site.warehouseId,
+                name: n,
+                barcode: lower ? clash.toLowerCase() : clash,
+                kind: k,
+              },
+            };
+          }),
+        fc.tuple(fresh, name, kind, other).map(([b, n, k, o]) => ({
+          how: 'code-taken',
+          body: { id: o.id, warehouseId: site.warehouseId, name: n, barcode: `B-${b}`, kind: k },
+        })),
+        fc.tuple(fresh, name, kind, fc.constantFrom(...UNKNOWN_CODES)).map(([id, n, k, wh]) => ({
+          how: 'unknown-warehouse',
+          body: { id, warehouseId: wh, name: n, barcode: `B-${id}`, kind: k },
+        })),
+      );
+      break;
+    case 'PUT /api/sites/locations/:id': {
+      const same = (l: SiteLoc, n: string) => ({
+        warehouseId: site.warehouseId,
+        name: n,
+        barcode: l.barcode,
+        kind: l.kind,
+      });
+      variants.push(
+        fc.tuple(loc, name).map(([l, n]) => ({
+          how: 'not-admin',
+          id: l.id,
+          body: { ...same(l, n), active: true },
+          headers: nonAdmin,
+        })),
+        fc
+          .tuple(
+            fc.constantFrom(...UNKNOWN_CODES, ...w.foreignItemIds.map((x) => x.toUpperCase())),
+            loc,
+            name,
+          )
+          .map(([id, l, n]) => ({ how: 'unknown', id, body: { ...same(l, n), active: true } })),
+        fc.tuple(other, name, fc.boolean()).map(([o, n, lower]) => {
+          const l = site.locations[0] as SiteLoc;
+          return {
+            how: 'barcode-clash',
+            id: l.id,
+            body: { ...same(l, n), barcode: lower ? o.barcode.toLowerCase() : o.id, active: true },
+          };
+        }),
+        fc
+          .tuple(loc, name, fc.constantFrom(...UNKNOWN_CODES), fc.boolean())
+          .map(([l, n, wh, deactivate]) => ({
+            how: 'unknown-warehouse',
+            id: l.id,
+            body: {
+              ...same(l, n),
+              warehouseId: wh,
+              active: !deactivate,
+              ...(deactivate ? { confirmation: { typed: l.id, reason: 'fuzz: retire' } } : {}),
+            },
+          })),
+        // The right confirmation, but the location holds stock.
+        fc
+          .tuple(name, confirmation(fc.constantFrom(site.stocked.id, site.stocked.id.toLowerCase())))
+          .map(([n, c]) => ({
+            how: 'holds-stock',
+            id: site.stocked.id,
+            body: { ...same(site.stocked, n), active: false, confirmation: c },
+          })),
+        fc.tuple(loc, name, confirmation(fc.constantFrom('globex', 'RCV-0', 'x'))).map(([l, n, c]) => ({
+          how: 'mistyped',
+          id: l.id,
+          body: { ...same(l, n), active: false, confirmation: c },
+        })),
+      );
+      break;
+    }
+    default:
+      break;
+  }
+  return fc.oneof(...variants).map(to);
 }

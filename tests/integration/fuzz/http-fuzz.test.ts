@@ -17,7 +17,7 @@ import { demoUserId } from '../../../server/db/seed.js';
 import type { TestServer } from '../../helpers/server.js';
 import { api, integrationBackends, login, startTestServer } from '../../helpers/server.js';
 import type { FuzzCase, FuzzWorld } from './cases.js';
-import { badAuthHeaders, routeCases } from './cases.js';
+import { badAuthHeaders, routeCases, SITE_WRITE_ROUTES } from './cases.js';
 import type { Answer, FuzzTally } from './oracle.js';
 import { newTally, problemWith, REFUSAL_TABLES, snapshot, writeFuzzResults } from './oracle.js';
 
@@ -53,6 +53,7 @@ afterAll(() => {
       `Database snapshot (row count and md5 of every table) unchanged after every batch, except ${REFUSAL_TABLES.join(', ')}, which record refusals (rejected pushes feed the anomaly rules).`,
       'Every bad request answered 4xx with a JSON error body {error:{code,message}}, never 5xx, each within 15 s. Exceptions by design: a push answers 200 with every forged change rejected (rejections travel as conflicts so the queue never stalls); logout of an unknown token is an idempotent 204; reads (GET) with well-formed but odd queries may answer 200 (the snapshot proves they changed nothing). Cross-tenant, bad-token and non-member cases were always 4xx.',
       "Found and fixed: NUL in text or token claims reached PostgreSQL (500); nesting 5000 deep in a pushed document overflowed the reply serializer (500); router refusals (414 param too long, 400 bad URL) used Fastify's own body instead of the error contract.",
+      "Site admin routes (/api/sites/*, twice the weight of other routes): schema-shaped bodies and their mutations reach the body check with real codes; valid bodies that must still be refused (no site-admin right, taken or scan-confusable codes and barcodes, unknown or other tenants' codes, mistyped confirmations, deactivating a warehouse with active locations or a location holding stock) were 4xx; warehouses, locations and audit_log are in the unchanged snapshot.",
       'A second user (op.globex) was served during and after every batch.',
       ...runs.flatMap(([, t]) => t.notes),
     ],
@@ -90,7 +91,40 @@ describe.each(backends)('HTTP fuzz (%s)', (backend) => {
       token: bystanderToken,
     });
     expect(globexItems.status).toBe(200);
+    // Site data the site routes are reached with: the warehouse, its active locations, stock.
+    const locations = await s.db
+      .selectFrom('locations')
+      .select(['id', 'barcode', 'kind', 'warehouse_id'])
+      .where('deleted', '=', false)
+      .orderBy('id')
+      .execute();
+    const stockedIds = new Set(
+      (
+        await s.db
+          .selectFrom('balances')
+          .select('location_id')
+          .where('quantity', '<>', 0)
+          .distinct()
+          .execute()
+      ).map((b) => b.location_id),
+    );
+    const empty = locations.filter((l) => !stockedIds.has(l.id));
+    const stocked = locations.find((l) => stockedIds.has(l.id));
+    const warehouseId = empty[0]?.warehouse_id;
+    expect(empty.length, 'active locations without stock').toBeGreaterThan(2);
+    expect(stocked, 'a location holding stock').toBeDefined();
+    expect(warehouseId).toBeDefined();
+    const loc = (l: { id: string; barcode: string; kind: string }) => ({
+      id: l.id,
+      barcode: l.barcode,
+      kind: l.kind,
+    });
     world = {
+      site: {
+        warehouseId: warehouseId as string,
+        locations: empty.slice(0, 8).map(loc),
+        stocked: loc(stocked as { id: string; barcode: string; kind: string }),
+      },
       jwtSecret,
       adminToken: admin.accessToken,
       adminId: admin.user.id,
@@ -149,14 +183,21 @@ describe.each(backends)('HTTP fuzz (%s)', (backend) => {
     const perRoute = routes.map((r) => routeCases(r, world, badAuth));
     for (const [i, arbs] of perRoute.entries())
       expect(arbs.length, `no fuzz cases for ${routes[i]?.method} ${routes[i]?.url}`).toBeGreaterThan(0);
-    // Every route equally likely, then one of its case families.
-    const anyCase = fc.oneof(...perRoute.map((arbs) => fc.oneof(...arbs))).map((c) =>
-      // Counterexamples print short (a deep-nesting body is megabytes of brackets).
-      Object.assign(c, {
-        [fc.toStringMethod]: () =>
-          `${c.method} ${c.url.slice(0, 160)} [${c.kind}] auth=${(c.headers.authorization ?? 'none').slice(0, 40)} body(${c.body?.text.length ?? 0})=${(c.body?.text ?? '').slice(0, 300)}`,
-      }),
-    );
+    // Every route equally likely (the site write routes, new, twice as likely), then one of its case families.
+    const anyCase = fc
+      .oneof(
+        ...perRoute.map((arbs, i) => ({
+          weight: SITE_WRITE_ROUTES.has(`${routes[i]?.method} ${routes[i]?.url}`) ? 2 : 1,
+          arbitrary: fc.oneof(...arbs),
+        })),
+      )
+      .map((c) =>
+        // Counterexamples print short (a deep-nesting body is megabytes of brackets).
+        Object.assign(c, {
+          [fc.toStringMethod]: () =>
+            `${c.method} ${c.url.slice(0, 160)} [${c.kind}] auth=${(c.headers.authorization ?? 'none').slice(0, 40)} body(${c.body?.text.length ?? 0})=${(c.body?.text ?? '').slice(0, 300)}`,
+        }),
+      );
     const tally = newTally();
     tally.endpoints = routes.length;
     tallies[backend] = tally;
@@ -166,6 +207,8 @@ describe.each(backends)('HTTP fuzz (%s)', (backend) => {
       const runs = Math.min(BATCH, cases - done);
       const seed = (BASE_SEED + batch * 7919) % 2_147_483_647;
       const before = await snapshot(s.db);
+      // The site tables are part of "nothing changed" (site routes write there and in audit_log).
+      expect(Object.keys(before)).toEqual(expect.arrayContaining(['warehouses', 'locations', 'audit_log']));
       let bystanderCalls = 0;
       let stop = false;
       // Another user keeps working while the batch runs.
