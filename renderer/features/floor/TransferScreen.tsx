@@ -214,7 +214,6 @@ export function TransferScreen() {
             value={fromCode}
             onChange={setFromCode}
             inputRef={fromRef}
-            nextRef={itemRef}
             hit={fromHit}
             autoFocus
             onRecognized={(h) => {
@@ -225,6 +224,8 @@ export function TransferScreen() {
               setItem(null);
               clearAfterItem();
               setFeedback(null);
+              // The item field is enabled by this very update: focus it once rendered.
+              focusSelect(itemRef);
             }}
           />
           <ScanField
