@@ -4,9 +4,10 @@ import { useTranslation } from 'react-i18next';
 import { expiringSoon } from '../../../shared/domain/floor.js';
 import { sortRows } from './model.js';
 import { todayLocal } from './parts.js';
-import { useItemsById, useStockWatch } from './stock-hooks.js';
+import { useStockWatch } from './stock-hooks.js';
 
 type Sort<K extends string> = { by: K; dir: 'asc' | 'desc' };
+const NO_NAMES: ReadonlyMap<string, { sku: string; name: string }> = new Map();
 
 /** Expiring batches and items below their minimum stock, for the open tenant. */
 export function StockWatchScreen() {
@@ -18,7 +19,7 @@ export function StockWatchScreen() {
     [watch, days],
   );
   const low = watch?.low ?? null;
-  const names = useItemsById(useMemo(() => [...new Set((expiring ?? []).map((e) => e.itemId))], [expiring]));
+  const names = watch?.names ?? NO_NAMES;
   const [eSort, setESort] = useState<Sort<'expiresAt' | 'sku' | 'locationId' | 'quantity'>>({
     by: 'expiresAt',
     dir: 'asc',

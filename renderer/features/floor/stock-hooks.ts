@@ -56,8 +56,15 @@ type WatchItem = Pick<ItemDoc, 'id' | 'sku' | 'name' | 'minStock'> & { _deleted?
 type WatchBalance = BalanceDoc & { _deleted?: boolean };
 type WatchMovement = MovementDoc & { _deleted?: boolean };
 
-/** What the expiry and low-stock views show: every stock row with a known expiry, and low items. */
-export type WatchRows = { withExpiry: StockRow[]; low: LowStock[] };
+/**
+ * What the expiry and low-stock views show: every stock row with a known expiry, low items, and
+ * the SKU and name of every item with a dated row.
+ */
+export type WatchRows = {
+  withExpiry: StockRow[];
+  low: LowStock[];
+  names: ReadonlyMap<string, { sku: string; name: string }>;
+};
 
 /**
  * The expiry and low-stock views' data from plain documents, in a few linear passes (a tenant of
@@ -128,7 +135,10 @@ export function watchRows(
     const q = onHand.get(m.itemId);
     if (q !== undefined) onHand.set(m.itemId, q + itemDelta(m));
   }
-  return { withExpiry, low: lowStock(watched, onHand) };
+  const names = new Map<string, { sku: string; name: string }>();
+  for (const r of withExpiry) names.set(r.itemId, { sku: r.itemId, name: '' });
+  for (const i of items) if (!i._deleted && names.has(i.id)) names.set(i.id, { sku: i.sku, name: i.name });
+  return { withExpiry, low: lowStock(watched, onHand), names };
 }
 
 /**

@@ -76,6 +76,10 @@ describe('expiry and low stock from plain documents (watchRows)', () => {
     expect(by('STG-01', 'L1')).toBe(3);
     expect(by('A-05', 'L2')).toBe(4);
     expect(withExpiry.find((r) => r.batch === 'L2')?.expiresAt).toBe('2026-03-01');
+    // The views show SKUs of the dated items from the same pass (no second query per item).
+    expect(watchRows(items, balances, movements, new Map()).names).toEqual(
+      new Map([['a', { sku: 'SKU-a', name: 'Item a' }]]),
+    );
     // The same rows as the per-item derivation of every document (the floor's stock rule).
     const reference = stockRows(balances, movements, new Map()).filter((r) => r.expiresAt);
     const key = (r: { itemId: string; locationId: string; batch: string | null }) =>
