@@ -1,0 +1,165 @@
+/**
+ * The push's merged statements (issue #8, third server pass) store exactly what was pushed: rows
+ * travel as one JSON parameter (json_populate_recordset) and the audit entries, chain head, counter
+ * and notification are one statement from the head read under the push's lock. Unusual values
+ * survive the round trip, and an append from a head that is not the stored one stores nothing.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAudits, verifyTenantChain } from '../../../server/audit/log.js';
+import { withTenantSystemScope } from '../../../server/db/scope.js';
+import type { TestServer } from '../../helpers/server.js';
+import { api, integrationBackends, startTestServer } from '../../helpers/server.js';
+import type { Session } from '../audit/client.js';
+import { movement, pushChanges, session } from '../audit/client.js';
+
+const backends = await integrationBackends();
+const T = 'acme';
+
+describe.each(backends)('push statements (%s)', (backend) => {
+  let s: TestServer;
+  let op: Session;
+
+  beforeAll(async () => {
+    s = await startTestServer({ backend, seed: { itemsPerTenant: 5 } });
+    op = await session(s.url, 'op.acme');
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  const counter = async () => {
+    const r = await s.db
+      .selectFrom('tenant_seq')
+      .select(['last_seq', 'audit_seq', 'audit_head'])
+      .where('tenant_id', '=', T)
+      .executeTakeFirstOrThrow();
+    return { lastSeq: Number(r.last_seq), auditSeq: Number(r.audit_seq), head: r.audit_head };
+  };
+
+  it('stores pushed movements, balances and audit snapshots exactly, with unusual values', async () => {
+    const before = await counter();
+    const note = 'quote " backslash \\ newline \n tab \t unicode 仓库 emoji 📦 nul-free';
+    const docs = [
+      movement(T, {
+        quantity: 0.125,
+        note,
+        batch: 'LOT-"7"',
+        expiresAt: '2027-01-31',
+        toLocationId: 'ZZ-PUSH-1',
+      }),
+      movement(T, { quantity: 3, createdAt: '2026-11-26T10:00:00.123+02:00', toLocationId: 'ZZ-PUSH-1' }),
+      movement(T, {
+        type: 'transfer',
+        quantity: 1.5,
+        fromLocationId: 'ZZ-PUSH-1',
+        toLocationId: 'ZZ-PUSH-2',
+        batch: null,
+      }),
+    ];
+    const r = await pushChanges(
+      s.url,
+      op,
+      T,
+      'movements',
+      docs.map((d) => ({ newDocumentState: d })),
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.rejections).toEqual([]);
+
+    // The counter and the chain moved together, by one per accepted change.
+    const after = await counter();
+    expect(after.lastSeq).toBe(before.lastSeq + 3);
+    expect(after.auditSeq).toBe(before.auditSeq + 3);
+    const last = await s.db
+      .selectFrom('audit_log')
+      .select(['hash', 'after'])
+      .where('tenant_id', '=', T)
+      .orderBy('seq', 'desc')
+      .limit(3)
+      .execute();
+    expect(last[0]?.hash).toBe(after.head);
+    expect((await verifyTenantChain(s.db, T)).ok).toBe(true);
+
+    // Pulled back as pushed (the server sets seq, createdBy and normalizes createdAt).
+    const pulled = await api<{ documents: Record<string, unknown>[] }>(
+      s.url,
+      `/api/t/${T}/sync/movements/pull?limit=5000`,
+      { token: op.token },
+    );
+    const byId = new Map(pulled.body.documents.map((d) => [d.id, d]));
+    for (const d of docs) {
+      const got = byId.get(d.id);
+      expect(got).toMatchObject({
+        quantity: d.quantity,
+        note: d.note,
+        batch: d.batch,
+        fromLocationId: d.fromLocationId,
+        toLocationId: d.toLocationId,
+        createdAt: new Date(d.createdAt).toISOString(),
+        createdBy: op.userId,
+      });
+    }
+    expect(byId.get(docs[0]?.id)?.expiresAt).toBe('2027-01-31');
+    // Each audit snapshot is stored as a jsonb object (not a JSON string holding its text).
+    for (const x of last) expect(typeof x.after).toBe('object');
+    expect(last.map((x) => (x.after as { note?: unknown }).note)).toContain(note);
+
+    // Balances: the delta sums, the expiry kept with the batch.
+    const balances = await s.db
+      .selectFrom('balances')
+      .select(['location_id', 'batch', 'quantity', 'expires_at'])
+      .where('tenant_id', '=', T)
+      .where('location_id', 'in', ['ZZ-PUSH-1', 'ZZ-PUSH-2'])
+      .orderBy('location_id')
+      .orderBy('batch')
+      .execute();
+    expect(
+      balances.map((b) => ({ ...b, quantity: Number(b.quantity) })).filter((b) => b.quantity !== 0),
+    ).toEqual([
+      { location_id: 'ZZ-PUSH-1', batch: 'LOT-"7"', quantity: 0.125, expires_at: '2027-01-31' },
+      { location_id: 'ZZ-PUSH-1', batch: null, quantity: 1.5, expires_at: null },
+      { location_id: 'ZZ-PUSH-2', batch: null, quantity: 1.5, expires_at: null },
+    ]);
+  });
+
+  it('refuses an append from a head that is not the stored one and stores nothing', async () => {
+    const before = await counter();
+    const entries = [
+      {
+        tenantId: T,
+        actorId: op.userId,
+        action: 'update',
+        entity: 'items',
+        entityId: 'x',
+        after: { a: 1 },
+        at: new Date(),
+      },
+    ];
+    // A head ahead of the stored one (its rows would not collide): the guard refuses the move.
+    await expect(
+      withTenantSystemScope(s.database, T, (tx) =>
+        appendAudits(tx, entries, { head: { seq: before.auditSeq + 1, hash: 'f'.repeat(64) }, lastSeq: 999 }),
+      ),
+    ).rejects.toThrow(/chain head .* moved/);
+    // A head behind it: the entry's sequence number is taken.
+    await expect(
+      withTenantSystemScope(s.database, T, (tx) =>
+        appendAudits(tx, entries, { head: { seq: before.auditSeq - 1, hash: before.head } }),
+      ),
+    ).rejects.toThrow();
+    expect(await counter()).toEqual(before);
+    const n = await sql<{
+      n: string | number;
+    }>`SELECT count(*) AS n FROM audit_log WHERE tenant_id = ${T}`.execute(s.db);
+    expect(Number(n.rows[0]?.n)).toBe(before.auditSeq);
+    expect((await verifyTenantChain(s.db, T)).ok).toBe(true);
+
+    // From the stored head the same append goes through, and the chain still verifies.
+    await withTenantSystemScope(s.database, T, (tx) =>
+      appendAudits(tx, entries, { head: { seq: before.auditSeq, hash: before.head } }),
+    );
+    expect((await counter()).auditSeq).toBe(before.auditSeq + 1);
+    expect((await verifyTenantChain(s.db, T)).ok).toBe(true);
+  });
+});
