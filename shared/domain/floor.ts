@@ -618,8 +618,146 @@ export const ItemImportRow = z
   .strict();
 export type ItemImportRow = z.infer<typeof ItemImportRow>;
 
-/** A problem with one cell or row; `row` is the line in the file (the header is row 1). */
-export type CsvError = { row: number; field: string; message: string };
+/**
+ * What is wrong with a whole file, its header or a cell, for the screen to say in the user's
+ * language (`floor.import.problem.<code>` with `params`); `message` says it in English.
+ */
+export type CsvProblem =
+  | 'tooLarge'
+  | 'tooManyRows'
+  | 'binary'
+  | 'utf16'
+  | 'notUtf8'
+  | 'empty'
+  | 'noItems'
+  | 'wrongSeparator'
+  | 'tooManyColumns'
+  | 'unknownColumn'
+  | 'duplicateColumn'
+  | 'missingColumn'
+  | 'tooManyCells'
+  | 'longCell'
+  | 'formula'
+  | 'tooManyErrors';
+
+/**
+ * A problem with one cell or row; `row` is the line in the file (the header is row 1; 0 is the
+ * file as a whole). `code` and `params` are set for problems the screen translates.
+ */
+export type CsvError = {
+  row: number;
+  field: string;
+  message: string;
+  code?: CsvProblem;
+  params?: Record<string, string | number>;
+};
+
+/** Largest item file the import reads (checked before reading it). */
+export const CSV_MAX_BYTES = 20 * 1024 * 1024;
+/** Most item rows one file may hold. */
+export const CSV_MAX_ROWS = 200_000;
+/** Longest cell: far above every item field's limit, small enough that no message carries megabytes. */
+export const CSV_MAX_CELL = 10_000;
+/** Most columns a header may have (twice the known ones: a header beyond that is not an item file). */
+const CSV_MAX_COLUMNS = 26;
+/** The check stops after this many errors (the file must be fixed anyway; the list stays readable). */
+export const CSV_MAX_ERRORS = 1000;
+
+const problem = (
+  row: number,
+  field: string,
+  code: CsvProblem,
+  message: string,
+  params?: Record<string, string | number>,
+): CsvError => ({ row, field, message, code, ...(params ? { params } : {}) });
+
+/** Text shown inside a message, cut short (a cell may be 10,000 characters). */
+const quoteShort = (v: string): string => (v.length > 40 ? `${v.slice(0, 40)}…` : v);
+
+/** The file-level refusal of a file too large to read, or null. */
+export function csvFileTooLarge(size: number): CsvError | null {
+  if (size <= CSV_MAX_BYTES) return null;
+  const mb = CSV_MAX_BYTES / (1024 * 1024);
+  return problem(0, '', 'tooLarge', `the file is larger than ${mb} MB; split it into smaller files`, {
+    limitMb: mb,
+  });
+}
+
+/** The platform's decoder (browsers, Node): declared here, `shared` is compiled without DOM types. */
+declare const TextDecoder: new (
+  label: string,
+  options: { fatal: boolean },
+) => { decode(bytes: Uint8Array): string };
+
+/** Does `bytes` look like UTF-16 without a byte order mark (every other byte NUL)? */
+function looksUtf16(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, 1024) & ~1;
+  if (n < 4) return false;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (bytes[i] === 0) even++;
+    if (bytes[i + 1] === 0) odd++;
+  }
+  const half = n / 2;
+  return (odd > half * 0.3 && even === 0) || (even > half * 0.3 && odd === 0);
+}
+
+/**
+ * The text of an item file: UTF-8 (with or without a BOM). UTF-16, binary content (NUL or other
+ * control bytes: an image, a spreadsheet saved as .xlsx) and bytes that are not UTF-8 (a legacy
+ * code page) are refused with a file-level error instead of being read as garbage.
+ */
+export function decodeCsv(bytes: Uint8Array): { text: string } | { error: CsvError } {
+  const b0 = bytes[0];
+  const b1 = bytes[1];
+  if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff) || looksUtf16(bytes))
+    return {
+      error: problem(0, '', 'utf16', 'the file is UTF-16 text; save it as CSV UTF-8 and choose it again'),
+    };
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i] as number;
+    // Tab, line feed, vertical tab, form feed and carriage return are text; other C0 bytes are not.
+    if (c < 0x20 && (c < 0x09 || c > 0x0d))
+      return {
+        error: problem(
+          0,
+          '',
+          'binary',
+          'the file is not a text file (it holds binary data); choose a CSV file',
+        ),
+      };
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return {
+      error: problem(
+        0,
+        '',
+        'notUtf8',
+        'the file is not UTF-8 text; save it as CSV UTF-8 and choose it again',
+      ),
+    };
+  }
+}
+
+/** Read, decode and check an item file (see `decodeCsv` and `parseItemsCsv`). */
+export function parseItemsCsvFile(
+  bytes: Uint8Array,
+  existing: { skus?: Iterable<string>; barcodes?: Iterable<string> } = {},
+): ItemsCsvParse {
+  const tooLarge = csvFileTooLarge(bytes.length);
+  if (tooLarge) return { rows: [], errors: [tooLarge] };
+  const decoded = decodeCsv(bytes);
+  if ('error' in decoded) return { rows: [], errors: [decoded.error] };
+  return parseItemsCsv(decoded.text, existing);
+}
+
+/** Leading characters that make a spreadsheet run a cell as a formula (CSV injection). */
+const FORMULA_START = /^[=+\-@]/;
+/** The text columns checked for formulas (numbers and yes/no columns are parsed, never kept as text). */
+const TEXT_COLUMNS = ['sku', 'name', 'uom', 'barcode', 'barcodes'] as const;
 
 /** The parse of an item CSV: rows to preview and the errors; import only when `errors` is empty. */
 export type ItemsCsvParse = { rows: ItemImportRow[]; errors: CsvError[] };
@@ -682,17 +820,83 @@ export function parseItemsCsv(
   const records = parseCsv(text);
   const header = (records[0] ?? []).map((h) => h.trim());
   if (records.length === 0 || header.every((h) => h === '')) {
-    return { rows: [], errors: [{ row: 1, field: '', message: 'the file is empty' }] };
+    return { rows: [], errors: [problem(1, '', 'empty', 'the file is empty')] };
+  }
+  if (records.length - 1 > CSV_MAX_ROWS)
+    return {
+      rows: [],
+      errors: [
+        problem(
+          0,
+          '',
+          'tooManyRows',
+          `the file has more than ${CSV_MAX_ROWS} rows; split it into smaller files`,
+          { limit: CSV_MAX_ROWS },
+        ),
+      ],
+    };
+  if (header.length > CSV_MAX_COLUMNS)
+    return {
+      rows: [],
+      errors: [
+        problem(
+          1,
+          '',
+          'tooManyColumns',
+          `the header has ${header.length} columns; an item file has at most ${ITEM_CSV_COLUMNS.length}`,
+          {
+            count: header.length,
+            limit: ITEM_CSV_COLUMNS.length,
+          },
+        ),
+      ],
+    };
+  const longHeader = header.findIndex((h) => h.length > CSV_MAX_CELL);
+  if (longHeader >= 0)
+    return {
+      rows: [],
+      errors: [
+        problem(1, '', 'longCell', `a cell is longer than ${CSV_MAX_CELL} characters`, {
+          limit: CSV_MAX_CELL,
+        }),
+      ],
+    };
+  // One column whose name holds the required ones: the file uses another separator (a spreadsheet's ";" or a tab).
+  const sep = header.length === 1 ? [';', '\t'].find((c) => (header[0] ?? '').includes(c)) : undefined;
+  if (sep !== undefined) {
+    const cols = (header[0] ?? '').split(sep).map((h) => h.trim());
+    if (ITEM_CSV_REQUIRED.every((r) => cols.includes(r))) {
+      const name = sep === ';' ? 'semicolons' : 'tabs';
+      return {
+        rows: [],
+        errors: [
+          problem(
+            1,
+            '',
+            'wrongSeparator',
+            `the columns are separated by ${name}, not commas; save the file as CSV (comma-separated)`,
+            {
+              separator: sep === ';' ? ';' : 'Tab',
+            },
+          ),
+        ],
+      };
+    }
   }
   const known = new Set<string>(ITEM_CSV_COLUMNS);
   const seenCols = new Set<string>();
   header.forEach((h) => {
-    if (!known.has(h)) errors.push({ row: 1, field: h, message: `unknown column "${h}"` });
-    else if (seenCols.has(h)) errors.push({ row: 1, field: h, message: `column "${h}" appears twice` });
+    if (!known.has(h))
+      errors.push(
+        problem(1, h, 'unknownColumn', `unknown column "${quoteShort(h)}"`, { column: quoteShort(h) }),
+      );
+    else if (seenCols.has(h))
+      errors.push(problem(1, h, 'duplicateColumn', `column "${h}" appears twice`, { column: h }));
     seenCols.add(h);
   });
   for (const r of ITEM_CSV_REQUIRED) {
-    if (!header.includes(r)) errors.push({ row: 1, field: r, message: `required column "${r}" is missing` });
+    if (!header.includes(r))
+      errors.push(problem(1, r, 'missingColumn', `required column "${r}" is missing`, { column: r }));
   }
   if (errors.length > 0) return { rows: [], errors };
 
@@ -702,18 +906,62 @@ export function parseItemsCsv(
   for (const b of existing.barcodes ?? []) barcodes.set(b.trim(), 0);
 
   const rows: ItemImportRow[] = [];
-  records.slice(1).forEach((rec, idx) => {
+  for (let idx = 0; idx < records.length - 1; idx++) {
+    if (errors.length >= CSV_MAX_ERRORS) {
+      errors.push(
+        problem(idx + 2, '', 'tooManyErrors', `more than ${CSV_MAX_ERRORS} errors: the check stopped here`, {
+          limit: CSV_MAX_ERRORS,
+        }),
+      );
+      break;
+    }
+    const rec = records[idx + 1] as string[];
     const rowNo = idx + 2;
-    if (rec.every((c) => c.trim() === '')) return; // blank line
+    if (rec.every((c) => c.trim() === '')) continue; // blank line
     if (rec.length > header.length) {
-      errors.push({ row: rowNo, field: '', message: `${rec.length} cells but ${header.length} columns` });
-      return;
+      errors.push(
+        problem(rowNo, '', 'tooManyCells', `${rec.length} cells but ${header.length} columns`, {
+          cells: rec.length,
+          columns: header.length,
+        }),
+      );
+      continue;
+    }
+    const longAt = rec.findIndex((c) => c.length > CSV_MAX_CELL);
+    if (longAt >= 0) {
+      errors.push(
+        problem(rowNo, header[longAt] ?? '', 'longCell', `a cell is longer than ${CSV_MAX_CELL} characters`, {
+          limit: CSV_MAX_CELL,
+        }),
+      );
+      continue;
     }
     const cell = (col: string): string => {
       const i = header.indexOf(col);
       return i < 0 ? '' : (rec[i] ?? '').trim();
     };
     const rowErrors: CsvError[] = [];
+    // A text cell a spreadsheet would run as a formula (=HYPERLINK(…), +cmd, @SUM…) is refused, not stored.
+    // Cells are stored trimmed, so a leading tab or carriage return is dropped, never stored.
+    for (const col of TEXT_COLUMNS) {
+      const parts =
+        col === 'barcodes'
+          ? cell(col)
+              .split(/[|;]/)
+              .map((b) => b.trim())
+          : [cell(col)];
+      const v = parts.find((p) => FORMULA_START.test(p));
+      if (v !== undefined)
+        rowErrors.push(
+          problem(
+            rowNo,
+            col,
+            'formula',
+            `"${quoteShort(v)}" starts with "${v.charAt(0)}": a spreadsheet would run it as a formula`,
+            { value: quoteShort(v), char: v.charAt(0) },
+          ),
+        );
+    }
     const num = (col: string): number | null => {
       const v = cell(col);
       if (v === '') return null;
@@ -784,9 +1032,9 @@ export function parseItemsCsv(
     }
     if (rowErrors.length > 0) errors.push(...rowErrors);
     else if (parsed.success) rows.push(parsed.data);
-  });
+  }
   if (rows.length === 0 && errors.length === 0)
-    errors.push({ row: 2, field: '', message: 'the file has no items' });
+    errors.push(problem(2, '', 'noItems', 'the file has no items'));
   return { rows, errors };
 }
 

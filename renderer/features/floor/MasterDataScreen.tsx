@@ -1,7 +1,12 @@
 import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { canWrite } from '../../../shared/access/policy.js';
-import { parseItemsCsv, type ItemsCsvParse } from '../../../shared/domain/floor.js';
+import {
+  csvFileTooLarge,
+  parseItemsCsvFile,
+  type CsvError,
+  type ItemsCsvParse,
+} from '../../../shared/domain/floor.js';
 import type { ItemDoc } from '../../../shared/domain/schemas.js';
 import { createItem, floorContext, importItems, useLocations } from '../../data/floor.js';
 import { useActiveTenant, useWorkspace } from '../../data/workspace.js';
@@ -265,15 +270,21 @@ function ImportPane() {
     setFeedback(null);
     setPhase('reading');
     try {
-      const text = await file.text();
+      // A file over the size limit is refused before it is read.
+      const tooLarge = csvFileTooLarge(file.size);
+      const bytes = tooLarge ? null : new Uint8Array(await file.arrayBuffer());
       setPhase('checking');
       // Let the "checking" state paint before the (synchronous) check of a large file.
       await new Promise((r) => setTimeout(r, 0));
-      const existing = (await db.items.find().exec()).map((d) => d.toJSON() as ItemDoc);
-      const result = parseItemsCsv(text, {
-        skus: existing.map((i) => i.sku),
-        barcodes: existing.flatMap((i) => [i.barcode ?? '', ...(i.barcodes ?? [])].filter((b) => b !== '')),
-      });
+      const existing = bytes ? (await db.items.find().exec()).map((d) => d.toJSON() as ItemDoc) : [];
+      const result: ItemsCsvParse = bytes
+        ? parseItemsCsvFile(bytes, {
+            skus: existing.map((i) => i.sku),
+            barcodes: existing.flatMap((i) =>
+              [i.barcode ?? '', ...(i.barcodes ?? [])].filter((b) => b !== ''),
+            ),
+          })
+        : { rows: [], errors: tooLarge ? [tooLarge] : [] };
       setParsed(result);
       setPhase('ready');
       if (result.errors.length > 0)
@@ -312,11 +323,18 @@ function ImportPane() {
     }
   };
 
+  // Problems with a code are said in the user's language; row 0 is the file as a whole.
+  const messageOf = (e: CsvError): string =>
+    e.code ? t(`floor.importProblem.${e.code}`, { ...e.params, field: e.field }) : e.message;
+  const errorText = (e: CsvError): string =>
+    e.row === 0
+      ? messageOf(e)
+      : t('floor.import.rowError', { row: e.row, field: e.field || '—', message: messageOf(e) });
   const errorsByRow = new Map<number, string[]>();
   for (const e of parsed?.errors ?? [])
     errorsByRow.set(e.row, [
       ...(errorsByRow.get(e.row) ?? []),
-      e.field ? `${e.field}: ${e.message}` : e.message,
+      e.field ? `${e.field}: ${messageOf(e)}` : messageOf(e),
     ]);
   const canImport =
     parsed !== null && parsed.errors.length === 0 && parsed.rows.length > 0 && phase === 'ready';
@@ -361,9 +379,7 @@ function ImportPane() {
           {parsed.errors.length > 0 && (
             <ul className="import-errors error" data-testid="import-errors">
               {parsed.errors.slice(0, 100).map((e, i) => (
-                <li key={i}>
-                  {t('floor.import.rowError', { row: e.row, field: e.field || '—', message: e.message })}
-                </li>
+                <li key={i}>{errorText(e)}</li>
               ))}
             </ul>
           )}

@@ -265,6 +265,28 @@ export const floorStrings = {
       done: 'Moved {{quantity}} × {{sku}} from {{from}} to {{to}}.',
       doneBatch: 'Moved {{quantity}} × {{sku}} (batch {{batch}}) from {{from}} to {{to}}.',
     },
+    importProblem: {
+      tooLarge: 'The file is larger than {{limitMb}} MB. Split it into smaller files.',
+      tooManyRows: 'The file has more than {{limit}} rows. Split it into smaller files.',
+      binary:
+        'This is not a text file (it holds binary data, such as an image or an .xlsx workbook). Choose a CSV file.',
+      utf16: 'The file is UTF-16 text. Save it as “CSV UTF-8” and choose it again.',
+      notUtf8:
+        'The file is not UTF-8 text (perhaps another code page, such as GBK). Save it as “CSV UTF-8” and choose it again.',
+      empty: 'The file is empty.',
+      noItems: 'The file has a header but no items.',
+      wrongSeparator:
+        'The columns are separated by {{separator}}, not commas. Save the file as CSV (comma-separated).',
+      tooManyColumns: 'The header has {{count}} columns; an item file has at most {{limit}}.',
+      unknownColumn: 'Unknown column “{{column}}”.',
+      duplicateColumn: 'Column “{{column}}” appears twice.',
+      missingColumn: 'Required column “{{column}}” is missing.',
+      tooManyCells: '{{cells}} cells but {{columns}} columns.',
+      longCell: 'A cell is longer than {{limit}} characters.',
+      formula:
+        '“{{value}}” starts with “{{char}}”: a spreadsheet would run it as a formula. Remove the leading character.',
+      tooManyErrors: 'More than {{limit}} errors: the check stopped here.',
+    },
   },
   zhCN: {
     nav: {
@@ -522,6 +544,24 @@ export const floorStrings = {
       unknownTarget: '未知或已停用的库位“{{code}}”。',
       done: '已将 {{quantity}} × {{sku}} 从 {{from}} 移到 {{to}}。',
       doneBatch: '已将 {{quantity}} × {{sku}}（批次 {{batch}}）从 {{from}} 移到 {{to}}。',
+    },
+    importProblem: {
+      tooLarge: '文件超过 {{limitMb}} MB。请拆分成较小的文件。',
+      tooManyRows: '文件超过 {{limit}} 行。请拆分成较小的文件。',
+      binary: '这不是文本文件（含有二进制数据，例如图片或 .xlsx 工作簿）。请选择 CSV 文件。',
+      utf16: '文件是 UTF-16 编码。请另存为“CSV UTF-8”后重新选择。',
+      notUtf8: '文件不是 UTF-8 编码（可能是 GBK 等其他编码）。请另存为“CSV UTF-8”后重新选择。',
+      empty: '文件为空。',
+      noItems: '文件只有表头，没有物料。',
+      wrongSeparator: '各列以 {{separator}} 分隔，而不是逗号。请将文件另存为 CSV（逗号分隔）。',
+      tooManyColumns: '表头有 {{count}} 列；物料文件最多 {{limit}} 列。',
+      unknownColumn: '未知列“{{column}}”。',
+      duplicateColumn: '列“{{column}}”出现了两次。',
+      missingColumn: '缺少必填列“{{column}}”。',
+      tooManyCells: '有 {{cells}} 个单元格，但只有 {{columns}} 列。',
+      longCell: '有单元格超过 {{limit}} 个字符。',
+      formula: '“{{value}}”以“{{char}}”开头：电子表格会把它当作公式执行。请删除开头的字符。',
+      tooManyErrors: '错误超过 {{limit}} 处：检查已在此停止。',
     },
   },
 };

@@ -77,15 +77,29 @@ describe('parseItemsCsv', () => {
     const r = parseItemsCsv('sku,title,uom\nA,Apple,pc\n');
     expect(r.rows).toEqual([]);
     expect(r.errors).toEqual([
-      { row: 1, field: 'title', message: 'unknown column "title"' },
-      { row: 1, field: 'name', message: 'required column "name" is missing' },
+      {
+        row: 1,
+        field: 'title',
+        message: 'unknown column "title"',
+        code: 'unknownColumn',
+        params: { column: 'title' },
+      },
+      {
+        row: 1,
+        field: 'name',
+        message: 'required column "name" is missing',
+        code: 'missingColumn',
+        params: { column: 'name' },
+      },
     ]);
   });
 
   it('an empty file, a header-only file and a row with too many cells are errors', () => {
-    expect(parseItemsCsv('').errors).toEqual([{ row: 1, field: '', message: 'the file is empty' }]);
+    expect(parseItemsCsv('').errors).toEqual([
+      { row: 1, field: '', message: 'the file is empty', code: 'empty' },
+    ]);
     expect(parseItemsCsv('sku,name,uom\n\n').errors).toEqual([
-      { row: 2, field: '', message: 'the file has no items' },
+      { row: 2, field: '', message: 'the file has no items', code: 'noItems' },
     ]);
     expect(parseItemsCsv('sku,name,uom\nA,b,c,d\n').errors[0]).toMatchObject({ row: 2, field: '' });
   });
