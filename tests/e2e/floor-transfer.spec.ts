@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { freshServer, signedIn } from './fixtures.js';
 import { FloorPage } from './pages/floor-page.js';
@@ -130,6 +131,11 @@ test('offline: move a batch, then choose between two batches in one bin by keybo
   // The limit is what the chosen batch holds here, unsynced move included.
   await floor.typeEnter('11');
   await expect(floor.feedback()).toContainText('Only 10 in this bin');
+  // The screen with its holdings table, a chosen batch and an error passes axe.
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(
+    axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+  ).toEqual([]);
   await floor.typeEnter('4');
   await floor.scan('transfer-to', 'A-19-10');
   await expect(floor.feedback()).toHaveText(
