@@ -180,14 +180,17 @@ function yieldToEvents(): Promise<void> {
   });
 }
 
+/** Every record of a log, oldest first, read in one transaction. */
+async function readRows(db: IDBDatabase): Promise<string[]> {
+  return (await request(db.transaction(STORE, 'readonly').objectStore(STORE).getAll())) as string[];
+}
+
 /**
- * Read a log in one transaction and replay it into a map by primary key `key`; each record string
- * is dropped once parsed. `yielding`: give the event loop a turn between records (a prefetch
- * shares the main thread with the sign-in it runs beside; an open wants its log as soon as
- * possible and does not yield).
+ * Replay a log's records into a map by primary key `key`; each record string is dropped once
+ * parsed. `yielding`: give the event loop a turn between records (a prefetch shares the main
+ * thread with the sign-in it runs beside; an open wants its log as soon as possible).
  */
-async function readLog(db: IDBDatabase, key: string, yielding = false): Promise<ParsedLog> {
-  const rows = (await request(db.transaction(STORE, 'readonly').objectStore(STORE).getAll())) as string[];
+async function parseRows(rows: string[], key: string, yielding = false): Promise<ParsedLog> {
   const documents = new Map<string, RxDocumentData<unknown>>();
   let docsInLog = 0;
   for (let i = 0; i < rows.length; i++) {
@@ -215,19 +218,35 @@ export function prefetchChunkedIdb(databaseName: string, keepMs = 60_000): Promi
   const reads: Promise<unknown>[] = [];
   const run = (async () => {
     const all = await indexedDB.databases();
-    for (const { name } of all) {
-      if (typeof name !== 'string' || !isChunkedIdbOf(databaseName, name)) continue;
-      if (prefetched.has(name) || loaded.has(name)) continue;
+    // All records are requested at once (IndexedDB reads them off the main thread), but parsed one
+    // log at a time, the collections before replication's own (`rx-replication-meta-*`, as big as
+    // the items): the screens need the collections first, replication starts after the open.
+    const names = all
+      .map((d) => d.name)
+      .filter((n): n is string => typeof n === 'string' && isChunkedIdbOf(databaseName, n))
+      .filter((n) => !prefetched.has(n) && !loaded.has(n))
+      .sort(
+        (a, b) => Number(a.includes('--rx-replication-meta-')) - Number(b.includes('--rx-replication-meta-')),
+      );
+    let parsing: Promise<unknown> = Promise.resolve();
+    for (const name of names) {
       const at = generation(name);
-      const read = (async (): Promise<Prefetched | null> => {
+      const rows = (async () => {
         const db = await openIdb(name);
         try {
-          // Every Bulkhead collection (and RxDB's own) is keyed by `id`; an open checks it.
-          return { ...(await readLog(db, PREFETCH_KEY, true)), generation: at };
+          return await readRows(db);
         } finally {
           db.close();
         }
-      })().catch(() => null);
+      })();
+      rows.catch(() => undefined); // a failed read is answered below, once its turn comes
+      // Every Bulkhead collection (and RxDB's own) is keyed by `id`; an open checks it.
+      const read: Promise<Prefetched | null> = parsing
+        .then(() => rows)
+        .then((r) => parseRows(r, PREFETCH_KEY, true))
+        .then((log) => ({ ...log, generation: at }))
+        .catch(() => null);
+      parsing = read;
       prefetched.set(name, read);
       reads.push(read);
       setTimeout(() => {
@@ -322,7 +341,9 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
     try {
       db = await openIdb(name);
       // Parsed already when the app prefetched the partition during sign-in; else read it now.
-      log = (await takePrefetched(params.databaseName, name)) ?? (await readLog(db, primaryPath));
+      log =
+        (await takePrefetched(params.databaseName, name)) ??
+        (await parseRows(await readRows(db), primaryPath));
     } catch (e) {
       loaded.delete(name);
       db?.close();
