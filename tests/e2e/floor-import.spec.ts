@@ -8,7 +8,7 @@ const env = freshServer(ITEMS);
 
 const csv = (rows: string[]) => Buffer.from(rows.join('\r\n'), 'utf8');
 
-test('item CSV import: a bad file shows its row errors and imports nothing; a good file imports all', async ({
+test('item CSV import: a binary file and a bad file are refused and import nothing; a good file imports all', async ({
   browser,
 }) => {
   const serverCount = async () => (await pullAll(env.url, 'admin.acme', 'acme', 'items')).length;
@@ -22,6 +22,20 @@ test('item CSV import: a bad file shows its row errors and imports nothing; a go
   const pane = page.getByTestId('item-import');
   const file = pane.locator('input[name="import-file"]');
   const importButton = pane.getByRole('button', { name: /^Import \d+ item/ });
+
+  // A binary file (PNG bytes) is refused as a whole with a clear message; nothing to import.
+  const png = Buffer.from([
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0,
+    0, 1,
+  ]);
+  await file.setInputFiles({ name: 'items.csv', mimeType: 'text/csv', buffer: png });
+  await expect(pane.getByTestId('import-summary')).toHaveText('0 valid row(s), 1 error(s).');
+  await expect(pane.getByTestId('import-errors')).toHaveText(
+    'This is not a text file (it holds binary data, such as an image or an .xlsx workbook). Choose a CSV file.',
+  );
+  await expect(page.getByTestId('floor-feedback')).toContainText('Nothing was imported');
+  await expect(importButton).toBeDisabled();
+  expect(await serverCount()).toBe(ITEMS);
 
   // Four good rows and three bad ones: missing name, an existing SKU, a bad number.
   await file.setInputFiles({
