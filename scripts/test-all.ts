@@ -124,6 +124,7 @@ const steps: Step[] = [
   },
   // Benchmarks never fail on a number; the quick run only keeps the suite working.
   { name: 'bench (quick smoke)', cmd: ['npx', 'tsx', 'scripts/bench.ts', '--quick'] },
+  { name: 'bench:scale (quick smoke)', cmd: ['npx', 'tsx', 'scripts/bench-scale.ts', '--quick'] },
 ];
 
 const only = process.argv.slice(2);
