@@ -52,6 +52,7 @@ test('move part of a balance between bins by keyboard and scanner: too much is r
   await expect(floor.feedback()).toContainText(`Only ${held} in this bin`);
   await expect(floor.feedback()).toContainText('Nothing was moved');
   await expect(qty).toBeFocused();
+  await expect(qty).toHaveAttribute('aria-invalid', 'true');
   await app.expectPending(0);
 
   // The destination must be another bin.

@@ -43,6 +43,8 @@ export function TransferScreen() {
   /** The batch chosen with Enter (`''`: the unbatched stock); null while none is chosen. */
   const [picked, setPicked] = useState<string | null>(null);
   const [qty, setQty] = useState('');
+  /** Why the typed quantity was refused, shown at the field (the status line may be out of view). */
+  const [qtyError, setQtyError] = useState<string | null>(null);
   const [toCode, setToCode] = useState('');
   const [toHit, setToHit] = useState<ScanHit | null>(null);
   const { feedback, setFeedback, busy, submitRef, fail, run } = useFloorForm();
@@ -86,6 +88,7 @@ export function TransferScreen() {
     setBatchText('');
     setPicked(null);
     setQty('');
+    setQtyError(null);
     setToCode('');
     setToHit(null);
   };
@@ -129,10 +132,12 @@ export function TransferScreen() {
     }
     const q = checkQuantity(chosen, qty);
     if (!q.ok) {
+      setQtyError(problemText(q.problem));
       fail(problemText(q.problem), qtyRef);
       qtyRef.current?.select();
       return;
     }
+    setQtyError(null);
     setFeedback(null);
     focusSelect(toRef);
   };
@@ -147,6 +152,7 @@ export function TransferScreen() {
     const plan = planTransfer(chosen, qty, target);
     if (!plan.ok) {
       const at = plan.problem.code === 'badQuantity' || plan.problem.code === 'tooMuch' ? qtyRef : toRef;
+      if (at === qtyRef) setQtyError(problemText(plan.problem));
       fail(problemText(plan.problem), at);
       at.current?.select();
       return;
@@ -281,8 +287,12 @@ export function TransferScreen() {
             label={t('floor.quantity')}
             inputMode="decimal"
             value={qty}
-            onChange={setQty}
+            onChange={(v) => {
+              setQty(v);
+              setQtyError(null);
+            }}
             inputRef={qtyRef}
+            error={qtyError}
             disabled={chosen === null}
             onEnter={acceptQty}
             hint={chosen ? t('floor.available', { quantity: chosen.quantity }) : undefined}
