@@ -128,18 +128,19 @@ export function planSchedule(seed: number, steps = 20): Plan {
                         ? editor
                           ? 'delete-unconfirmed'
                           : 'rename'
-                        : y < 0.7
+                        : y < 0.69
                           ? 'receipt-create'
-                          : y < 0.77
+                          : y < 0.75
                             ? 'receive-line'
-                            : y < 0.82
+                            : y < 0.83
                               ? 'order-create'
-                              : y < 0.95
+                              : y < 0.97
                                 ? 'order-work'
                                 : 'order-cancel';
       out.push({
         kind: 'op',
-        client,
+        // Orders come from the office: the manager creates them (operators may not set customers).
+        client: op === 'order-create' ? clients.findIndex((c) => c.editor) : client,
         op,
         item: int(1000),
         qty: 1 + int(9),
@@ -401,19 +402,17 @@ async function floorAction(
   // A document number unique in the run: the schedule's seed and the step.
   const tag = `${seed.toString(36).toUpperCase()}-${stepNo}`;
   switch (step.op) {
-    case 'order-create':
-      // Operators may not set an order's customer: they work on orders instead.
-      if (c.spec.editor) {
-        const lines = new Map<string, number>();
-        for (let k = 0; k < lineCount; k++) lines.set(itemAt(k).id, 1 + ((step.qty + k) % 3));
-        return {
-          kind: 'order-create',
-          number: `SO-R${tag}`,
-          customer: CUSTOMER[tenant],
-          lines: [...lines].map(([itemId, qty]) => ({ itemId, qty })),
-        };
-      }
-      break;
+    case 'order-create': {
+      // The plan gives order creation to the manager (operators may not set customers).
+      const lines = new Map<string, number>();
+      for (let k = 0; k < lineCount; k++) lines.set(itemAt(k).id, 1 + ((step.qty + k) % 3));
+      return {
+        kind: 'order-create',
+        number: `SO-R${tag}`,
+        customer: CUSTOMER[tenant],
+        lines: [...lines].map(([itemId, qty]) => ({ itemId, qty })),
+      };
+    }
     case 'order-cancel': {
       const o = choose(docs.orders, made.orders);
       return o ? { kind: 'order-cancel', orderId: o.id, reason: 'customer withdrew the order' } : null;
@@ -789,7 +788,7 @@ export async function runSchedule(
       seed: plan.seed,
       operations: ops.length + floorOps.length,
       accepted,
-      rejected: ops.length - accepted,
+      rejected: ops.length + floorOps.length - accepted,
       faults,
       ms: Date.now() - t0,
     };
