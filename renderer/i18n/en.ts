@@ -7,11 +7,11 @@ export const en = {
     signingOut: 'Signing out…',
     unsyncedTitle: 'Changes not synced yet',
     unsyncedBody_one:
-      '1 change on this PC has not reached the server. This client deletes local data at sign-out, so signing out now would lose it. Stay signed in until it has synced (go online), or discard it.',
+      '{{count}} change on this PC has not reached the server. This client deletes local data at sign-out, so signing out now would lose it. Stay signed in until it has synced (go online), or discard it.',
     unsyncedBody_other:
       '{{count}} changes on this PC have not reached the server. This client deletes local data at sign-out, so signing out now would lose them. Stay signed in until they have synced (go online), or discard them.',
     staySignedIn: 'Stay signed in',
-    discardAndSignOut_one: 'Discard 1 change and sign out',
+    discardAndSignOut_one: 'Discard {{count}} change and sign out',
     discardAndSignOut_other: 'Discard {{count}} changes and sign out',
   },
   login: {
