@@ -163,14 +163,18 @@ export async function signIn(username: string, password: string): Promise<void> 
   prefetchSignInPartition(username);
   const client = await apiClient();
   let user: PublicUser;
+  // Performance: the offline sign-in record (two slow key derivations) is written while the
+  // partition opens; a failure only leaves the previous record in place.
+  let remembered: Promise<void> = Promise.resolve();
   try {
     const res = await client.login(username, password, deviceId());
     user = res.user;
     dataKey = await localDataKey(res.user.id, password);
     await adoptOnlineLogin(res);
     useWorkspace.setState({ needsSignIn: false, notice: null, error: null });
-    const publicJwk = await client.getJson<JWK>('/api/auth/offline-key').catch(() => null);
-    if (publicJwk) {
+    remembered = (async () => {
+      const publicJwk = await client.getJson<JWK>('/api/auth/offline-key').catch(() => null);
+      if (!publicJwk) return;
       await rememberForOffline(offlineStore, {
         userId: res.user.id,
         username: res.user.username,
@@ -179,7 +183,7 @@ export async function signIn(username: string, password: string): Promise<void> 
         publicJwk,
         cosignKey: (res as { cosignKey?: string }).cosignKey,
       });
-    }
+    })().catch((e: unknown) => console.error('could not store the offline sign-in record', e));
   } catch (e) {
     if (!(e instanceof NetworkError)) throw e;
     const claims = await offlineSignIn(offlineStore, username, password, new Date());
@@ -200,6 +204,7 @@ export async function signIn(username: string, password: string): Promise<void> 
     rememberSignInPartition(username, user.id, tenants[0]);
     await switchTenant(tenants[0]);
   }
+  await remembered;
 }
 
 async function closeCurrent(): Promise<void> {

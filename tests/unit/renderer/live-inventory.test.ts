@@ -85,9 +85,12 @@ describe('LiveInventory', () => {
             live.applyItems(op.docs);
             for (const d of op.docs) items.set(d.id, d);
           } else if (op.kind === 'balances') {
-            // The server's balances only move forward: a newer state has a higher sequence.
-            const docs = op.docs.map((d) => ({ ...d, seq: Math.max(d.seq, maxSeq) }));
-            for (const d of docs) maxSeq = Math.max(maxSeq, d.seq);
+            // The server's balances only move forward: a newer state has a higher sequence, also
+            // within one pulled batch (the server sends it in sequence order).
+            const docs = op.docs.map((d) => {
+              maxSeq = Math.max(d.seq, maxSeq);
+              return { ...d, seq: maxSeq };
+            });
             live.applyBalances(docs);
             live.applyBalances(docs);
             for (const d of docs) balances.set(d.id, d);
