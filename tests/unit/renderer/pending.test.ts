@@ -33,7 +33,7 @@ async function openDb(): Promise<TenantDatabase> {
     },
     receipts: { schema: schemaForRole(receiptSchema, 'receipts', 'admin') },
     orders: { schema: schemaForRole(orderSchema, 'orders', 'admin') },
-  } as never);
+  });
   return db;
 }
 
