@@ -123,6 +123,14 @@ export function conflictHandler(collection: string, ctx: ConflictContext): RxCon
         changedFields(local, server).length === 0
       )
         return Promise.resolve(server);
+      // The server already holds exactly this content (an earlier push whose answer was lost, or
+      // edits undone before the push): adopt its version; nothing is pending any more.
+      if (
+        collection === 'items' &&
+        changedFields(local, server).length === 0 &&
+        (local['_deleted'] === true) === (server['_deleted'] === true)
+      )
+        return Promise.resolve(server);
       if (collection === 'orders' || collection === 'receipts')
         return Promise.resolve(resolveFloor(collection, i.assumedMasterState, local, server, ctx));
       if (collection !== 'items' || !i.assumedMasterState) {

@@ -183,7 +183,10 @@ export class AuditBinder {
     }
 
     this.usedIds.add(last.id.toLowerCase());
-    const earlier = entries.slice(0, -1);
+    // Earlier local edits folded into this entry; one the chain already holds (its push was
+    // applied, the answer lost) is not folded again.
+    const earlier: ClientAuditEntry[] = [];
+    for (const e of entries.slice(0, -1)) if (!(await this.entryExists(e.id))) earlier.push(e);
     const collapsed =
       earlier.length === 0
         ? ''

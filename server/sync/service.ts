@@ -816,7 +816,12 @@ export async function push(
       await reject('forbidden', `role ${role} may not change ${forbidden}`, stored);
       continue;
     }
-    if (!dirty) continue;
+    // Nothing to change (edits already stored, or undone before the push): answer with the stored
+    // version, so the PC adopts it and stops holding the change as pending.
+    if (!dirty) {
+      if (binder.entriesFor(doc.id).length > 0) conflicts.push(masterView);
+      continue;
+    }
     const n = next as ItemDoc;
     const deleting = n._deleted === true && stored._deleted !== true;
     const boundUpdate = await binder.bind(

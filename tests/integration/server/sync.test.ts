@@ -361,12 +361,28 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
     expect((await itemRow(id)).name).toBe('Mine, second');
     const entries = await s.db
       .selectFrom('audit_log')
-      .select(['id', 'before', 'after'])
+      .select(['id', 'before', 'after', 'reason'])
       .where('entity_id', '=', id)
       .orderBy('seq')
       .execute();
     expect(entries.map((e) => e.id)).toEqual([e1!.id, e2!.id]);
     expect((entries[1]!.before as Doc)['name']).toBe('Mine, first');
+    // e1 is in the chain already: e2 does not claim to collapse it as well.
+    expect(entries[1]!.reason ?? '').not.toContain(e1!.id);
+    // That answer is lost too: the retry changes nothing and is answered with the stored version,
+    // so the PC adopts it instead of holding its change as pending for ever.
+    const retry = await api<PushResponse<Doc>>(s.url, '/api/t/acme/sync/items/push', {
+      token: tokens['admin.acme'],
+      body: {
+        changes: [{ assumedMasterState: base, newDocumentState: { ...base, name: 'Mine, second' } }],
+        audit: [e1, e2],
+      },
+    });
+    expect(retry.body.rejections).toEqual([]);
+    expect(retry.body.conflicts).toEqual([await itemDoc('admin.acme', id)]);
+    expect(
+      await s.db.selectFrom('audit_log').select('id').where('entity_id', '=', id).execute(),
+    ).toHaveLength(2);
 
     // Someone else edits; the same PC's next push from an old base is a real conflict again.
     const current = await itemDoc('mgr', id);
