@@ -59,10 +59,33 @@ export async function pendingChanges(db: TenantDatabase): Promise<PendingDoc[]> 
 }
 
 /**
- * Keep count of the pending edits of an open partition (for the sync status): one scan a moment
- * after opening (not in the way of the first screen), then every write event updates the set — a
- * local edit adds its document, the server's version pulled back (no audit entries left) removes
- * it. `onCount` is called at most every `debounceMs`. Returns the stop function.
+ * Whether a partition may hold edits not pushed yet, remembered per partition on this PC: the
+ * start-up scan of every document (a long main-thread task on a 100k-item tenant) only runs when
+ * the last session left some. Without localStorage (tests, workers) the scan always runs.
+ */
+const MARK = 'bulkhead.pendingEdits.';
+function marked(name: string): boolean {
+  try {
+    return globalThis.localStorage ? globalThis.localStorage.getItem(MARK + name) !== null : true;
+  } catch {
+    return true;
+  }
+}
+function mark(name: string, on: boolean): void {
+  try {
+    if (on) globalThis.localStorage?.setItem(MARK + name, '1');
+    else globalThis.localStorage?.removeItem(MARK + name);
+  } catch {
+    // storage full or unavailable: the next start scans
+  }
+}
+
+/**
+ * Keep count of the pending edits of an open partition (for the sync status): every write event
+ * updates the set — a local edit adds its document, the server's version pulled back (no audit
+ * entries left) removes it — and, when the last session left edits unpushed, one scan a moment
+ * after opening (not in the way of the first screen) adds those. `onCount` is called at most every
+ * `debounceMs`. Returns the stop function.
  */
 export function trackPendingEdits(
   db: TenantDatabase,
@@ -72,41 +95,55 @@ export function trackPendingEdits(
   const pending = new Set<string>();
   // Documents an event reported before the scan finished: the event is newer than the scan.
   const touched = new Set<string>();
-  let scanned = false;
+  const scan = marked(db.name);
+  let scanned = !scan;
   let stopped = false;
   let queued: ReturnType<typeof setTimeout> | null = null;
+  let flagged = scan;
   const emit = () => {
     queued ??= setTimeout(() => {
       queued = null;
-      if (!stopped) onCount(pending.size);
+      if (stopped) return;
+      if (scanned && pending.size === 0 && flagged) {
+        flagged = false;
+        mark(db.name, false);
+      }
+      onCount(pending.size);
     }, o.debounceMs ?? 100);
   };
   const subs = EDITABLE.map((name) =>
     (db.collections[name] as unknown as RxCollection<Record<string, unknown>>).$.subscribe((ev) => {
       const key = `${name}|${ev.documentId}`;
       const doc = ev.documentData as Record<string, unknown> | undefined;
-      if (doc && hasPendingAudit(doc)) pending.add(key);
-      else pending.delete(key);
+      if (doc && hasPendingAudit(doc)) {
+        pending.add(key);
+        if (!flagged) {
+          flagged = true;
+          mark(db.name, true);
+        }
+      } else pending.delete(key);
       if (!scanned) touched.add(key);
       emit();
     }),
   );
-  const timer = setTimeout(() => {
-    pendingEdits(db)
-      .then((list) => {
-        for (const p of list) {
-          const key = `${p.collection}|${String(p.doc['id'])}`;
-          if (!touched.has(key)) pending.add(key);
-        }
-        scanned = true;
-        touched.clear();
-        emit();
-      })
-      .catch(() => undefined); // the partition was closed meanwhile
-  }, o.scanAfterMs ?? 1500);
+  const timer = scan
+    ? setTimeout(() => {
+        pendingEdits(db)
+          .then((list) => {
+            for (const p of list) {
+              const key = `${p.collection}|${String(p.doc['id'])}`;
+              if (!touched.has(key)) pending.add(key);
+            }
+            scanned = true;
+            touched.clear();
+            emit();
+          })
+          .catch(() => undefined); // the partition was closed meanwhile
+      }, o.scanAfterMs ?? 1500)
+    : null;
   return () => {
     stopped = true;
-    clearTimeout(timer);
+    if (timer) clearTimeout(timer);
     if (queued) clearTimeout(queued);
     for (const s of subs) s.unsubscribe();
   };
