@@ -13,7 +13,6 @@ type Step = {
   counts?: () => { passed: number; failed: number } | null;
   /** Where a Playwright step writes its JSON report (read back for the counts). */
   json?: string;
-  env?: Record<string, string>;
 };
 
 const vitestCounts = (file: string) => () => {
@@ -125,7 +124,6 @@ for (const step of steps) {
     env: {
       ...process.env,
       ...(step.json ? { PLAYWRIGHT_JSON_OUTPUT_NAME: step.json } : {}),
-      ...step.env,
       FORCE_COLOR: '0',
     },
   });

@@ -364,16 +364,30 @@ async function fileUnsynced(
  * rebuilt. It was written under the old role, so it is filed rather than pushed (I6).
  */
 async function fileStalePartition(userId: string, tenantId: string, role: Role, key: string): Promise<void> {
-  let old: TenantDatabase;
+  const pending = await pendingOfClosed(userId, tenantId, role, key);
+  await filePending(tenantId, pending, 'unsynced-before-rebuild');
+}
+
+/**
+ * The unpushed changes of a partition that is not open: opened briefly under the role it was
+ * built with, then closed. Unreadable with this key: nothing in it can be recovered (none).
+ */
+async function pendingOfClosed(
+  userId: string,
+  tenantId: string,
+  role: Role,
+  key: string,
+): Promise<PendingDoc[]> {
+  let db: TenantDatabase;
   try {
-    old = await openTenantDatabase(userId, tenantId, role, key);
+    db = await openTenantDatabase(userId, tenantId, role, key);
   } catch {
-    return; // unreadable with this key: nothing of it can be recovered
+    return [];
   }
   try {
-    await filePending(tenantId, await pendingChanges(old), 'unsynced-before-rebuild');
+    return await pendingChanges(db);
   } finally {
-    await old.close();
+    await db.close();
   }
 }
 
@@ -536,17 +550,7 @@ export async function unsyncedOnSignOut(): Promise<number> {
     }
     for (const p of partitionsOf(user.id)) {
       if (p.tenantId === open?.tenantId) continue;
-      let db: TenantDatabase;
-      try {
-        db = await openTenantDatabase(user.id, p.tenantId, p.role, key);
-      } catch {
-        continue; // unreadable with this key: nothing in it can be pushed anyway
-      }
-      try {
-        n += (await pendingChanges(db)).length;
-      } finally {
-        await db.close();
-      }
+      n += (await pendingOfClosed(user.id, p.tenantId, p.role, key)).length;
     }
     return n;
   });
