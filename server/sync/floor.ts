@@ -175,12 +175,9 @@ export async function judgeFloorDoc(
       };
     if (doc._deleted === true)
       return { kind: 'reject', code: 'invalid', reason: `a new ${what.slice(0, -1)} cannot be deleted` };
-    if (doc.status !== 'open')
-      return {
-        kind: 'reject',
-        code: 'invalid',
-        reason: `a new ${what.slice(0, -1)} starts open, not ${String(doc.status)}`,
-      };
+    // Any status: a document created and worked on one PC before it first synced (an order created
+    // and picked offline) arrives in its latest status, every status is reachable from open, and
+    // its entries fold into the create entry. A cancellation still needs its confirmation (bind).
     if (entity === 'orders') {
       const clash = await numberTaken(d.tx, d.tenantId, String(doc['number']), String(doc.id));
       if (clash)

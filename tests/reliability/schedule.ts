@@ -499,6 +499,8 @@ export async function runSchedule(
         }
       }
       const c = 'client' in step ? live[step.client]! : null;
+      if (process.env['RELIABILITY_DEBUG'] && c?.page)
+        log(`step ${stepNo} ${JSON.stringify(step)} at ${JSON.stringify(await c.call('status'))}`);
       switch (step.kind) {
         case 'op': {
           if (!c?.page) break;
@@ -520,6 +522,7 @@ export async function runSchedule(
               break;
             }
             const out = await c.call('floor', action);
+            if (process.env['RELIABILITY_DEBUG']) log(`  floor ${JSON.stringify(out)}`);
             bump(`floor:${action.kind}:${out.done ?? `refused-locally:${out.refused}`}`);
             if (out.docId && action.kind.endsWith('-create') && out.done === 'created')
               floorMade[out.entity].add(out.docId);
@@ -776,6 +779,8 @@ export async function runSchedule(
             },
           );
           snapshots.set(`${c.spec.username}|${tenant}`, snap);
+          if (process.env['RELIABILITY_DEBUG'])
+            log(`${c.spec.username}|${tenant} attention ${JSON.stringify(snap.attention)}`);
         }
       }),
     );

@@ -7,7 +7,7 @@ import { balanceId, MovementDoc } from '../../../shared/domain/schemas.js';
 import type { PullResponse, PushResponse } from '../../../shared/sync/protocol.js';
 import { demoBinOf, demoUserId, stableUuid } from '../../../server/db/seed.js';
 import type { TestServer } from '../../helpers/server.js';
-import { api, auditFor, integrationBackends, login, startTestServer } from '../../helpers/server.js';
+import { api, auditEntry, auditFor, integrationBackends, login, startTestServer } from '../../helpers/server.js';
 
 const backends = await integrationBackends();
 const ITEMS = 12;
@@ -243,6 +243,32 @@ describe.each(backends)('floor workflows on the server (%s)', (backend) => {
       { newDocumentState: { ...fresh, status: 'shipped' }, assumedMasterState: fresh },
     ]);
     expect(back.body.rejections[0]).toMatchObject({ code: 'invalid' });
+  });
+
+  it('an order created and picked on one PC before it first synced arrives picking: one create entry folds both', async () => {
+    // Seed 920000049 of the fault schedules: the manager created an order offline, picked it,
+    // and the server refused the whole order as "a new order starts open" (filed, never stored).
+    const o = order({ status: 'picking' });
+    const create = auditEntry(demoUserId('mgr'), 'orders', o.id, { action: 'create' });
+    const pick = auditEntry(demoUserId('mgr'), 'orders', o.id, { action: 'update', reason: 'picking' });
+    const r = await api<PushResponse<Doc>>(s.url, '/api/t/acme/sync/orders/push', {
+      token: tokens['mgr'],
+      body: { changes: [{ newDocumentState: o, assumedMasterState: null }], audit: [create, pick] },
+    });
+    expect(r.body).toMatchObject({ conflicts: [], rejections: [] });
+    expect((await orderRow(o.id)).status).toBe('picking');
+    const rows = await auditRows(o.id);
+    expect(rows.map((e) => [e.id, e.action])).toEqual([[pick.id, 'create']]);
+    expect(rows[0]?.reason).toContain(create.id);
+    // Created already cancelled: the cancellation still needs its confirmation.
+    const gone = order({ status: 'cancelled' });
+    const bare = await push('mgr', 'orders', [{ newDocumentState: gone, assumedMasterState: null }], {
+      action: 'create',
+    });
+    expect(bare.body.rejections[0]).toMatchObject({ id: gone.id, code: 'confirmation-required' });
+    expect(
+      await s.db.selectFrom('orders').select('id').where('id', '=', gone.id).executeTakeFirst(),
+    ).toBeUndefined();
   });
 
   it('cancellation without a confirmation is rejected; with the retyped number it is audited', async () => {
