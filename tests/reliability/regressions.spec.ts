@@ -127,7 +127,7 @@ test('after an offline sign-in and signing in again, the PC hears of other PCs�
     type: 'receipt',
     quantity: 2,
     from: null,
-    to: 'B-01-01',
+    to: 'A-03-09',
     batch: null,
   });
   await until(
@@ -239,4 +239,60 @@ test('a delete refused while the manager works in another tenant is filed when t
     .where('id', '=', itemId)
     .executeTakeFirstOrThrow();
   expect(row.deleted).toBe(false);
+});
+
+test('an order created and worked offline reaches the server in its latest status, not refused', async ({
+  browser,
+}) => {
+  // Seed 920000049: the server refused a new order that was not "open" — created and picked before
+  // it ever synced, then the app restarted — so the whole order went to Needs attention.
+  const mgr = await pc(browser, 'mgr');
+  const itemId = await firstItem(mgr);
+  const tenant = (await mgr.call('status')).tenantId!;
+  mgr.proxy.setOffline(true);
+  const made = await mgr.call('floor', {
+    kind: 'order-create',
+    number: `SO-REPLAY-${randomUUID().slice(0, 8)}`,
+    customer: {
+      customerName: 'Kim Retail',
+      customerPhone: '+31 10 555 0199',
+      shipTo: { line1: '1 Harbour Rd', line2: null, city: 'Rotterdam', postalCode: '3011', country: 'NL' },
+    },
+    lines: [{ itemId, qty: 1 }],
+  });
+  expect(made.done).toBe('created');
+  const orderId = made.docId!;
+  const worked = await mgr.call('floor', { kind: 'order-work', orderId });
+  expect(worked.status).not.toBe('open');
+  // The app restarts, still offline: its first push carries the order as it is now.
+  await mgr.kill();
+  await mgr.open();
+  mgr.proxy.setOffline(false);
+  await mgr.call('online');
+  await until(
+    'mgr to be signed in online again',
+    async () => {
+      const s = await mgr.call('status');
+      if (!s.offline && !s.needsSignIn) return true;
+      await mgr.call('reauthenticate');
+      return null;
+    },
+    30_000,
+  );
+  const snap = await until(
+    'nothing pending',
+    async () => {
+      const s = await mgr.call('snapshot');
+      return s.pending === 0 ? s : null;
+    },
+    30_000,
+  );
+  const row = await server
+    .db()
+    .selectFrom('orders')
+    .select(['tenant_id', 'status'])
+    .where('id', '=', orderId)
+    .executeTakeFirst();
+  expect(row).toEqual({ tenant_id: tenant, status: worked.status });
+  expect(snap.attention.filter((a) => a.docId === orderId)).toEqual([]);
 });

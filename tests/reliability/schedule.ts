@@ -87,7 +87,7 @@ export type Plan = { seed: number; clients: ClientSpec[]; steps: Step[] };
 type FloorCustomer = Extract<FloorAction, { kind: 'order-create' }>['customer'];
 const FINAL = new Set(['shipped', 'cancelled', 'closed']);
 
-const LOCATIONS = ['A-01-01', 'A-01-02', 'A-02-01', 'B-01-01', 'RCV-01'];
+const LOCATIONS = ['A-01-01', 'A-01-02', 'A-02-01', 'A-03-09', 'RCV-01'];
 const TWO_HOURS = 2 * 3600_000;
 
 /** The schedule of one seed: who is skewed, and the steps in order. */
