@@ -88,6 +88,9 @@ const written = (d: Record<string, unknown>): unknown => d.writtenAt ?? d.genera
 const status = (d: Record<string, unknown>): string =>
   d.passed === true ? 'passed' : d.passed === false ? '**FAILED**' : 'recorded';
 
+/** Cells longer than this are listed under the table instead of in it. */
+const LONG = 100;
+
 export function render(
   results: Result[],
   meta: { commit: string; generatedAt: string; dir: string },
@@ -115,9 +118,16 @@ export function render(
     lines.push('', `<a id="${r.suite}"></a>`, '', `## ${TITLES[r.suite] ?? r.suite}`, '');
     lines.push(`Suite \`${r.suite}\` — ${status(d)}; written ${cell(written(d))}.`, '');
     const rows = flatten(Object.fromEntries(Object.entries(d).filter(([k]) => !SPECIAL.has(k))));
-    if (rows.length > 0) {
+    // Long values (notes, seed lists) go below the table: one wide cell widens every row.
+    const short = rows.filter(([, v]) => cell(v).length <= LONG);
+    const long = rows.filter(([, v]) => cell(v).length > LONG);
+    if (short.length > 0) {
       lines.push('| Figure | Value |', '| --- | --- |');
-      for (const [k, v] of rows) lines.push(`| ${cell(k)} | ${cell(v)} |`);
+      for (const [k, v] of short) lines.push(`| ${cell(k)} | ${cell(v)} |`);
+    }
+    if (long.length > 0) {
+      lines.push('');
+      for (const [k, v] of long) lines.push(`- \`${k}\`: ${cell(v)}`);
     }
     const seeds = Array.isArray(d.seeds) ? d.seeds : d.seeds === undefined ? [] : [d.seeds];
     if (seeds.length > 0) {
