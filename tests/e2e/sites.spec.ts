@@ -134,3 +134,34 @@ test('an empty bin is deactivated after confirmation and its barcode stops scann
   await op.ctx.close();
   await admin.ctx.close();
 });
+
+test('a warehouse is created and renamed by keyboard; a blank code is refused before anything is sent', async ({
+  browser,
+}) => {
+  const admin = await signedIn(browser, env.url, 'admin.acme', ITEMS);
+  const page = admin.app.page;
+  await page.locator('nav.tabs').getByRole('button', { name: 'Sites & bins', exact: true }).click();
+  await page.getByRole('button', { name: 'New warehouse' }).focus();
+  await page.keyboard.press('Enter');
+  const editor = page.getByTestId('warehouse-editor');
+  await expect(editor.getByLabel('Code', { exact: true })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Cold store');
+  await page.keyboard.press('Enter');
+  // Nothing sent: the code is required, and the error is tied to its field.
+  await expect(editor.getByLabel('Code', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expect(editor).toContainText('Required.');
+  await expect(page.getByTestId('sites-feedback')).toHaveCount(0);
+  await editor.getByLabel('Code', { exact: true }).fill('wh-cold');
+  await editor.getByLabel('Name', { exact: true }).press('Enter');
+  await expect(page.getByTestId('sites-feedback')).toHaveText('Saved WH-COLD.');
+  await expect(page.locator('tr[data-warehouse="WH-COLD"]')).toContainText('Cold store');
+
+  // Renamed: the code is fixed once created.
+  await page.locator('tr[data-warehouse="WH-COLD"]').getByRole('button', { name: /Edit/ }).click();
+  await expect(editor.getByLabel('Code', { exact: true })).toHaveAttribute('readonly', '');
+  await editor.getByLabel('Name', { exact: true }).fill('Cold store 2');
+  await editor.getByLabel('Name', { exact: true }).press('Enter');
+  await expect(page.locator('tr[data-warehouse="WH-COLD"]')).toContainText('Cold store 2');
+  await expect(editor).toHaveCount(0);
+});

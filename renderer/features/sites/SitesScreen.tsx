@@ -1,4 +1,4 @@
-import { useRef, useState, type RefObject, type SyntheticEvent } from 'react';
+import { useRef, useState, type ReactNode, type RefObject, type SyntheticEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type {
   SiteConfirmation,
@@ -23,6 +23,7 @@ import {
   siteErrorText,
   warehouseErrors,
   type FieldProblem,
+  type FormErrors,
   type LocationForm,
   type WarehouseForm,
 } from './model.js';
@@ -447,17 +448,102 @@ function TextField(props: {
   );
 }
 
-function EditorActions({ busy, onCancel }: { busy: boolean; onCancel: () => void }) {
+/**
+ * The state of one editor form: its values, the errors shown once a submit was tried, and a submit
+ * that validates (nothing sent on an error), saves, and reports the outcome.
+ */
+function useEditorForm<F, R>(o: {
+  initial: F;
+  errorsOf: (f: F) => FormErrors<F>;
+  save: (f: F) => Promise<R>;
+  codeOf: (f: F) => string;
+  onSaved: (r: R) => void;
+  onFailed: (e: unknown, code: string) => void;
+}) {
+  const [form, setForm] = useState(o.initial);
+  const [showErrors, setShowErrors] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const errors: FormErrors<F> = showErrors ? o.errorsOf(form) : {};
+  const set = <K extends keyof F>(k: K, v: F[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const submit = async (e: SyntheticEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    if (Object.keys(o.errorsOf(form)).length > 0) return setShowErrors(true);
+    setBusy(true);
+    try {
+      o.onSaved(await o.save(form));
+    } catch (err) {
+      o.onFailed(err, o.codeOf(form));
+      setBusy(false);
+    }
+  };
+  return { form, set, errors, busy, submit };
+}
+
+/** The frame of an editor: titled form (Escape cancels), its fields, Save and Cancel. */
+function EditorShell(props: {
+  testId: string;
+  title: string;
+  busy: boolean;
+  onSubmit: (e: SyntheticEvent) => Promise<void>;
+  onCancel: () => void;
+  children: ReactNode;
+}) {
   const { t } = useTranslation();
   return (
-    <div className="actions">
-      <button type="submit" className="primary" disabled={busy}>
-        {busy ? t('sites.form.saving') : t('sites.form.save')}
-      </button>
-      <button type="button" onClick={onCancel}>
-        {t('sites.form.cancel')}
-      </button>
-    </div>
+    <form
+      className="card sites-editor"
+      aria-labelledby="sites-editor-title"
+      data-testid={props.testId}
+      onSubmit={(e) => void props.onSubmit(e)}
+      onKeyDown={(e) => e.key === 'Escape' && props.onCancel()}
+      noValidate
+    >
+      <h3 id="sites-editor-title">{props.title}</h3>
+      <div className="form-grid">{props.children}</div>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={props.busy}>
+          {props.busy ? t('sites.form.saving') : t('sites.form.save')}
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          {t('sites.form.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The code (fixed once created) and name fields every site editor starts with. */
+function CodeAndName<F extends { id: string; name: string }>(props: {
+  prefix: string;
+  editing: boolean;
+  form: F;
+  set: <K extends keyof F>(k: K, v: F[K]) => void;
+  errors: FormErrors<F>;
+}) {
+  const { t } = useTranslation();
+  const { prefix, editing, form, set, errors } = props;
+  return (
+    <>
+      <TextField
+        id={`${prefix}-code`}
+        label={t('sites.form.code')}
+        value={form.id}
+        onChange={(v) => set('id', v.toUpperCase() as F['id'])}
+        problem={errors.id}
+        hint={editing ? undefined : t('sites.form.codeHint')}
+        readOnly={editing}
+        autoFocus={!editing}
+      />
+      <TextField
+        id={`${prefix}-name`}
+        label={t('sites.form.name')}
+        value={form.name}
+        onChange={(v) => set('name', v as F['name'])}
+        problem={errors.name}
+        autoFocus={editing}
+      />
+    </>
   );
 }
 
@@ -471,104 +557,73 @@ function LocationEditor(props: {
   onFailed: (e: unknown, code: string) => void;
 }) {
   const { t } = useTranslation();
-  const [form, setForm] = useState(props.initial);
-  const [showErrors, setShowErrors] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const errors = showErrors ? locationErrors(form) : {};
-  const set = <K extends keyof LocationForm>(k: K, v: LocationForm[K]) => setForm((f) => ({ ...f, [k]: v }));
   const editing = props.mode === 'edit';
+  const { form, set, errors, busy, submit } = useEditorForm({
+    initial: props.initial,
+    errorsOf: locationErrors,
+    codeOf: (f) => normalizeLocation(f).id,
+    save: (f) => {
+      const { id, ...rest } = normalizeLocation(f);
+      return editing
+        ? updateLocation(id, { ...rest, active: props.active })
+        : createLocation({ id, ...rest });
+    },
+    onSaved: props.onSaved,
+    onFailed: props.onFailed,
+  });
   // An inactive warehouse can still be the current one of an edited location; new ones need an active one.
   const choices = props.warehouses.filter((w) => w.active || w.id === props.initial.warehouseId);
 
-  const submit = async (e: SyntheticEvent) => {
-    e.preventDefault();
-    if (busy) return;
-    if (Object.keys(locationErrors(form)).length > 0) return setShowErrors(true);
-    const body = normalizeLocation(form);
-    setBusy(true);
-    try {
-      const { id, ...rest } = body;
-      props.onSaved(
-        editing ? await updateLocation(id, { ...rest, active: props.active }) : await createLocation(body),
-      );
-    } catch (err) {
-      props.onFailed(err, body.id);
-      setBusy(false);
-    }
-  };
-
   return (
-    <form
-      className="card sites-editor"
-      aria-labelledby="sites-editor-title"
-      data-testid="location-editor"
-      onSubmit={(e) => void submit(e)}
-      onKeyDown={(e) => e.key === 'Escape' && props.onCancel()}
-      noValidate
+    <EditorShell
+      testId="location-editor"
+      title={
+        editing ? t('sites.form.editLocation', { code: props.initial.id }) : t('sites.form.createLocation')
+      }
+      busy={busy}
+      onSubmit={submit}
+      onCancel={props.onCancel}
     >
-      <h3 id="sites-editor-title">
-        {editing ? t('sites.form.editLocation', { code: props.initial.id }) : t('sites.form.createLocation')}
-      </h3>
-      <div className="form-grid">
-        <TextField
-          id="location-code"
-          label={t('sites.form.code')}
-          value={form.id}
-          onChange={(v) => set('id', v.toUpperCase())}
-          problem={errors.id}
-          hint={editing ? undefined : t('sites.form.codeHint')}
-          readOnly={editing}
-          autoFocus={!editing}
-        />
-        <TextField
-          id="location-name"
-          label={t('sites.form.name')}
-          value={form.name}
-          onChange={(v) => set('name', v)}
-          problem={errors.name}
-          autoFocus={editing}
-        />
-        <div className="field">
-          <label htmlFor="location-warehouse">{t('sites.form.warehouse')}</label>
-          <select
-            id="location-warehouse"
-            value={form.warehouseId}
-            aria-invalid={errors.warehouseId ? true : undefined}
-            onChange={(e) => set('warehouseId', e.target.value)}
-          >
-            {choices.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.id} — {w.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="location-kind">{t('sites.form.kind')}</label>
-          <select
-            id="location-kind"
-            value={form.kind}
-            onChange={(e) => set('kind', LocationKind.parse(e.target.value))}
-          >
-            {LocationKind.options.map((k) => (
-              <option key={k} value={k}>
-                {t(`sites.kinds.${k}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <TextField
-          id="location-barcode"
-          label={t('sites.form.barcode')}
-          value={form.barcode}
-          onChange={(v) => set('barcode', v)}
-          problem={errors.barcode}
-          hint={t('sites.form.barcodeHint')}
-          placeholder={defaultBarcode(form.id)}
-        />
+      <CodeAndName prefix="location" editing={editing} form={form} set={set} errors={errors} />
+      <div className="field">
+        <label htmlFor="location-warehouse">{t('sites.form.warehouse')}</label>
+        <select
+          id="location-warehouse"
+          value={form.warehouseId}
+          aria-invalid={errors.warehouseId ? true : undefined}
+          onChange={(e) => set('warehouseId', e.target.value)}
+        >
+          {choices.map((w) => (
+            <option key={w.id} value={w.id}>
+              {w.id} — {w.name}
+            </option>
+          ))}
+        </select>
       </div>
-      <EditorActions busy={busy} onCancel={props.onCancel} />
-    </form>
+      <div className="field">
+        <label htmlFor="location-kind">{t('sites.form.kind')}</label>
+        <select
+          id="location-kind"
+          value={form.kind}
+          onChange={(e) => set('kind', LocationKind.parse(e.target.value))}
+        >
+          {LocationKind.options.map((k) => (
+            <option key={k} value={k}>
+              {t(`sites.kinds.${k}`)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <TextField
+        id="location-barcode"
+        label={t('sites.form.barcode')}
+        value={form.barcode}
+        onChange={(v) => set('barcode', v)}
+        problem={errors.barcode}
+        hint={t('sites.form.barcodeHint')}
+        placeholder={defaultBarcode(form.id)}
+      />
+    </EditorShell>
   );
 }
 
@@ -581,65 +636,32 @@ function WarehouseEditor(props: {
   onFailed: (e: unknown, code: string) => void;
 }) {
   const { t } = useTranslation();
-  const [form, setForm] = useState(props.initial);
-  const [showErrors, setShowErrors] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const errors = showErrors ? warehouseErrors(form) : {};
   const editing = props.mode === 'edit';
-
-  const submit = async (e: SyntheticEvent) => {
-    e.preventDefault();
-    if (busy) return;
-    if (Object.keys(warehouseErrors(form)).length > 0) return setShowErrors(true);
-    const body = normalizeWarehouse(form);
-    setBusy(true);
-    try {
-      props.onSaved(
-        editing
-          ? await updateWarehouse(body.id, { name: body.name, active: props.active })
-          : await createWarehouse(body),
-      );
-    } catch (err) {
-      props.onFailed(err, body.id);
-      setBusy(false);
-    }
-  };
+  const { form, set, errors, busy, submit } = useEditorForm({
+    initial: props.initial,
+    errorsOf: warehouseErrors,
+    codeOf: (f) => normalizeWarehouse(f).id,
+    save: (f) => {
+      const body = normalizeWarehouse(f);
+      return editing
+        ? updateWarehouse(body.id, { name: body.name, active: props.active })
+        : createWarehouse(body);
+    },
+    onSaved: props.onSaved,
+    onFailed: props.onFailed,
+  });
 
   return (
-    <form
-      className="card sites-editor"
-      aria-labelledby="sites-editor-title"
-      data-testid="warehouse-editor"
-      onSubmit={(e) => void submit(e)}
-      onKeyDown={(e) => e.key === 'Escape' && props.onCancel()}
-      noValidate
+    <EditorShell
+      testId="warehouse-editor"
+      title={
+        editing ? t('sites.form.editWarehouse', { code: props.initial.id }) : t('sites.form.createWarehouse')
+      }
+      busy={busy}
+      onSubmit={submit}
+      onCancel={props.onCancel}
     >
-      <h3 id="sites-editor-title">
-        {editing
-          ? t('sites.form.editWarehouse', { code: props.initial.id })
-          : t('sites.form.createWarehouse')}
-      </h3>
-      <div className="form-grid">
-        <TextField
-          id="warehouse-code"
-          label={t('sites.form.code')}
-          value={form.id}
-          onChange={(v) => setForm((f) => ({ ...f, id: v.toUpperCase() }))}
-          problem={errors.id}
-          hint={editing ? undefined : t('sites.form.codeHint')}
-          readOnly={editing}
-          autoFocus={!editing}
-        />
-        <TextField
-          id="warehouse-name"
-          label={t('sites.form.name')}
-          value={form.name}
-          onChange={(v) => setForm((f) => ({ ...f, name: v }))}
-          problem={errors.name}
-          autoFocus={editing}
-        />
-      </div>
-      <EditorActions busy={busy} onCancel={props.onCancel} />
-    </form>
+      <CodeAndName prefix="warehouse" editing={editing} form={form} set={set} errors={errors} />
+    </EditorShell>
   );
 }
