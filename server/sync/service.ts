@@ -158,7 +158,7 @@ async function loadBalance(tx: Kysely<DB>, tenantId: string, id: string): Promis
 }
 
 /** What one push reads after taking the counter lock, besides the stored rows of its ids. */
-type PrefetchKeys = { balances: string[]; items: string[]; audit: string[] };
+type PrefetchKeys = { balances: string[]; items: string[]; audit: string[]; locations?: string[] };
 
 /**
  * Performance: everything a push reads up front, in one statement (one round trip instead of four)
@@ -178,17 +178,22 @@ async function prefetch<K extends 'movements' | 'items'>(
   balances: { id: string; quantity: string | number; expires_at: string | null }[];
   items: string[];
   audit: Set<string>;
+  /** The named locations that exist, by id: whether each is active (not deactivated). */
+  locations: Map<string, boolean>;
 }> {
   type Row = Selectable<DB[K]> & {
     pf_balances: unknown;
     pf_items: string | null;
     pf_audit: string | null;
+    pf_locations: unknown;
   };
   const { rows } = await sql<Row>`SELECT pf.*, t.* FROM (SELECT
       (SELECT coalesce(json_agg(json_build_object('id', id, 'quantity', quantity::text, 'expires_at', expires_at)), '[]'::json)
          FROM balances WHERE tenant_id = ${tenantId} AND id = ANY(${[...keys.balances]}::text[])) AS pf_balances,
       (SELECT string_agg(id::text, ',') FROM items WHERE tenant_id = ${tenantId} AND id = ANY(${[...keys.items]}::uuid[])) AS pf_items,
-      (SELECT string_agg(id::text, ',') FROM audit_log WHERE tenant_id = ${tenantId} AND id = ANY(${[...keys.audit]}::uuid[])) AS pf_audit
+      (SELECT string_agg(id::text, ',') FROM audit_log WHERE tenant_id = ${tenantId} AND id = ANY(${[...keys.audit]}::uuid[])) AS pf_audit,
+      (SELECT coalesce(json_agg(json_build_array(id, NOT deleted)), '[]'::json)
+         FROM locations WHERE id = ANY(${[...(keys.locations ?? [])]}::text[])) AS pf_locations
     ) pf LEFT JOIN ${sql.table(table)} t ON t.tenant_id = ${tenantId} AND t.id = ANY(${[...ids]}::uuid[])`.execute(
     tx,
   );
@@ -200,12 +205,18 @@ async function prefetch<K extends 'movements' | 'items'>(
     expires_at: string | null;
   }[];
   const list = (v: string | null | undefined): string[] => (v ? v.split(',') : []);
+  const locJson = first?.pf_locations;
+  const locations = (typeof locJson === 'string' ? JSON.parse(locJson) : (locJson ?? [])) as [
+    string,
+    boolean,
+  ][];
   return {
     // No stored row of the ids: the LEFT JOIN gives one row of nulls.
     rows: rows.filter((r) => (r as unknown as { id: string | null }).id !== null),
     balances,
     items: list(first?.pf_items),
     audit: new Set(list(first?.pf_audit).map((id) => id.toLowerCase())),
+    locations: new Map(locations),
   };
 }
 
@@ -287,6 +298,21 @@ function invisibleWrites(scope: TenantScope, entity: Entity, raw: Doc): { cleane
     cleaned[k] = v;
   }
   return { cleaned, bad };
+}
+
+/**
+ * Why a movement's bins refuse it, or null: an end naming no location, or a destination that is
+ * deactivated. `known` holds the named locations that exist (id → active).
+ */
+export function locationProblem(
+  m: Pick<MovementDoc, 'fromLocationId' | 'toLocationId'>,
+  known: ReadonlyMap<string, boolean>,
+): string | null {
+  for (const loc of [m.fromLocationId, m.toLocationId])
+    if (loc !== null && !known.has(loc)) return `there is no bin ${loc}`;
+  if (m.toLocationId !== null && known.get(m.toLocationId) === false)
+    return `bin ${m.toLocationId} is deactivated`;
+  return null;
 }
 
 export type PushOutcome = {
@@ -417,6 +443,11 @@ export async function push(
   const movementItems = new Set<string>();
   /** Each pushed movement parsed once (index of the change), for the prefetch and the judging. */
   const parsedMovements: ReturnType<typeof MovementDoc.safeParse>[] = [];
+  /**
+   * The locations (bins) the pushed movements name that exist: id → active. Locations are site-wide
+   * reference data (no RLS); one lookup per push, for the set of bins of all its movements.
+   */
+  let movementLocations = new Map<string, boolean>();
   /** This push's audit entry ids already in the chain, when the prefetch read them. */
   let recorded: Set<string> | undefined;
   if (collection === 'movements') {
@@ -429,12 +460,16 @@ export async function push(
     ];
     // The balances these movements touch: the base of the negative-stock check.
     const bids = new Set<string>();
+    const locs = new Set<string>();
     for (const c of body.changes) {
       const p = MovementDoc.safeParse(stripInternal(c.newDocumentState));
       parsedMovements.push(p);
       if (!p.success) continue;
       for (const loc of [p.data.fromLocationId, p.data.toLocationId])
-        if (loc !== null) bids.add(balanceId(p.data.itemId, loc, p.data.batch));
+        if (loc !== null) {
+          bids.add(balanceId(p.data.itemId, loc, p.data.batch));
+          locs.add(loc);
+        }
     }
     // The items the movements name: a movement of an item this tenant does not have (a stale
     // scan, a forged id) is refused, never booked into the ledger.
@@ -449,6 +484,7 @@ export async function push(
       balances: [...bids],
       items: itemIds,
       audit: binder.entryIds(),
+      locations: [...locs],
     });
     for (const id of ids) prefetched.add(id.toLowerCase());
     for (const r of pre.rows) knownMovements.set(r.id.toLowerCase(), movementRowToDoc(r));
@@ -456,6 +492,7 @@ export async function push(
     for (const r of pre.balances)
       running.set(r.id, { quantity: Number(r.quantity), expiresAt: r.expires_at });
     for (const id of pre.items) movementItems.add(id.toLowerCase());
+    movementLocations = pre.locations;
     recorded = pre.audit;
   }
   // Performance (items): the same for item pushes — stored rows of the pushed ids in one query,
@@ -618,6 +655,14 @@ export async function push(
       }
       if (!movementItems.has(m.itemId.toLowerCase())) {
         await reject('invalid', `there is no item ${m.itemId} in this tenant`);
+        continue;
+      }
+      // Bins: both ends must exist (a stale scan or a forged code is never booked). Nothing may move
+      // INTO a deactivated bin; stock may still be taken OUT of one (deactivation is refused while a
+      // bin holds stock, so this only drains what a concurrent or offline push left there).
+      const binProblem = locationProblem(m, movementLocations);
+      if (binProblem !== null) {
+        await reject('invalid', binProblem);
         continue;
       }
       if (m.reversalOf) {

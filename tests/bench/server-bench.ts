@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { project } from '../../shared/access/policy.js';
 import type { DB } from '../../server/db/types.js';
+import { demoBinOf } from '../../server/db/seed.js';
 import { auditFor, login } from '../helpers/server.js';
 import { benchItem } from './data.js';
 
@@ -27,7 +28,8 @@ function movement(tenant: string, itemId: string, i: number) {
     type: 'receipt',
     quantity: 1 + (i % 5),
     fromLocationId: null,
-    toLocationId: `B-${String(i % 50).padStart(2, '0')}`,
+    // 50 seeded storage bins (the server refuses movements to unknown bins).
+    toLocationId: demoBinOf(i % 50),
     batch: null,
     note: null,
     createdAt: new Date().toISOString(),

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { demoBinOf } from '../../server/db/seed.js';
 import { takeSseEvents } from '../helpers/server.js';
 import type { ClientAuditEntry } from '../../shared/audit/entry.js';
 import type {
@@ -78,7 +79,8 @@ export function newMovement(tenant: string, itemId: string, deviceId: string, i:
     type: 'receipt',
     quantity: 1 + (i % 5),
     fromLocationId: null,
-    toLocationId: `L-${String(i % 20).padStart(2, '0')}`,
+    // 20 of the demo site's bins (the server refuses movements to unknown bins).
+    toLocationId: demoBinOf(i % 20),
     batch: null,
     note: null,
     createdAt: new Date().toISOString(),

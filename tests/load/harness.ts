@@ -27,7 +27,7 @@ import type { SyncCollection } from '../../shared/sync/protocol.js';
 import { verifyTenantChain } from '../../server/audit/log.js';
 import { hashPassword } from '../../server/auth/service.js';
 import { createPostgresDatabase } from '../../server/db/connect.js';
-import { stableUuid } from '../../server/db/seed.js';
+import { DEMO_WAREHOUSE, demoLocations, stableUuid } from '../../server/db/seed.js';
 import type { Database, DB } from '../../server/db/types.js';
 import type { CallResult, RetryLog, Stream } from './client.js';
 import {
@@ -147,6 +147,18 @@ async function insertWorld(owner: Kysely<DB>, cfg: LoadConfig): Promise<World> {
         settings: JSON.stringify({ ...DEFAULT_TENANT_SETTINGS, wipeOnLogout: false }),
       })),
     )
+    .execute();
+  // The demo site (warehouse and bins) the load clients' receipts name (newMovement); the server
+  // refuses movements to unknown bins. Site-wide reference data, not per tenant.
+  await owner
+    .insertInto('warehouses')
+    .values(DEMO_WAREHOUSE)
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  await owner
+    .insertInto('locations')
+    .values(demoLocations())
+    .onConflict((oc) => oc.doNothing())
     .execute();
   const now = new Date();
   const items = new Map<string, string[]>();

@@ -22,7 +22,7 @@ export function movement(tenant: string, over: Partial<MovementDoc> = {}): Movem
     type: 'receipt',
     quantity: 3,
     fromLocationId: null,
-    toLocationId: 'B-01-01',
+    toLocationId: 'A-05-09',
     batch: null,
     note: null,
     createdAt: new Date().toISOString(),

@@ -288,15 +288,15 @@ describe.each(backends)('audit binding and confirmations (%s)', (backend) => {
         newDocumentState: movement(T, {
           type: 'receipt',
           fromLocationId: null,
-          toLocationId: 'C-08-08',
+          toLocationId: 'A-08-09',
           quantity: 5,
         }),
       },
     ]);
     const m = movement(T, {
       type: 'transfer',
-      fromLocationId: 'C-08-08',
-      toLocationId: 'C-09-09',
+      fromLocationId: 'A-08-09',
+      toLocationId: 'A-09-09',
       quantity: 2,
     });
     await pushChanges(s.url, op, T, 'movements', [{ newDocumentState: m }]);
@@ -304,8 +304,8 @@ describe.each(backends)('audit binding and confirmations (%s)', (backend) => {
     const reversal = (over = {}) =>
       movement(T, {
         type: 'transfer',
-        fromLocationId: 'C-09-09',
-        toLocationId: 'C-08-08',
+        fromLocationId: 'A-09-09',
+        toLocationId: 'A-08-09',
         quantity: 2,
         reversalOf: m.id,
         ...over,

@@ -65,7 +65,7 @@ describe.each(backends)('named isolation cases (%s)', (backend) => {
       type: 'receipt',
       quantity: 5,
       fromLocationId: null,
-      toLocationId: 'X-1',
+      toLocationId: 'A-11-09',
       batch: null,
       note: null,
       createdAt: clock.toISOString(),

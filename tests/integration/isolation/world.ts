@@ -304,6 +304,25 @@ export async function insertWorld(
     itemIds.set(tenant, ids);
   }
   await db.insertInto('items').values(items).execute();
+  // The bins the world's movements name (site-wide; the server refuses movements to unknown bins).
+  await db
+    .insertInto('warehouses')
+    .values({ id: 'WH-ISO', name: 'Isolation warehouse' })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  await db
+    .insertInto('locations')
+    .values(
+      ['L-1', 'L-2'].map((id) => ({
+        id,
+        warehouse_id: 'WH-ISO',
+        name: `Bin ${id}`,
+        barcode: `LOC-${id}`,
+        kind: 'storage',
+      })),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
   await db.insertInto('movements').values(movements).execute();
   await db.insertInto('balances').values(balances).execute();
   await db

@@ -143,7 +143,7 @@ describe.each(backends)('push fast paths (%s)', (backend) => {
             .select('quantity')
             .where('tenant_id', '=', T)
             .where('item_id', '=', itemId)
-            .where('location_id', '=', 'C-09-09')
+            .where('location_id', '=', 'A-09-09')
             .executeTakeFirst()
         )?.quantity ?? 0,
       );
@@ -154,7 +154,7 @@ describe.each(backends)('push fast paths (%s)', (backend) => {
       clients.map(async (c) => {
         for (let b = 0; b < 4; b++) {
           const changes = Array.from({ length: 15 }, () => ({
-            newDocumentState: movement(T, { itemId, toLocationId: 'C-09-09', quantity: 2 }),
+            newDocumentState: movement(T, { itemId, toLocationId: 'A-09-09', quantity: 2 }),
           }));
           ids.push(...changes.map((x) => String(x.newDocumentState.id)));
           const r = await pushChanges(s.url, c, T, 'movements', changes);

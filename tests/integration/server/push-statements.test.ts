@@ -46,14 +46,14 @@ describe.each(backends)('push statements (%s)', (backend) => {
         note,
         batch: 'LOT-"7"',
         expiresAt: '2027-01-31',
-        toLocationId: 'ZZ-PUSH-1',
+        toLocationId: 'A-13-09',
       }),
-      movement(T, { quantity: 3, createdAt: '2026-11-26T10:00:00.123+02:00', toLocationId: 'ZZ-PUSH-1' }),
+      movement(T, { quantity: 3, createdAt: '2026-11-26T10:00:00.123+02:00', toLocationId: 'A-13-09' }),
       movement(T, {
         type: 'transfer',
         quantity: 1.5,
-        fromLocationId: 'ZZ-PUSH-1',
-        toLocationId: 'ZZ-PUSH-2',
+        fromLocationId: 'A-13-09',
+        toLocationId: 'A-14-09',
         batch: null,
       }),
     ];
@@ -110,16 +110,16 @@ describe.each(backends)('push statements (%s)', (backend) => {
       .selectFrom('balances')
       .select(['location_id', 'batch', 'quantity', 'expires_at'])
       .where('tenant_id', '=', T)
-      .where('location_id', 'in', ['ZZ-PUSH-1', 'ZZ-PUSH-2'])
+      .where('location_id', 'in', ['A-13-09', 'A-14-09'])
       .orderBy('location_id')
       .orderBy('batch')
       .execute();
     expect(
       balances.map((b) => ({ ...b, quantity: Number(b.quantity) })).filter((b) => b.quantity !== 0),
     ).toEqual([
-      { location_id: 'ZZ-PUSH-1', batch: 'LOT-"7"', quantity: 0.125, expires_at: '2027-01-31' },
-      { location_id: 'ZZ-PUSH-1', batch: null, quantity: 1.5, expires_at: null },
-      { location_id: 'ZZ-PUSH-2', batch: null, quantity: 1.5, expires_at: null },
+      { location_id: 'A-13-09', batch: 'LOT-"7"', quantity: 0.125, expires_at: '2027-01-31' },
+      { location_id: 'A-13-09', batch: null, quantity: 1.5, expires_at: null },
+      { location_id: 'A-14-09', batch: null, quantity: 1.5, expires_at: null },
     ]);
   });
 

@@ -20,7 +20,7 @@ const receipt = (tenant: string) => ({
   type: 'receipt',
   quantity: 4,
   fromLocationId: null,
-  toLocationId: 'R-01-01',
+  toLocationId: 'A-15-09',
   batch: 'L1',
   note: null,
   createdAt: new Date().toISOString(),

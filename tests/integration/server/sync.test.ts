@@ -19,7 +19,7 @@ function movement(over: Partial<MovementDoc> = {}): MovementDoc {
     type: 'transfer',
     quantity: 3,
     fromLocationId: 'A-02-01',
-    toLocationId: 'B-01-01',
+    toLocationId: 'A-05-09',
     batch: null,
     note: null,
     createdAt: '2026-01-02T03:04:05.000Z',
@@ -195,16 +195,16 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
     const bal = await pullAll('op.acme', 'balances', before);
     const byId = new Map(bal.documents.map((d) => [d.id, d]));
     expect(byId.get(fromId)).toMatchObject({ quantity: 14, seq: before + 1 });
-    expect(byId.get(balanceId(m.itemId, 'B-01-01', null))).toMatchObject({
+    expect(byId.get(balanceId(m.itemId, 'A-05-09', null))).toMatchObject({
       quantity: 3,
       seq: before + 1,
-      locationId: 'B-01-01',
+      locationId: 'A-05-09',
     });
     expect(await tenantSeq()).toBe(before + 1);
   });
 
   it('applies the same movement only once when pushed twice', async () => {
-    const m = movement({ fromLocationId: null, toLocationId: 'C-01-01', type: 'receipt', quantity: 5 });
+    const m = movement({ fromLocationId: null, toLocationId: 'A-06-09', type: 'receipt', quantity: 5 });
     const r1 = await push('op.acme', 'movements', [{ newDocumentState: m }]);
     expect(r1.body).toMatchObject({ conflicts: [], rejections: [] });
     const seqAfterFirst = await tenantSeq();
@@ -223,13 +223,13 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
     const bal = await s.db
       .selectFrom('balances')
       .select('quantity')
-      .where('id', '=', balanceId(m.itemId, 'C-01-01', null))
+      .where('id', '=', balanceId(m.itemId, 'A-06-09', null))
       .executeTakeFirstOrThrow();
     expect(Number(bal.quantity)).toBe(5);
   });
 
   it('rejects a movement id reused with different content, answering with the master', async () => {
-    const m = movement({ quantity: 2, toLocationId: 'D-01-01' });
+    const m = movement({ quantity: 2, toLocationId: 'A-07-09' });
     await push('op.acme', 'movements', [{ newDocumentState: m }]);
     const seq = await tenantSeq();
     const r = await push('op.acme', 'movements', [{ newDocumentState: { ...m, quantity: 200 } }]);

@@ -18,7 +18,7 @@ const movementFor = (tenant: string) => ({
   type: 'receipt',
   quantity: 1,
   fromLocationId: null,
-  toLocationId: 'Z-01-01',
+  toLocationId: 'A-10-09',
   batch: null,
   note: null,
   createdAt: new Date().toISOString(),
