@@ -102,7 +102,8 @@ export type FloorErrorCode =
   | 'nothing-to-ship'
   | 'confirmation-required'
   | 'confirmation-mismatch'
-  | 'cosign-required';
+  | 'cosign-required'
+  | 'below-picked';
 
 /** A refused floor write: a stable code, a human message (English) and details for the screen. */
 export class FloorError extends Error {
@@ -473,8 +474,9 @@ export async function createReceipt(ctx: FloorContext, input: ReceiptInput): Pro
     supplier: input.supplier?.trim() || null,
     expectedAt: input.expectedAt || null,
     status: 'open',
-    lines: input.lines.map((l, i) => ({
-      lineId: String(i + 1),
+    // Random line ids: a line added on two PCs never gets the same id (lines merge by id).
+    lines: input.lines.map((l) => ({
+      lineId: crypto.randomUUID(),
       itemId: l.itemId,
       expectedQty: l.expectedQty,
     })),
@@ -662,7 +664,7 @@ export async function createOrder(ctx: FloorContext, input: OrderInput): Promise
       customerEmail: input.customerEmail?.trim() || null,
       shipTo: input.shipTo,
       status: 'open',
-      lines: input.lines.map((l, i) => ({ lineId: String(i + 1), itemId: l.itemId, qty: l.qty })),
+      lines: input.lines.map((l) => ({ lineId: crypto.randomUUID(), itemId: l.itemId, qty: l.qty })),
       updatedAt: nowIso(),
       seq: 0,
     }),
@@ -675,6 +677,113 @@ async function requireOrder(ctx: FloorContext, id: string): Promise<OrderDoc> {
   const o = await ctx.db.orders.findOne(id).exec();
   if (!o) throw new FloorError('not-found', `order ${id} not found`, { entity: 'orders', id });
   return plain<OrderDoc>(o);
+}
+
+/**
+ * An edit of an order, relative to what the editor showed: customer fields to set, and line
+ * changes by line id — so a line another PC added meanwhile (synced in while the form was open) is
+ * neither removed nor overwritten. Absent means unchanged.
+ */
+export type OrderPatch = {
+  customerName?: string;
+  customerPhone?: string | null;
+  customerEmail?: string | null;
+  shipTo?: ShipTo;
+  /** New lines; each gets a random line id. */
+  addLines?: readonly { itemId: string; qty: number }[];
+  /** Line ids to remove (a line already gone is fine). Removing a line is an ordinary edit. */
+  removeLines?: readonly string[];
+  /** New quantities by line id (greater than 0; a line goes away only through `removeLines`). */
+  setQty?: Readonly<Record<string, number>>;
+};
+
+const CUSTOMER_FIELDS = ['customerName', 'customerPhone', 'customerEmail', 'shipTo'] as const;
+
+function normalShipTo(a: ShipTo): ShipTo {
+  return {
+    line1: a.line1.trim(),
+    line2: a.line2?.trim() || null,
+    city: a.city.trim(),
+    postalCode: a.postalCode?.trim() || null,
+    country: a.country.trim(),
+  };
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * Edit an order after it was created (issue #5): customer and ship-to (only fields the role may
+ * write), and its lines — added, removed, quantity changed — while the order is open. The rules are
+ * the server's (server/sync/floor.ts): a shipped or cancelled order takes no edit, the lines of an
+ * order that is no longer open are fixed. A line may not go below what is already picked for its
+ * item (removing it counts as 0). One audit entry per call; nothing is written when nothing
+ * changes or anything is refused.
+ */
+export async function updateOrder(ctx: FloorContext, orderId: string, patch: OrderPatch): Promise<OrderDoc> {
+  mayWrite(ctx, 'orders');
+  const order = await requireOrder(ctx, orderId);
+  if (order.status === 'shipped' || order.status === 'cancelled')
+    throw new FloorError('bad-status', `order ${order.number} is ${order.status}`, { status: order.status });
+
+  const changes: Partial<OrderDoc> = {};
+  const wanted: Partial<Record<(typeof CUSTOMER_FIELDS)[number], unknown>> = {
+    customerName: patch.customerName?.trim(),
+    customerPhone: patch.customerPhone === undefined ? undefined : patch.customerPhone?.trim() || null,
+    customerEmail: patch.customerEmail === undefined ? undefined : patch.customerEmail?.trim() || null,
+    shipTo: patch.shipTo === undefined ? undefined : normalShipTo(patch.shipTo),
+  };
+  for (const f of CUSTOMER_FIELDS) {
+    const v = wanted[f];
+    if (v === undefined || sameJson(v, order[f])) continue;
+    mayWrite(ctx, 'orders', f);
+    (changes as Record<string, unknown>)[f] = v;
+  }
+
+  const removing = new Set(patch.removeLines ?? []);
+  const setQty = patch.setQty ?? {};
+  for (const [lineId, qty] of Object.entries(setQty)) {
+    if (!order.lines.some((l) => l.lineId === lineId) || removing.has(lineId))
+      throw new FloorError('invalid', `line ${lineId} is no longer on order ${order.number}`, { lineId });
+    if (!(qty > 0))
+      throw new FloorError('invalid', `a quantity must be greater than 0 (remove the line instead)`, {
+        lineId,
+      });
+  }
+  const lines = [
+    ...order.lines
+      .filter((l) => !removing.has(l.lineId))
+      .map((l) => (setQty[l.lineId] === undefined ? l : { ...l, qty: setQty[l.lineId]! })),
+    ...(patch.addLines ?? []).map((l) => ({ lineId: crypto.randomUUID(), itemId: l.itemId, qty: l.qty })),
+  ];
+  if (!sameJson(lines, order.lines)) {
+    mayWrite(ctx, 'orders', 'lines');
+    if (order.status !== 'open')
+      throw new FloorError('bad-status', `the lines of a ${order.status} order are fixed`, {
+        status: order.status,
+      });
+    if (lines.length === 0)
+      throw new FloorError('invalid', `an order keeps at least one line (cancel the order instead)`);
+    for (const l of patch.addLines ?? []) await requireItem(ctx, l.itemId);
+    // Picks count per item (orderPicked fills them into the item's lines in order).
+    const picked = new Map<string, number>();
+    for (const m of await readMovementsOf(ctx.db, order.id))
+      if (m.type === 'pick') picked.set(m.itemId, (picked.get(m.itemId) ?? 0) + m.quantity);
+    for (const [itemId, got] of picked) {
+      const qty = lines.filter((l) => l.itemId === itemId).reduce((s, l) => s + l.qty, 0);
+      if (qty < got) {
+        const sku = (await ctx.db.items.findOne(itemId).exec())?.sku ?? itemId;
+        throw new FloorError('below-picked', `${sku}: ${got} already picked, ${qty} left on the order`, {
+          sku,
+          picked: got,
+          qty,
+        });
+      }
+    }
+    changes.lines = lines;
+  }
+  if (Object.keys(changes).length === 0) return order;
+  parseOr<OrderDoc>(OrderDoc, { ...order, ...changes });
+  return modifyAudited<OrderDoc>(ctx, ctx.db.orders, 'orders', order.id, changes);
 }
 
 async function setOrderStatus(

@@ -18,6 +18,8 @@ export function LineEditor(props: {
   lines: DraftLine[];
   onChange: (lines: DraftLine[]) => void;
   scanRef?: RefObject<HTMLInputElement | null>;
+  /** The legend (default: "Lines"); an order's editor lists new lines under "Add lines". */
+  title?: string;
 }) {
   const { t } = useTranslation();
   const [code, setCode] = useState('');
@@ -42,7 +44,7 @@ export function LineEditor(props: {
 
   return (
     <fieldset className="line-editor" data-lines={props.name}>
-      <legend>{t('floor.lines.title')}</legend>
+      <legend>{props.title ?? t('floor.lines.title')}</legend>
       {props.lines.length === 0 ? (
         <p className="hint">{t('floor.lines.none')}</p>
       ) : (

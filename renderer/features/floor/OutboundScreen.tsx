@@ -19,6 +19,7 @@ import { usePrincipal } from '../../state/session.js';
 import { DocPickList } from './DocPickList.js';
 import { floorErrorText } from './errors.js';
 import { LineEditor, type DraftLine } from './LineEditor.js';
+import { OrderEditor } from './OrderEditor.js';
 import { useFloorForm } from './form.js';
 import { useScanLookup } from './lookup.js';
 import { isStagingLocation } from './model.js';
@@ -215,6 +216,15 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
   const tenantId = useActiveTenant();
   const principal = usePrincipal();
   const allowed = principal !== null && tenantId !== null && canWriteEntity(principal, tenantId, 'orders');
+  // Lines change while the order is open; customer and address until it ships (field policy).
+  const mayEdit =
+    allowed &&
+    (order.status === 'open' ||
+      (['customerName', 'customerPhone', 'customerEmail', 'shipTo'] as const).some((f) =>
+        canWrite(principal, tenantId, 'orders', f),
+      ));
+  const [editing, setEditing] = useState(false);
+  const editRef = useRef<HTMLButtonElement>(null);
   const [feedback, setFeedback] = useState<Feedback>(null);
   // A pick is written in two steps (movement, then order status); Pack waits for both.
   const [pickBusy, setPickBusy] = useState(false);
@@ -299,9 +309,10 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
 
   // When everything is picked, the next keyboard step is Pack; when packed, Ship.
   useEffect(() => {
+    if (editing) return;
     if (order.status === 'packed') shipRef.current?.focus();
     else if (fullyPicked && canPick && !pickBusy) packRef.current?.focus();
-  }, [fullyPicked, order.status, canPick, pickBusy]);
+  }, [fullyPicked, order.status, canPick, pickBusy, editing]);
 
   return (
     <section className="card floor-screen order" aria-labelledby="order-title" data-testid="order-panel">
@@ -314,7 +325,16 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
           {shipToText(order.shipTo)}
         </p>
       )}
-      {picked === null ? (
+      {editing ? (
+        <OrderEditor
+          order={order}
+          onDone={(message) => {
+            setEditing(false);
+            if (message) setFeedback({ kind: 'ok', text: message });
+            setTimeout(() => editRef.current?.focus());
+          }}
+        />
+      ) : picked === null ? (
         <p className="state">{t('app.loading')}</p>
       ) : (
         <table className="floor-table" data-testid="order-lines">
@@ -346,12 +366,12 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
           </tbody>
         </table>
       )}
-      {!canPick && shortLines.length > 0 && (
+      {!editing && !canPick && shortLines.length > 0 && (
         <p className="error short-summary" role="status" data-testid="short-summary">
           {t('floor.outbound.shortSummary', { count: missing, lines: shortLines.length })}
         </p>
       )}
-      {canPick && allowed && !fullyPicked && (
+      {!editing && canPick && allowed && !fullyPicked && (
         <PickForm
           order={order}
           suggested={suggested}
@@ -359,7 +379,16 @@ function OrderPanel({ order, onGone }: { order: OrderDoc; onGone: (message: stri
           onBusy={setPickBusy}
         />
       )}
-      <div className="actions">
+      <div className="actions" hidden={editing}>
+        <button
+          ref={editRef}
+          type="button"
+          title={mayEdit ? undefined : t('floor.outbound.edit.cannot')}
+          disabled={!mayEdit}
+          onClick={() => setEditing(true)}
+        >
+          {t('floor.outbound.edit.open')}
+        </button>
         <button
           ref={packRef}
           type="button"

@@ -591,3 +591,221 @@ describe('pack short', () => {
     expect((await pendingOf(db, 'orders', order.id)).at(-1)?.confirmation ?? null).toBeNull();
   });
 });
+
+describe('editing an order (updateOrder)', () => {
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const shipTo = { line1: '1 Harbour Rd', line2: null, city: 'Rotterdam', postalCode: '3011', country: 'NL' };
+
+  /** An order as it arrives from the server, with the numbered line ids of before. */
+  async function storedOrder(items: string[], status: OrderDoc['status'] = 'open'): Promise<OrderDoc> {
+    const doc: OrderDoc = {
+      id: crypto.randomUUID(),
+      tenantId: 'acme',
+      number: `SO-${++n}`,
+      customerName: 'Kim Retail',
+      customerPhone: null,
+      customerEmail: null,
+      shipTo,
+      status,
+      lines: items.map((itemId, i) => ({ lineId: String(i + 1), itemId, qty: 5 })),
+      updatedAt: '2026-11-26T10:00:00.000Z',
+      seq: 7,
+    };
+    await db.orders.insert(doc);
+    return doc;
+  }
+  const stored = async (id: string) => OrderDoc.parse(floor_plain(await db.orders.findOne(id).exec()));
+  const floor_plain = (d: { toJSON(): unknown } | null) => {
+    const { pendingAudit: _p, ...rest } = (d?.toJSON() ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(rest).filter(([k]) => !k.startsWith('_')));
+  };
+
+  it('new orders and notices get random line ids, distinct on every PC', async () => {
+    db = await openDb('manager');
+    const ctx = ctxFor(db, 'manager');
+    const a = await floor.createItem(ctx, { sku: 'A', name: 'A', uom: 'pc' });
+    const b = await floor.createItem(ctx, { sku: 'B', name: 'B', uom: 'pc' });
+    const lines = [
+      { itemId: a.id, qty: 1 },
+      { itemId: b.id, qty: 2 },
+    ];
+    const o1 = await floor.createOrder(ctx, { number: 'SO-A', customerName: 'C', shipTo, lines });
+    const o2 = await floor.createOrder(ctx, { number: 'SO-B', customerName: 'C', shipTo, lines });
+    const r = await floor.createReceipt(ctx, {
+      reference: 'ASN-A',
+      lines: lines.map((l) => ({ itemId: l.itemId, expectedQty: l.qty })),
+    });
+    const ids = [...o1.lines, ...o2.lines, ...r.lines].map((l) => l.lineId);
+    for (const id of ids) expect(id).toMatch(UUID);
+    expect(new Set(ids).size).toBe(6);
+  });
+
+  it('a manager changes customer, ship-to and lines in one audited write; old numbered ids stay', async () => {
+    db = await openDb('manager');
+    const ctx = ctxFor(db, 'manager');
+    const a = await floor.createItem(ctx, { sku: 'A', name: 'A', uom: 'pc' });
+    const b = await floor.createItem(ctx, { sku: 'B', name: 'B', uom: 'pc' });
+    const c = await floor.createItem(ctx, { sku: 'C', name: 'C', uom: 'pc' });
+    const order = await storedOrder([a.id, b.id]);
+
+    const next = await floor.updateOrder(ctx, order.id, {
+      customerName: ' Kim Retail BV ',
+      customerPhone: '+31 10 123',
+      shipTo: { ...shipTo, city: ' Utrecht ' },
+      setQty: { '1': 3 },
+      removeLines: ['2'],
+      addLines: [{ itemId: c.id, qty: 4 }],
+    });
+    expect(next).toMatchObject({ customerName: 'Kim Retail BV', customerPhone: '+31 10 123' });
+    expect(next.shipTo?.city).toBe('Utrecht');
+    expect(next.lines.map((l) => [l.itemId, l.qty])).toEqual([
+      [a.id, 3],
+      [c.id, 4],
+    ]);
+    expect(next.lines[0]?.lineId).toBe('1');
+    expect(next.lines[1]?.lineId).toMatch(UUID);
+    expect(await stored(order.id)).toMatchObject({ lines: next.lines, customerName: 'Kim Retail BV' });
+    const entries = await pendingOf(db, 'orders', order.id);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ entity: 'orders', entityId: order.id, action: 'update' });
+
+    // Nothing changed: nothing written, no entry.
+    await floor.updateOrder(ctx, order.id, { customerName: 'Kim Retail BV', setQty: { '1': 3 } });
+    expect(await pendingOf(db, 'orders', order.id)).toHaveLength(1);
+  });
+
+  it('refuses invalid edits and writes nothing', async () => {
+    db = await openDb('manager');
+    const ctx = ctxFor(db, 'manager');
+    const a = await floor.createItem(ctx, { sku: 'A', name: 'A', uom: 'pc' });
+    const order = await storedOrder([a.id]);
+    await expect(floor.updateOrder(ctx, order.id, { setQty: { '1': 0 } })).rejects.toMatchObject({
+      code: 'invalid',
+    });
+    await expect(floor.updateOrder(ctx, order.id, { removeLines: ['1'] })).rejects.toMatchObject({
+      code: 'invalid',
+    });
+    await expect(floor.updateOrder(ctx, order.id, { setQty: { '9': 2 } })).rejects.toMatchObject({
+      code: 'invalid',
+    });
+    await expect(
+      floor.updateOrder(ctx, order.id, { shipTo: { ...shipTo, city: ' ' } }),
+    ).rejects.toMatchObject({ code: 'invalid' });
+    await expect(
+      floor.updateOrder(ctx, order.id, { addLines: [{ itemId: crypto.randomUUID(), qty: 1 }] }),
+    ).rejects.toMatchObject({ code: 'not-found' });
+    expect(await stored(order.id)).toEqual(order);
+    expect(await pendingOf(db, 'orders', order.id)).toHaveLength(0);
+  });
+
+  it('lines of an order no longer open are fixed; a shipped or cancelled order takes no edit', async () => {
+    db = await openDb('manager');
+    const ctx = ctxFor(db, 'manager');
+    const a = await floor.createItem(ctx, { sku: 'A', name: 'A', uom: 'pc' });
+    const picking = await storedOrder([a.id], 'picking');
+    await expect(floor.updateOrder(ctx, picking.id, { setQty: { '1': 9 } })).rejects.toMatchObject({
+      code: 'bad-status',
+    });
+    await expect(
+      floor.updateOrder(ctx, picking.id, { addLines: [{ itemId: a.id, qty: 1 }] }),
+    ).rejects.toMatchObject({ code: 'bad-status' });
+    expect(await stored(picking.id)).toEqual(picking);
+    // The address of a picking order may still change.
+    const moved = await floor.updateOrder(ctx, picking.id, { shipTo: { ...shipTo, city: 'Delft' } });
+    expect(moved.shipTo?.city).toBe('Delft');
+    for (const status of ['shipped', 'cancelled'] as const) {
+      const done = await storedOrder([a.id], status);
+      await expect(
+        floor.updateOrder(ctx, done.id, { shipTo: { ...shipTo, city: 'Delft' } }),
+      ).rejects.toMatchObject({ code: 'bad-status' });
+      expect(await stored(done.id)).toEqual(done);
+    }
+  });
+
+  it('a line cannot go below what is picked for its item (removing counts as 0)', async () => {
+    db = await openDb('manager');
+    const ctx = ctxFor(db, 'manager');
+    const a = await floor.createItem(ctx, { sku: 'PICKED-A', name: 'A', uom: 'pc' });
+    const b = await floor.createItem(ctx, { sku: 'B', name: 'B', uom: 'pc' });
+    const order = await storedOrder([a.id, b.id]);
+    // A pick from another PC arrived before the order's status change did (the order still open).
+    await db.movements.insert(
+      MovementDoc.parse({
+        id: crypto.randomUUID(),
+        tenantId: 'acme',
+        itemId: a.id,
+        type: 'pick',
+        quantity: 3,
+        fromLocationId: 'A-01-01',
+        toLocationId: 'STG-01',
+        batch: null,
+        note: null,
+        reversalOf: null,
+        expiresAt: null,
+        refId: order.id,
+        createdAt: '2026-11-26T10:00:00.000Z',
+        createdBy: 'u-other',
+        deviceId: 'pc-2',
+        seq: 11,
+      }),
+    );
+    await expect(floor.updateOrder(ctx, order.id, { setQty: { '1': 2 } })).rejects.toMatchObject({
+      code: 'below-picked',
+      details: { sku: 'PICKED-A', picked: 3, qty: 2 },
+    });
+    await expect(floor.updateOrder(ctx, order.id, { removeLines: ['1'] })).rejects.toMatchObject({
+      code: 'below-picked',
+      details: { picked: 3, qty: 0 },
+    });
+    expect(await stored(order.id)).toEqual(order);
+    expect(await pendingOf(db, 'orders', order.id)).toHaveLength(0);
+    // Down to exactly what is picked is fine; so is removing the unpicked line.
+    const next = await floor.updateOrder(ctx, order.id, { setQty: { '1': 3 }, removeLines: ['2'] });
+    expect(next.lines).toEqual([{ lineId: '1', itemId: a.id, qty: 3 }]);
+  });
+
+  it('an operator may change lines but not customer fields', async () => {
+    db = await openDb('operator');
+    const ctx = ctxFor(db, 'operator');
+    const itemId = crypto.randomUUID();
+    await db.items.insert({
+      id: itemId,
+      tenantId: 'acme',
+      sku: 'OP-1',
+      name: 'Op item',
+      uom: 'pc',
+      barcode: null,
+      barcodes: [],
+      updatedAt: '2026-11-26T10:00:00.000Z',
+      seq: 1,
+    });
+    const {
+      customerPhone: _p,
+      customerEmail: _e,
+      ...visible
+    } = {
+      id: crypto.randomUUID(),
+      tenantId: 'acme',
+      number: 'SO-OP',
+      customerName: 'Kim Retail',
+      customerPhone: null,
+      customerEmail: null,
+      shipTo,
+      status: 'open' as const,
+      lines: [{ lineId: '1', itemId, qty: 5 }],
+      updatedAt: '2026-11-26T10:00:00.000Z',
+      seq: 7,
+    };
+    await db.orders.insert(visible);
+    await expect(
+      floor.updateOrder(ctx, visible.id, { shipTo: { ...shipTo, city: 'Delft' } }),
+    ).rejects.toMatchObject({ code: 'forbidden', details: { field: 'shipTo' } });
+    await expect(floor.updateOrder(ctx, visible.id, { customerName: 'X' })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    // Unchanged customer values are no change at all.
+    const next = await floor.updateOrder(ctx, visible.id, { customerName: 'Kim Retail', setQty: { '1': 2 } });
+    expect(next.lines[0]?.qty).toBe(2);
+    expect(await pendingOf(db, 'orders', visible.id)).toHaveLength(1);
+  });
+});
