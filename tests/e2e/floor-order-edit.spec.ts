@@ -183,7 +183,9 @@ test('a manager edits an order offline by keyboard (city, a quantity, a scanned 
   await ctx.close();
 });
 
-test('an operator edits the lines of an order; the editor shows no customer field', async ({ browser }) => {
+test('an operator edits the lines of an order (a quantity; a line removed after confirming); the editor shows no customer field', async ({
+  browser,
+}) => {
   const id = await createOrder('SO-EDIT-2');
   const { ctx, app } = await signedIn(browser, env.url, 'op.acme', ITEMS);
   const page = app.page;
@@ -199,15 +201,22 @@ test('an operator edits the lines of an order; the editor shows no customer fiel
   await expect(editorInput(page, 'order-edit-qty-1')).toBeFocused();
   await page.keyboard.press('Enter');
   await floor.typeEnter('4');
+  // Remove the first line: asked on the line, "Keep" has focus; Tab to "Remove line", Enter.
+  await editor.getByRole('button', { name: `Remove line ${SKU_A}` }).focus();
+  await page.keyboard.press('Enter');
+  await expect(editor.getByRole('button', { name: 'Keep' })).toBeFocused();
+  await expect(editor.getByRole('alert')).toHaveText(`Remove ${SKU_A} (1) from the order?`);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(editor.locator(`tr[data-sku="${SKU_A}"]`)).toHaveAttribute('data-removed', 'true');
   await page.keyboard.press('Control+Enter');
   await expect(editor).toBeHidden();
   await expect(floor.feedback()).toHaveText('Order SO-EDIT-2 changed.');
+  await expect(page.locator('[data-testid="order-lines"] tbody tr')).toHaveCount(1);
   await app.expectPending(0);
   await expect
-    .poll(async () => ((await serverOrder(id))?.['lines'] as { qty: number }[] | undefined)?.[1]?.qty, {
-      timeout: 30_000,
-    })
-    .toBe(4);
+    .poll(async () => (await serverOrder(id))?.['lines'], { timeout: 30_000 })
+    .toEqual([{ lineId: '2', itemId: expect.any(String), qty: 4 }]);
   expect(await serverOrder(id)).toMatchObject({ customerName: 'Kim Retail', status: 'open' });
   await ctx.close();
 });
