@@ -207,7 +207,7 @@ export async function judgeFloorDoc(
   const masterView = d.view(stored);
   let change: Doc = doc;
   let mergeNote: string | null = null;
-  if (!assumed || !sameDoc(stripFloor(assumed), stripFloor(masterView))) {
+  if (!assumed || !sameDoc(floorContent(assumed), floorContent(masterView))) {
     if (!assumed) return { kind: 'conflict', master: stored };
     const m = mergeFloorDoc(entity, stripFloor(assumed), doc, masterView);
     if (!m.ok) return { kind: 'reject', code: 'conflict', reason: m.reason, master: stored };
@@ -302,6 +302,16 @@ export async function judgeFloorDoc(
 /** Keys that only one side may carry without meaning a difference (local bookkeeping). */
 function stripFloor(d: Doc): Doc {
   const { pendingAudit: _p, ...rest } = d;
+  return rest;
+}
+
+/**
+ * What a conflict check compares: the document without the server-owned sequence and time. A PC
+ * that pushes twice before it pulls assumes the document it sent first (its own `seq` and
+ * `updatedAt`); the server stored the same content under its own — not a concurrent change.
+ */
+function floorContent(d: Doc): Doc {
+  const { pendingAudit: _p, seq: _s, updatedAt: _u, ...rest } = d;
   return rest;
 }
 

@@ -128,6 +128,25 @@ describe.each(backends)('concurrent edits of orders and inbound notices merge (%
     expect(json(merged.after)).toMatchObject({ shipTo: ADDRESS_B, lines });
   });
 
+  it('two edits pushed one after the other before a pull are not a concurrent change: no merge note', async () => {
+    // The PC's assumed master after its first push is the document it sent (its own updatedAt and
+    // seq); the server stored its own updatedAt and seq. Those differ, the content does not.
+    const { o, baseB } = await created();
+    const first = edited(baseB, { shipTo: ADDRESS_B });
+    const a = await push('mgr', 'orders', first, baseB, { reason: 'customer moved' });
+    expect(a.body).toMatchObject({ conflicts: [], rejections: [] });
+    const lines = [...o.lines, { lineId: 'c3', itemId: ITEM3, qty: 1 }];
+    const b = await push('mgr', 'orders', edited(first, { lines }), first, { reason: 'one more carton' });
+    expect(b.body).toMatchObject({ conflicts: [], rejections: [] });
+    const entries = await audits(o.id);
+    expect(entries.map((e) => [e.action, e.reason])).toEqual([
+      ['create', null],
+      ['update', 'customer moved'],
+      ['update', 'one more carton'],
+    ]);
+    expect(json((await row(o.id)).lines)).toEqual(lines);
+  });
+
   it('A changes line 1 while B changes line 2: both quantities land', async () => {
     const { o, baseA, baseB } = await created();
     const linesA = [{ ...o.lines[0]!, qty: 4 }, o.lines[1]!];
