@@ -18,7 +18,16 @@ import { PullQuery, PushRequest, SyncCollection } from '../shared/sync/protocol.
 import type { ServerKeys } from './auth/keys.js';
 import { cosignKey, loadServerKeys } from './auth/keys.js';
 import type { AuthDeps } from './auth/service.js';
-import { authenticate, checkPassword, login, logout, me, refresh } from './auth/service.js';
+import {
+  authenticate,
+  checkPassword,
+  isSessionLive,
+  login,
+  logout,
+  me,
+  refresh,
+  verifyAccessToken,
+} from './auth/service.js';
 import type { WebhookConfig } from './alerts/service.js';
 import { firstGrantAccess, recordActivity } from './alerts/service.js';
 import { WebhookDispatcher } from './alerts/webhook.js';
@@ -382,14 +391,26 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
     return res;
   });
   app.post('/api/t/:tenant/sync/:collection/push', async (req) => {
-    const auth = await authenticate(deps, req.headers.authorization);
-    const tenant = tenantParam(req);
-    const collection = parseOr400(
-      SyncCollection,
-      (req.params as { collection?: unknown }).collection,
-      'collection',
-    );
-    const body = parseOr400(PushRequest, req.body, 'push body');
+    // Performance: the session is checked inside the push's own transaction, in the scope's first
+    // statement (see `session` below), not in a transaction of its own before it.
+    const auth = await verifyAccessToken(deps, req.headers.authorization);
+    let tenant: string;
+    let collection: SyncCollection;
+    let body: PushRequest;
+    try {
+      tenant = tenantParam(req);
+      collection = parseOr400(
+        SyncCollection,
+        (req.params as { collection?: unknown }).collection,
+        'collection',
+      );
+      body = parseOr400(PushRequest, req.body, 'push body');
+    } catch (e) {
+      // A bad request of a session that has ended is a 401 first, as on every other route.
+      if (!(await isSessionLive(deps, auth.sessionId, auth.userId)))
+        throw new HttpError(401, 'unauthenticated', 'session has ended');
+      throw e;
+    }
     const auditDeps = { cosignKey: async (userId: string) => cosignKey(await keys(), userId) };
     let alerts: Alert[] = [];
     const out = await withTenantScope(
@@ -404,7 +425,7 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
         alerts = await recordActivity(tx, tenant, scope.policy.settings, events, t, webhook);
         return result;
       },
-      { at: at() },
+      { at: at(), session: { id: auth.sessionId, now: now() }, lockCounter: true },
     );
     raised(alerts);
     return out.response;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { jwtVerify, SignJWT } from 'jose';
+import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import type { Membership, TenantPolicy } from '../../shared/access/policy.js';
 import type { LoginResponse, MeResponse, OfflineTicketClaims, PublicUser } from '../../shared/api/auth.js';
@@ -9,6 +10,7 @@ import {
   loadPoliciesInTx,
   membershipUnexpiredAt,
   membershipValidAt,
+  sessionLiveSql,
   withAppTransaction,
 } from '../db/scope.js';
 import type { Database, DB, MembershipsTable, UsersTable } from '../db/types.js';
@@ -284,6 +286,17 @@ const isClaim = (v: unknown): v is string =>
 
 /** Verifies a Bearer access token and that its session is still live. */
 export async function authenticate(deps: AuthDeps, header: string | undefined): Promise<AuthContext> {
+  const a = await verifyAccessToken(deps, header);
+  if (!(await isSessionLive(deps, a.sessionId, a.userId))) throw unauthenticated('session has ended');
+  return a;
+}
+
+/**
+ * `authenticate` without the session check: the token's signature, expiry and claims, and the
+ * user's rate limit. Only for a caller that checks the session itself in its own transaction
+ * (`withTenantScope`'s `session` option: the push route, one statement instead of a transaction).
+ */
+export async function verifyAccessToken(deps: AuthDeps, header: string | undefined): Promise<AuthContext> {
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!m?.[1]) throw unauthenticated();
   const keys = await deps.keys();
@@ -306,25 +319,15 @@ export async function authenticate(deps: AuthDeps, header: string | undefined): 
   }
   // Counted before the session lookup, so a flood from one user costs no database work.
   deps.limitUser?.(sub);
-  if (!(await isSessionLive(deps, sid, sub))) throw unauthenticated('session has ended');
   return { userId: sub, sessionId: sid, deviceId: device };
 }
 
 /** True while the session is neither revoked nor expired and its user is enabled. */
 export async function isSessionLive(deps: AuthDeps, sessionId: string, userId: string): Promise<boolean> {
-  const row = await withAppTransaction(deps.db, (tx) =>
-    tx
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.id'])
-      .where('sessions.id', '=', sessionId)
-      .where('sessions.user_id', '=', userId)
-      .where('sessions.revoked_at', 'is', null)
-      .where('sessions.expires_at', '>', deps.now())
-      .where('users.disabled', '=', false)
-      .executeTakeFirst(),
+  const { rows } = await withAppTransaction(deps.db, (tx) =>
+    sql<{ live: boolean }>`SELECT ${sessionLiveSql(sessionId, userId, deps.now())} AS live`.execute(tx),
   );
-  return row !== undefined;
+  return rows[0]?.live === true;
 }
 
 export async function me(deps: AuthDeps, userId: string): Promise<MeResponse> {

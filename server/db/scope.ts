@@ -7,7 +7,7 @@ import {
   TenantPolicy as TenantPolicySchema,
   TenantSettings,
 } from '../../shared/access/policy.js';
-import { notAMember } from '../http/errors.js';
+import { HttpError, notAMember } from '../http/errors.js';
 import { scopeStorage } from './guard.js';
 import type { Database, DB } from './types.js';
 
@@ -21,7 +21,15 @@ export type TenantScope = {
   policy: TenantPolicy;
   /** The instant of the request (the injected clock, else the server's). */
   at: Date;
+  /**
+   * With `lockCounter`: the tenant's counter row, locked FOR UPDATE in this transaction (held to
+   * commit) when the policy was read; null when the tenant has no counter row yet (not locked).
+   */
+  counter?: TenantCounter | null;
 };
+
+/** The tenant's counter row: change sequence and audit chain head. */
+export type TenantCounter = { last_seq: number | string; audit_seq: number | string; audit_head: string };
 
 /** The caller across every tenant with a live membership (cross-tenant reports). */
 export type UserScope = {
@@ -35,7 +43,31 @@ export type UserScope = {
 export type ScopeOptions = {
   /** An injected clock (tests): membership validity is judged at this instant, not SQL now(). */
   at?: Date;
+  /**
+   * The caller's session, checked live in the scope's first statement (with the memberships)
+   * instead of in a transaction of its own before it: a caller authenticated with
+   * `verifyAccessToken` only (the push route). Not live: 401 "session has ended", nothing else runs.
+   */
+  session?: { id: string; now: Date };
+  /**
+   * Lock the tenant's counter row FOR UPDATE in the statement that reads the policy (one round
+   * trip instead of two: the push takes this lock first anyway) and hand it over as `counter`.
+   */
+  lockCounter?: boolean;
 };
+
+/**
+ * The one rule of a live session: neither revoked nor expired (at `now`, the server clock), of this
+ * user, and the user not disabled. Used by `isSessionLive` and by the scope's `session` option.
+ */
+export function sessionLiveSql(sessionId: string, userId: string, now: Date): RawBuilder<boolean> {
+  return sql<boolean>`EXISTS (SELECT 1 FROM sessions JOIN users ON users.id = sessions.user_id
+    WHERE sessions.id = ${sessionId} AND sessions.user_id = ${userId} AND sessions.revoked_at IS NULL
+      AND sessions.expires_at > ${now.toISOString()}::timestamptz AND users.disabled = false)`;
+}
+
+/** A 401 for a session that is no longer live (the same answer as `authenticate`). */
+const sessionEnded = (): HttpError => new HttpError(401, 'unauthenticated', 'session has ended');
 
 /** The default policy of a tenant without a stored row. */
 export const DEFAULT_POLICY: TenantPolicy = {
@@ -103,6 +135,39 @@ function parsePolicy(row: { version: number | string; overrides: unknown; settin
   });
 }
 
+/**
+ * One tenant's policy (as `readPolicies`) and its counter row locked FOR UPDATE, in one statement.
+ * Both tables are RLS-protected; the scope is already set (an earlier statement).
+ */
+async function policyAndCounter(
+  tx: Kysely<DB>,
+  tenantId: string,
+): Promise<{ policy: TenantPolicy; counter: TenantCounter | null }> {
+  const { rows } = await sql<{
+    version: number | string | null;
+    overrides: unknown;
+    settings: unknown;
+    last_seq: number | string | null;
+    audit_seq: number | string | null;
+    audit_head: string | null;
+  }>`SELECT p.version, p.overrides, p.settings, c.last_seq, c.audit_seq, c.audit_head
+     FROM (SELECT 1) AS one
+     LEFT JOIN tenant_policies p ON p.tenant_id = ${tenantId}
+     LEFT JOIN LATERAL (SELECT last_seq, audit_seq, audit_head FROM tenant_seq WHERE tenant_id = ${tenantId} FOR UPDATE) c ON true`.execute(
+    tx,
+  );
+  const r = rows[0];
+  const policy =
+    r && r.version !== null
+      ? parsePolicy({ version: r.version, overrides: r.overrides, settings: r.settings })
+      : DEFAULT_POLICY;
+  const counter =
+    r && r.last_seq !== null && r.audit_seq !== null && r.audit_head !== null
+      ? { last_seq: r.last_seq, audit_seq: r.audit_seq, audit_head: r.audit_head }
+      : null;
+  return { policy, counter };
+}
+
 /** Field policies of tenants visible in the current scope (RLS filters the rest away). */
 async function readPolicies(
   tx: Kysely<DB>,
@@ -142,9 +207,13 @@ async function liveMembershipsScoped(
   tx: Kysely<DB>,
   userId: string,
   at: Date | undefined,
+  session?: ScopeOptions['session'],
 ): Promise<{ tenant_id: string; role: string; policy_version: number }[]> {
+  const sessionLive =
+    session === undefined ? sql<boolean>`true` : sessionLiveSql(session.id, userId, session.now);
   const { rows } = await sql<{
     ids: string;
+    session_live: boolean;
     tenant_id: string | null;
     role: string | null;
     policy_version: number | string | null;
@@ -153,9 +222,11 @@ async function liveMembershipsScoped(
      ), scoped AS MATERIALIZED (
        SELECT set_config('app.tenant_ids', coalesce((SELECT string_agg(tenant_id, ',') FROM live), ''), true) AS ids
      )
-     SELECT scoped.ids, live.tenant_id, live.role, live.policy_version FROM scoped LEFT JOIN live ON true`.execute(
+     SELECT scoped.ids, ${sessionLive} AS session_live, live.tenant_id, live.role, live.policy_version FROM scoped LEFT JOIN live ON true`.execute(
     tx,
   );
+  // Checked before anything else of the request runs (as `authenticate` does before the scope).
+  if (rows[0]?.session_live !== true) throw sessionEnded();
   const ids = rows[0]?.ids ?? '';
   const memberships = rows
     .filter((r) => r.tenant_id !== null)
@@ -212,10 +283,13 @@ export async function withTenantScope<T>(
   opts: ScopeOptions = {},
 ): Promise<T> {
   return withAppTransaction(db, async (tx) => {
-    const memberships = await liveMembershipsScoped(tx, userId, opts.at);
+    const memberships = await liveMembershipsScoped(tx, userId, opts.at, opts.session);
     const m = memberships.find((x) => x.tenant_id === tenantId);
     if (!m) throw notAMember();
-    const policy = (await readPolicies(tx, [tenantId]))[tenantId] ?? DEFAULT_POLICY;
+    let policy: TenantPolicy;
+    let counter: TenantCounter | null | undefined;
+    if (opts.lockCounter) ({ policy, counter } = await policyAndCounter(tx, tenantId));
+    else policy = (await readPolicies(tx, [tenantId]))[tenantId] ?? DEFAULT_POLICY;
     const role = RoleSchema.parse(m.role);
     return fn(tx, {
       role,
@@ -224,6 +298,7 @@ export async function withTenantScope<T>(
       policyVersion: Number(m.policy_version) + policy.version,
       policy,
       at: opts.at ?? new Date(),
+      ...(counter === undefined ? {} : { counter }),
     });
   });
 }

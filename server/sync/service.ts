@@ -376,8 +376,9 @@ export async function push(
       .where('tenant_id', '=', tenantId)
       .forUpdate();
   // Performance: the row exists after the tenant's first push, so one round trip locks it; the
-  // insert runs only when it is missing.
-  let locked = await lockCounter().executeTakeFirst();
+  // insert runs only when it is missing. A scope opened with `lockCounter` already holds the lock
+  // (taken with the policy read) and hands the row over.
+  let locked = scope.counter ?? (scope.counter === null ? undefined : await lockCounter().executeTakeFirst());
   if (!locked) {
     await tx
       .insertInto('tenant_seq')
