@@ -7,7 +7,14 @@ import { balanceId, MovementDoc } from '../../../shared/domain/schemas.js';
 import type { PullResponse, PushResponse } from '../../../shared/sync/protocol.js';
 import { demoBinOf, demoUserId, stableUuid } from '../../../server/db/seed.js';
 import type { TestServer } from '../../helpers/server.js';
-import { api, auditEntry, auditFor, integrationBackends, login, startTestServer } from '../../helpers/server.js';
+import {
+  api,
+  auditEntry,
+  auditFor,
+  integrationBackends,
+  login,
+  startTestServer,
+} from '../../helpers/server.js';
 
 const backends = await integrationBackends();
 const ITEMS = 12;
