@@ -38,7 +38,8 @@ import {
 } from '../../shared/domain/floor.js';
 import { ItemDoc, MovementDoc, type MovementType } from '../../shared/domain/schemas.js';
 import { principalOf, useSession } from '../state/session.js';
-import { balanceBase, effectiveSeq, useAcks } from './acks.js';
+import { effectiveSeq, useAcks } from './acks.js';
+import { balanceBase } from './balance-base.js';
 import type { TenantDatabase } from './database.js';
 import type { Local } from './schemas.js';
 import { readAllRaw } from './storage/raw-read.js';

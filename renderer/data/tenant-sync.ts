@@ -5,7 +5,8 @@ import type { Checkpoint, SyncCollection } from '../../shared/sync/protocol.js';
 import { PUSHABLE } from '../../shared/sync/protocol.js';
 import { ApiError, NetworkError, type ApiClient } from './api.js';
 import type { TenantDatabase } from './database.js';
-import { acknowledge, setBalanceBase } from './acks.js';
+import { acknowledge } from './acks.js';
+import { setBalanceBase } from './balance-base.js';
 import { conflictContext } from './conflicts.js';
 import { splitPush } from './writes.js';
 

@@ -8,7 +8,8 @@ import {
   type MovementDoc,
 } from '../../../shared/domain/schemas.js';
 import { isUnreflected, itemDelta } from '../../../shared/domain/stock.js';
-import { balanceBase, effectiveSeq, useAcks } from '../../data/acks.js';
+import { effectiveSeq, useAcks } from '../../data/acks.js';
+import { balanceBase } from '../../data/balance-base.js';
 import { readAllRaw } from '../../data/storage/raw-read.js';
 import { useWorkspace } from '../../data/workspace.js';
 

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { RxChangeEventBulk, RxCollection } from 'rxdb';
-import { balanceBase, useAcks } from '../../data/acks.js';
+import { useAcks } from '../../data/acks.js';
+import { balanceBase } from '../../data/balance-base.js';
 import type { TenantDatabase } from '../../data/database.js';
 import { readAllRaw } from '../../data/storage/raw-read.js';
 import { LiveInventory } from './live.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../../shared/domain/schemas.js';
-import { balanceBase, effectiveSeq, setBalanceBase, SETTLED } from '../../../renderer/data/acks.js';
+import { effectiveSeq, SETTLED } from '../../../renderer/data/acks.js';
+import { balanceBase, forgetBalanceBase, setBalanceBase } from '../../../renderer/data/balance-base.js';
 import { stockRows, watchRows } from '../../../renderer/features/floor/stock-hooks.js';
 import { LiveInventory } from '../../../renderer/features/inventory/live.js';
 
@@ -103,5 +104,8 @@ describe('stock on a PC whose first sync left out zero balances', () => {
     setBalanceBase('p1', 40);
     expect(balanceBase('p1')).toBe(40);
     expect(balanceBase('p2')).toBe(0);
+    // A removed partition forgets it: its next first sync fixes a new one.
+    forgetBalanceBase('p1');
+    expect(balanceBase('p1')).toBe(0);
   });
 });
