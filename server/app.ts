@@ -383,7 +383,7 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
         const first = await noteAccess(tx, scope);
         if (first.length > 0)
           alerts = await recordActivity(tx, tenant, scope.policy.settings, first, now(), webhook);
-        return pull(tx, scope, collection, q.checkpoint, q.limit);
+        return pull(tx, scope, collection, q.checkpoint, q.limit, now(), q.base);
       },
       { at: at() },
     );

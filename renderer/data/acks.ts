@@ -18,9 +18,23 @@ export function acknowledge(accepted: readonly { id: string; seq: number }[]): v
   useAcks.setState({ seqs: next });
 }
 
-/** A movement's sequence as far as this PC knows: its own, or the one the server acknowledged. */
-export function effectiveSeq(m: { id: string; seq: number }, acks: ReadonlyMap<string, number>): number {
-  return m.seq !== 0 ? m.seq : (acks.get(m.id) ?? 0);
+/**
+ * The sequence the stock rules read for a movement that every balance of the partition reflects
+ * for certain: below any balance's, so it never counts on top of one (nor of a missing one).
+ */
+export const SETTLED = -1;
+
+/**
+ * A movement's sequence as far as this PC knows: its own, or the one the server acknowledged;
+ * `SETTLED` when it is at or below the partition's balance base (`balanceBase` in `balance-base.ts`).
+ */
+export function effectiveSeq(
+  m: { id: string; seq: number },
+  acks: ReadonlyMap<string, number>,
+  base = 0,
+): number {
+  const seq = m.seq !== 0 ? m.seq : (acks.get(m.id) ?? 0);
+  return seq !== 0 && seq <= base ? SETTLED : seq;
 }
 
 /**

@@ -160,9 +160,11 @@ export class ApiClient {
     collection: SyncCollection,
     checkpoint: number | undefined,
     limit: number,
+    base?: number,
   ): Promise<PullResponse> {
     const q = new URLSearchParams({ limit: String(limit) });
     if (checkpoint !== undefined) q.set('checkpoint', String(checkpoint));
+    if (base !== undefined) q.set('base', String(base));
     const res = await this.authed(
       `/api/t/${encodeURIComponent(tenant)}/sync/${collection}/pull?${q.toString()}`,
     );

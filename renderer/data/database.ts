@@ -15,6 +15,7 @@ import {
   removeChunkedIdbDatabases,
 } from './storage/chunked-idb.js';
 import type { Role } from '../../shared/access/policy.js';
+import { forgetBalanceBase } from './balance-base.js';
 import { conflictContext, conflictHandler } from './conflicts.js';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../shared/domain/schemas.js';
 import type { LocationDoc, OrderDoc, ReceiptDoc } from '../../shared/domain/floor.js';
@@ -205,6 +206,7 @@ export async function openTenantDatabase(
  */
 export async function removeLocalDatabase(name: string, dataKey: string): Promise<void> {
   forgetSignInPartition(name);
+  forgetBalanceBase(name);
   await removeRxDatabase(name, await storage(), true, dataKey);
   await Promise.all([removeDexieDatabases(name), removeChunkedIdbDatabases(name)]);
 }

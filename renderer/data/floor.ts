@@ -39,6 +39,7 @@ import {
 import { ItemDoc, MovementDoc, type MovementType } from '../../shared/domain/schemas.js';
 import { principalOf, useSession } from '../state/session.js';
 import { effectiveSeq, useAcks } from './acks.js';
+import { balanceBase } from './balance-base.js';
 import type { TenantDatabase } from './database.js';
 import type { Local } from './schemas.js';
 import { readAllRaw } from './storage/raw-read.js';
@@ -251,6 +252,7 @@ export async function readStock(
 ): Promise<StockRow[]> {
   const [balances, movements] = await Promise.all([readAllRaw(db.balances), readAllRaw(db.movements)]);
   const acks = useAcks.getState().seqs;
+  const base = balanceBase(db.name);
   const item = (x: { itemId: string }) => sel.itemId === undefined || x.itemId === sel.itemId;
   const mine: MovementDoc[] = [];
   for (const m of movements) {
@@ -261,7 +263,7 @@ export async function readStock(
       m.fromLocationId !== sel.locationId
     )
       continue;
-    mine.push({ ...m, seq: effectiveSeq(m, acks) });
+    mine.push({ ...m, seq: effectiveSeq(m, acks, base) });
   }
   return onHandRows(
     balances.filter((b) => item(b) && (sel.locationId === undefined || b.locationId === sel.locationId)),

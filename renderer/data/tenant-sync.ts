@@ -6,6 +6,7 @@ import { PUSHABLE } from '../../shared/sync/protocol.js';
 import { ApiError, NetworkError, type ApiClient } from './api.js';
 import type { TenantDatabase } from './database.js';
 import { acknowledge } from './acks.js';
+import { setBalanceBase } from './balance-base.js';
 import { conflictContext } from './conflicts.js';
 import { splitPush } from './writes.js';
 
@@ -163,7 +164,12 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
         batchSize: BATCH,
         stream$: stream$.asObservable(),
         handler: async (checkpoint, batchSize) => {
-          const res = await o.api.pull(o.tenantId, name, checkpoint?.seq, batchSize).catch(fail);
+          const res = await o.api
+            .pull(o.tenantId, name, checkpoint?.seq, batchSize, checkpoint?.base)
+            .catch(fail);
+          // Balances: the base below which zero balances were left out (before RxDB stores them).
+          if (name === 'balances' && res.checkpoint?.base !== undefined)
+            setBalanceBase(o.db.name, res.checkpoint.base);
           if (res.total !== undefined) progress.set(name, { done: 0, total: res.total });
           const p = progress.get(name);
           if (p) {

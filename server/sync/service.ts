@@ -87,6 +87,159 @@ async function pullLocations(
   return res;
 }
 
+/**
+ * The movement horizon of a client partition (issue #5, large tenants). A PC pulls the movements
+ * the server received in the last `MOVEMENT_HORIZON_DAYS` days, and every movement of an order or
+ * inbound notice that is still being worked on (whatever its age: the outbound and receiving
+ * screens derive picked and received quantities from them), on the first sync and on every later
+ * pull. Older movements stay on the server: stock on the PC is the server's balances plus this
+ * PC's own unsynced movements, and the ledger's history comes from the server's reports. The few
+ * days keep the current floor work visible and cover a movement that reaches the server before
+ * the order it belongs to.
+ */
+export const MOVEMENT_HORIZON_DAYS = 7;
+const OPEN_ORDER = ['open', 'picking', 'packed'];
+const OPEN_RECEIPT = ['open', 'receiving'];
+
+/**
+ * One page of movements within the horizon. The checkpoint must still move past the rows left
+ * out: the page is read below the tenant's highest movement sequence at the start (every lower
+ * sequence has committed then: sequences are assigned under the tenant lock held to commit), and a
+ * page that is not full answers that sequence as its checkpoint, so a client never asks for the
+ * same skipped rows again and never skips one it should get.
+ */
+async function pullMovements(
+  tx: Kysely<DB>,
+  scope: TenantScope,
+  checkpoint: number | undefined,
+  limit: number,
+  now: Date,
+): Promise<PullResponse> {
+  const t = scope.tenantId;
+  const after = checkpoint ?? 0;
+  const cutoff = new Date(now.getTime() - MOVEMENT_HORIZON_DAYS * 86_400_000);
+  const head = await tx
+    .selectFrom('movements')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('tenant_id', '=', t)
+    .where('seq', '>', after)
+    .executeTakeFirst();
+  const top = head?.seq === null || head?.seq === undefined ? null : Number(head.seq);
+  const inHorizon = tx
+    .selectFrom('movements')
+    .where('tenant_id', '=', t)
+    .where((eb) =>
+      eb.or([
+        eb('received_at', '>=', cutoff),
+        eb(
+          'ref_id',
+          'in',
+          eb
+            .selectFrom('orders')
+            .select('id')
+            .where('tenant_id', '=', t)
+            .where('status', 'in', OPEN_ORDER)
+            .union(
+              eb
+                .selectFrom('receipts')
+                .select('id')
+                .where('tenant_id', '=', t)
+                .where('status', 'in', OPEN_RECEIPT),
+            ),
+        ),
+      ]),
+    );
+  const rows =
+    top === null
+      ? []
+      : await inHorizon
+          .selectAll()
+          .where('seq', '>', after)
+          .where('seq', '<=', top)
+          .orderBy('seq')
+          .limit(limit)
+          .execute();
+  const overrides = scope.policy.overrides;
+  const documents = rows.map((r) => project(scope.role, 'movements', movementRowToDoc(r), overrides));
+  const last = rows[rows.length - 1];
+  const reached = rows.length === limit && last ? Number(last.seq) : top;
+  const res: PullResponse = {
+    documents,
+    checkpoint: reached !== null ? { seq: reached } : checkpoint === undefined ? null : { seq: checkpoint },
+  };
+  if (checkpoint === undefined) {
+    const row = await inHorizon
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .executeTakeFirstOrThrow();
+    res.total = Number(row.n);
+  }
+  return res;
+}
+
+/**
+ * One page of balances. Zero balances are most of a large tenant's balances (stock that moved on:
+ * receiving and staging bins, emptied batches), and a PC that does not hold one reads it as zero
+ * anyway. So the first pull fixes `base`, the tenant's highest balance sequence at that moment,
+ * and this client is never sent a zero balance at or below it: such a balance was zero, unchanged,
+ * during every page this client read, so it never received it. A balance that changes later gets a
+ * higher sequence and is sent whatever its quantity — a balance this PC holds that drops to zero
+ * reaches it. The checkpoint moves past the rows left out as for movements (`pullMovements`).
+ * Without `base` (a client that began before this rule) nothing is left out.
+ */
+async function pullBalances(
+  tx: Kysely<DB>,
+  scope: TenantScope,
+  checkpoint: number | undefined,
+  limit: number,
+  base: number | undefined,
+): Promise<PullResponse> {
+  const t = scope.tenantId;
+  const after = checkpoint ?? 0;
+  const maxSeq = async (above: number) => {
+    const r = await tx
+      .selectFrom('balances')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .where('tenant_id', '=', t)
+      .where('seq', '>', above)
+      .executeTakeFirst();
+    return r?.seq === null || r?.seq === undefined ? null : Number(r.seq);
+  };
+  const top = await maxSeq(after);
+  const floor = checkpoint === undefined ? (top ?? 0) : base;
+  const held = tx
+    .selectFrom('balances')
+    .where('tenant_id', '=', t)
+    .$if(floor !== undefined, (q) =>
+      q.where((eb) => eb.or([eb('quantity', '<>', 0), eb('seq', '>', floor ?? 0)])),
+    );
+  const rows =
+    top === null
+      ? []
+      : await held
+          .selectAll()
+          .where('seq', '>', after)
+          .where('seq', '<=', top)
+          .orderBy('seq')
+          .limit(limit)
+          .execute();
+  const overrides = scope.policy.overrides;
+  const documents = rows.map((r) => project(scope.role, 'balances', balanceRowToDoc(r), overrides));
+  const last = rows[rows.length - 1];
+  const reached = rows.length === limit && last ? Number(last.seq) : top;
+  const withBase = (seq: number) => (floor === undefined ? { seq } : { seq, base: floor });
+  const res: PullResponse = {
+    documents,
+    checkpoint: reached !== null ? withBase(reached) : checkpoint === undefined ? null : withBase(checkpoint),
+  };
+  if (checkpoint === undefined) {
+    const row = await held
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .executeTakeFirstOrThrow();
+    res.total = Number(row.n);
+  }
+  return res;
+}
+
 /** Reads one page of a collection above the checkpoint, projected for the caller's role. */
 export async function pull(
   tx: Kysely<DB>,
@@ -94,8 +247,12 @@ export async function pull(
   collection: SyncCollection,
   checkpoint: number | undefined,
   limit: number,
+  now: Date = new Date(),
+  base?: number,
 ): Promise<PullResponse> {
   if (collection === 'locations') return pullLocations(tx, checkpoint, limit);
+  if (collection === 'movements') return pullMovements(tx, scope, checkpoint, limit, now);
+  if (collection === 'balances') return pullBalances(tx, scope, checkpoint, limit, base);
   const t = scope.tenantId;
   const after = checkpoint ?? 0;
   // The explicit tenant filter as well as RLS (defence in depth, I1).

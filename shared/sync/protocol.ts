@@ -13,14 +13,23 @@ export type SyncCollection = z.infer<typeof SyncCollection>;
 /** Collections the client may push to; balances are derived on the server, locations are reference data. */
 export const PUSHABLE: readonly SyncCollection[] = ['items', 'movements', 'receipts', 'orders'];
 
-/** Replication checkpoint: the tenant's server sequence, never a client clock. */
-export const Checkpoint = z.object({ seq: z.number().int().nonnegative() }).strict();
+/**
+ * Replication checkpoint: the tenant's server sequence, never a client clock. Balances carry
+ * `base` too: the highest balance sequence when this client's first pull began. A balance at zero
+ * that has not changed since (sequence at or below `base`) was never sent to this client, which
+ * therefore does not hold it: it is left out (a balance that reaches zero later is always sent).
+ */
+export const Checkpoint = z
+  .object({ seq: z.number().int().nonnegative(), base: z.number().int().nonnegative().optional() })
+  .strict();
 export type Checkpoint = z.infer<typeof Checkpoint>;
 
 /** Query string of `GET …/pull`. `checkpoint` is the last seq seen (absent on the first pull). */
 export const PullQuery = z
   .object({
     checkpoint: z.coerce.number().int().nonnegative().optional(),
+    /** Balances: the `base` of the checkpoint (see `Checkpoint`). */
+    base: z.coerce.number().int().nonnegative().optional(),
     limit: z.coerce.number().int().min(1).max(5000).default(1000),
   })
   .strict();

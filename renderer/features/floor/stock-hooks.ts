@@ -9,6 +9,7 @@ import {
 } from '../../../shared/domain/schemas.js';
 import { isUnreflected, itemDelta } from '../../../shared/domain/stock.js';
 import { effectiveSeq, useAcks } from '../../data/acks.js';
+import { balanceBase } from '../../data/balance-base.js';
 import { readAllRaw } from '../../data/storage/raw-read.js';
 import { useWorkspace } from '../../data/workspace.js';
 
@@ -29,10 +30,11 @@ export function stockRows(
   balances: readonly BalanceDoc[],
   movements: readonly MovementDoc[],
   acks: ReadonlyMap<string, number>,
+  base = 0,
 ): StockRow[] {
   const rows = onHandRows(
     balances,
-    movements.map((x) => ({ ...x, seq: effectiveSeq(x, acks) })),
+    movements.map((x) => ({ ...x, seq: effectiveSeq(x, acks, base) })),
   );
   return rows.map((r) => ({ ...r, expiresAt: r.expiresAt ?? null }));
 }
@@ -78,13 +80,14 @@ export function watchRows(
   balances: readonly WatchBalance[],
   movements: readonly WatchMovement[],
   acks: ReadonlyMap<string, number>,
+  base = 0,
 ): WatchRows {
   let maxSeq = 0;
   for (const b of balances) if (!b._deleted && b.seq > maxSeq) maxSeq = b.seq;
   const pending: MovementDoc[] = [];
   for (const m of movements) {
     if (m._deleted) continue;
-    const seq = effectiveSeq(m, acks);
+    const seq = effectiveSeq(m, acks, base);
     if (isUnreflected({ seq }, maxSeq)) pending.push(seq === m.seq ? m : { ...m, seq });
   }
   // Expiry per item × batch, from the balances and the pending receipts.
@@ -170,7 +173,7 @@ export function useStockWatch(): WatchRows | null {
             readAllRaw(db.movements),
           ]);
           if (closed) return;
-          setOut(watchRows(items, balances, movements, useAcks.getState().seqs));
+          setOut(watchRows(items, balances, movements, useAcks.getState().seqs, balanceBase(db.name)));
         } while (again && !closed);
       } catch (e) {
         // The partition closed while it was read (tenant switch, sign-out): nothing to show.

@@ -45,6 +45,9 @@ export class LiveInventory {
   private movementsChanged = false;
   private changed = true;
 
+  /** `base`: the partition's balance base (`balanceBase`), read at each recomputation. */
+  constructor(private readonly base: () => number = () => 0) {}
+
   applyItems(items: readonly ItemData[]): void {
     for (const i of items) {
       this.dirty.add(i.id);
@@ -135,7 +138,7 @@ export class LiveInventory {
     this.movementsChanged = false;
     const next = new Map<string, number>();
     for (const m of this.movements.values()) {
-      const seq = effectiveSeq(m, this.acks);
+      const seq = effectiveSeq(m, this.acks, this.base());
       if (!isUnreflected({ seq }, this.maxBalanceSeq)) {
         // Reflected for good: the highest balance sequence only grows and acks are final.
         this.movements.delete(m.id);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { RxChangeEventBulk, RxCollection } from 'rxdb';
 import { useAcks } from '../../data/acks.js';
+import { balanceBase } from '../../data/balance-base.js';
 import type { TenantDatabase } from '../../data/database.js';
 import { readAllRaw } from '../../data/storage/raw-read.js';
 import { LiveInventory } from './live.js';
@@ -19,7 +20,8 @@ export function useInventory(db: TenantDatabase | null): { rows: InventoryRow[] 
   useEffect(() => {
     setRows(null);
     if (!db) return;
-    const live = new LiveInventory();
+    const name = db.name;
+    const live = new LiveInventory(() => balanceBase(name));
     let loaded = false;
     let closed = false;
     let scheduled = false;

@@ -6,6 +6,7 @@ import { judgeChange, needsCosign } from '../../../shared/audit/destructive.js';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../../shared/domain/schemas.js';
 import { adjustmentFor, onHandByLocation } from '../../../shared/domain/stock.js';
 import { effectiveSeq, useAcks } from '../../data/acks.js';
+import { balanceBase } from '../../data/balance-base.js';
 import { currentActor, useWorkspace } from '../../data/workspace.js';
 import { recordMovement } from '../../data/writes.js';
 import { requestConfirmation } from '../../state/confirm.js';
@@ -44,7 +45,7 @@ export function StockPanel({ item }: { item: ItemDoc }) {
       setRows(
         onHandByLocation(
           b,
-          m.map((x) => ({ ...x, seq: effectiveSeq(x, acks) })),
+          m.map((x) => ({ ...x, seq: effectiveSeq(x, acks, balanceBase(db.name)) })),
           item.id,
         ),
       ),

@@ -4,6 +4,7 @@ import { combineLatest, map } from 'rxjs';
 import type { OrderDoc } from '../../../shared/domain/floor.js';
 import type { BalanceDoc, MovementDoc } from '../../../shared/domain/schemas.js';
 import { useAcks } from '../../data/acks.js';
+import { balanceBase } from '../../data/balance-base.js';
 import { useActiveTenant, useWorkspace } from '../../data/workspace.js';
 import { isStagingLocation } from '../floor/model.js';
 import { stockRows } from '../floor/stock-hooks.js';
@@ -57,7 +58,15 @@ function usePickList(order: OrderDoc | null): PickList | null {
       db.movements.find(sel).$.pipe(map((d) => d.map((x) => x.toJSON() as MovementDoc))),
     ]).subscribe(([items, b, m]) => {
       const names = new Map(items.map((i) => [i.id, { sku: i.sku, name: i.name }] as const));
-      setList(pickListOf(order, names, stockRows(b, m, useAcks.getState().seqs), today(), pickable));
+      setList(
+        pickListOf(
+          order,
+          names,
+          stockRows(b, m, useAcks.getState().seqs, balanceBase(db.name)),
+          today(),
+          pickable,
+        ),
+      );
     });
     return () => sub.unsubscribe();
   }, [db, order, ids]);
