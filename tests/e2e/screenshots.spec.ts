@@ -20,6 +20,11 @@ const VIEWPORT = { width: 1280, height: 800 };
 async function shoot(page: Page, name: string): Promise<void> {
   const path = `${DIR}/${name}.png`;
   await page.screenshot({ path, animations: 'disabled', caret: 'hide' });
+  // Nothing is cut off at the side: the page is never wider than the window.
+  expect(
+    await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    `${name}: the page is wider than the window`,
+  ).toBeLessThanOrEqual(0);
   const png = await readFile(path);
   expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
   expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([VIEWPORT.width, VIEWPORT.height]);
