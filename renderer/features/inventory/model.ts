@@ -30,25 +30,12 @@ export function toRows(items: readonly ItemDoc[], onHand: ReadonlyMap<string, On
   });
 }
 
-/**
- * What a row is searched by: SKU and name lower-cased, barcode as stored, NUL-separated (no query
- * holds a NUL, so no match spans two fields). Kept per row object: the grid reuses the objects of
- * unchanged rows, so a search over 100,000 items lower-cases nothing but the query.
- */
-const searchKeys = new WeakMap<InventoryRow, string>();
-function searchKey(r: InventoryRow): string {
-  let k = searchKeys.get(r);
-  if (k === undefined) {
-    k = `${r.sku.toLowerCase()}\u0000${r.name.toLowerCase()}\u0000${r.barcode ?? ''}`;
-    searchKeys.set(r, k);
-  }
-  return k;
-}
-
 /** Case-insensitive substring search over SKU and name, and over the barcode as stored. */
 export function filterRows(rows: readonly InventoryRow[], query: string): readonly InventoryRow[] {
   const q = query.trim().toLowerCase();
   if (q === '') return rows;
-  if (q.includes('\u0000')) return [];
-  return rows.filter((r) => searchKey(r).includes(q));
+  return rows.filter(
+    (r) =>
+      r.sku.toLowerCase().includes(q) || r.name.toLowerCase().includes(q) || (r.barcode ?? '').includes(q),
+  );
 }
