@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import { freshServer, signedIn } from './fixtures.js';
 import { FloorPage } from './pages/floor-page.js';
-import { apiAs, pullAll } from './server-api.js';
+import { createOrderAsManager, pullAll, serverOrder as serverOrderOf } from './server-api.js';
 
 /*
  * Issue #5: two PCs work on one order while offline. Their edits of the order merge on the
@@ -16,57 +15,8 @@ const env = freshServer(ITEMS);
 const SKU_A = 'ACME-000003'; // seeded in A-04-01, no batch
 const SKU_B = 'ACME-000004'; // seeded in A-05-01, no batch
 
-/** An open order with one line of each SKU, created through the API as a manager would. */
-async function createOrder(number: string): Promise<string> {
-  const items = await pullAll(env.url, 'mgr', 'acme', 'items');
-  const idOf = (sku: string) => String(items.find((i) => i['sku'] === sku)?.['id']);
-  const mgr = await apiAs(env.url, 'mgr');
-  const id = randomUUID();
-  const order = {
-    id,
-    tenantId: 'acme',
-    number,
-    customerName: 'Kim Retail',
-    customerPhone: null,
-    customerEmail: null,
-    shipTo: { line1: '1 Harbour Rd', line2: null, city: 'Rotterdam', postalCode: '3011', country: 'NL' },
-    status: 'open',
-    lines: [
-      { lineId: '1', itemId: idOf(SKU_A), qty: 1 },
-      { lineId: '2', itemId: idOf(SKU_B), qty: 1 },
-    ],
-    updatedAt: new Date().toISOString(),
-    seq: 0,
-  };
-  const audit = [
-    {
-      id: randomUUID(),
-      entity: 'orders',
-      entityId: id,
-      action: 'create',
-      actorId: mgr.userId,
-      deviceId: 'e2e-setup',
-      deviceTime: new Date().toISOString(),
-      reason: null,
-      confirmation: null,
-    },
-  ];
-  const res = await mgr.call<{ rejections: unknown[] }>('POST', '/api/t/acme/sync/orders/push', {
-    changes: [{ newDocumentState: order, assumedMasterState: null }],
-    audit,
-  });
-  expect(res.rejections).toEqual([]);
-  return id;
-}
-
-async function serverOrder(id: string): Promise<Record<string, unknown> | undefined> {
-  const mgr = await apiAs(env.url, 'mgr');
-  const r = await mgr.call<{ documents: Record<string, unknown>[] }>(
-    'GET',
-    '/api/t/acme/sync/orders/pull?limit=1000',
-  );
-  return r.documents.find((o) => o['id'] === id);
-}
+const createOrder = (number: string) => createOrderAsManager(env.url, number, [SKU_A, SKU_B]);
+const serverOrder = (id: string) => serverOrderOf(env.url, id);
 
 /** Open an order on the outbound screen (keyboard) and pick one of `sku` from its suggested bin. */
 async function pickOne(page: Page, number: string, sku: string): Promise<void> {

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { freshServer, signedIn } from './fixtures.js';
 import { AppPage } from './pages/app-page.js';
 import { leaves, ui } from './pages/main-screens.js';
 import { FloorPage } from './pages/floor-page.js';
-import { apiAs, pullAll } from './server-api.js';
+import { apiAs, createOrderAsManager, pullAll, serverOrder as serverOrderOf } from './server-api.js';
 
 /*
  * Issue #5: an order is edited after it was created — the customer phones to add a line. A
@@ -27,56 +26,8 @@ async function itemIds(): Promise<(sku: string) => string> {
   return (sku: string) => String(items.find((i) => i['sku'] === sku)?.['id']);
 }
 
-/** An open order with numbered lines (as orders were numbered before), created through the API. */
-async function createOrder(number: string): Promise<string> {
-  const idOf = await itemIds();
-  const mgr = await apiAs(env.url, 'mgr');
-  const id = randomUUID();
-  const order = {
-    id,
-    tenantId: 'acme',
-    number,
-    customerName: 'Kim Retail',
-    customerPhone: null,
-    customerEmail: null,
-    shipTo: { line1: '1 Harbour Rd', line2: null, city: 'Rotterdam', postalCode: '3011', country: 'NL' },
-    status: 'open',
-    lines: [
-      { lineId: '1', itemId: idOf(SKU_A), qty: 1 },
-      { lineId: '2', itemId: idOf(SKU_B), qty: 1 },
-    ],
-    updatedAt: new Date().toISOString(),
-    seq: 0,
-  };
-  const audit = [
-    {
-      id: randomUUID(),
-      entity: 'orders',
-      entityId: id,
-      action: 'create',
-      actorId: mgr.userId,
-      deviceId: 'e2e-setup',
-      deviceTime: new Date().toISOString(),
-      reason: null,
-      confirmation: null,
-    },
-  ];
-  const res = await mgr.call<{ rejections: unknown[] }>('POST', '/api/t/acme/sync/orders/push', {
-    changes: [{ newDocumentState: order, assumedMasterState: null }],
-    audit,
-  });
-  expect(res.rejections).toEqual([]);
-  return id;
-}
-
-async function serverOrder(id: string): Promise<Record<string, unknown> | undefined> {
-  const mgr = await apiAs(env.url, 'mgr');
-  const r = await mgr.call<{ documents: Record<string, unknown>[] }>(
-    'GET',
-    '/api/t/acme/sync/orders/pull?limit=1000',
-  );
-  return r.documents.find((o) => o['id'] === id);
-}
+const createOrder = (number: string) => createOrderAsManager(env.url, number, [SKU_A, SKU_B]);
+const serverOrder = (id: string) => serverOrderOf(env.url, id);
 
 /** Select an order in the list and open its editor, by keyboard. */
 async function openEditor(page: Page, number: string, editLabel = 'Edit order'): Promise<void> {

@@ -55,3 +55,61 @@ export async function apiAs(baseUrl: string, username: string) {
   };
   return { userId: user.id, call };
 }
+
+/**
+ * An open order of one unit of each SKU, created through the API as a manager (mgr) would, with
+ * numbered line ids ("1", "2" …) as orders had before lines got random ids. Returns its id.
+ */
+export async function createOrderAsManager(
+  baseUrl: string,
+  number: string,
+  skus: readonly string[],
+): Promise<string> {
+  const items = await pullAll(baseUrl, 'mgr', 'acme', 'items');
+  const idOf = (sku: string) => String(items.find((i) => i['sku'] === sku)?.['id']);
+  const mgr = await apiAs(baseUrl, 'mgr');
+  const id = crypto.randomUUID();
+  const order = {
+    id,
+    tenantId: 'acme',
+    number,
+    customerName: 'Kim Retail',
+    customerPhone: null,
+    customerEmail: null,
+    shipTo: { line1: '1 Harbour Rd', line2: null, city: 'Rotterdam', postalCode: '3011', country: 'NL' },
+    status: 'open',
+    lines: skus.map((sku, i) => ({ lineId: String(i + 1), itemId: idOf(sku), qty: 1 })),
+    updatedAt: new Date().toISOString(),
+    seq: 0,
+  };
+  const audit = [
+    {
+      id: crypto.randomUUID(),
+      entity: 'orders',
+      entityId: id,
+      action: 'create',
+      actorId: mgr.userId,
+      deviceId: 'e2e-setup',
+      deviceTime: new Date().toISOString(),
+      reason: null,
+      confirmation: null,
+    },
+  ];
+  const res = await mgr.call<{ rejections: unknown[] }>('POST', '/api/t/acme/sync/orders/push', {
+    changes: [{ newDocumentState: order, assumedMasterState: null }],
+    audit,
+  });
+  if (res.rejections.length > 0)
+    throw new Error(`order ${number} refused: ${JSON.stringify(res.rejections)}`);
+  return id;
+}
+
+/** The server's version of an acme order, as mgr pulls it (undefined: not there). */
+export async function serverOrder(baseUrl: string, id: string): Promise<Record<string, unknown> | undefined> {
+  const mgr = await apiAs(baseUrl, 'mgr');
+  const r = await mgr.call<{ documents: Record<string, unknown>[] }>(
+    'GET',
+    '/api/t/acme/sync/orders/pull?limit=1000',
+  );
+  return r.documents.find((o) => o['id'] === id);
+}
