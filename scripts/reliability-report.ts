@@ -88,6 +88,11 @@ const written = (d: Record<string, unknown>): unknown => d.writtenAt ?? d.genera
 const status = (d: Record<string, unknown>): string =>
   d.passed === true ? 'passed' : d.passed === false ? '**FAILED**' : 'recorded';
 
+/** A suite's heading; a second result file of one suite (another soak run) is named by its file. */
+const title = (r: Result): string =>
+  `${TITLES[r.suite] ?? r.suite}${r.file === `${r.suite}.json` ? '' : ` (${r.file})`}`;
+const anchor = (r: Result): string => r.file.replace(/\.json$/, '');
+
 /** Cells longer than this are listed under the table instead of in it. */
 const LONG = 100;
 
@@ -111,11 +116,11 @@ export function render(
   ];
   for (const r of results)
     lines.push(
-      `| [${cell(TITLES[r.suite] ?? r.suite)}](#${r.suite}) | ${status(r.data)} | ${cell(written(r.data))} | \`${r.file}\` |`,
+      `| [${cell(title(r))}](#${anchor(r)}) | ${status(r.data)} | ${cell(written(r.data))} | \`${r.file}\` |`,
     );
   for (const r of results) {
     const d = r.data;
-    lines.push('', `<a id="${r.suite}"></a>`, '', `## ${TITLES[r.suite] ?? r.suite}`, '');
+    lines.push('', `<a id="${anchor(r)}"></a>`, '', `## ${title(r)}`, '');
     lines.push(`Suite \`${r.suite}\` — ${status(d)}; written ${cell(written(d))}.`, '');
     const rows = flatten(Object.fromEntries(Object.entries(d).filter(([k]) => !SPECIAL.has(k))));
     // Long values (notes, seed lists) go below the table: one wide cell widens every row.

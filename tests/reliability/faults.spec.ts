@@ -5,6 +5,7 @@
  * (DATABASE_URL) instead of PGlite. Results go to .tsbuild/reliability/faults.json (soak.json for
  * RELIABILITY_OUT=soak).
  */
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -20,6 +21,15 @@ const seeds = env['RELIABILITY_SEEDS']
   : Array.from({ length: count }, (_, i) => base + i);
 const suite = env['RELIABILITY_OUT'] === 'soak' ? 'soak' : 'faults';
 const backend = env['RELIABILITY_BACKEND'] === 'postgres' ? 'postgres' : 'pglite';
+
+/** The commit the schedules ran on (a result names the code it judged). */
+function commitOf(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
 
 let server: ControlledServer | undefined;
 let assets: Map<string, [string, string | Buffer]>;
@@ -63,6 +73,7 @@ test.afterAll(async () => {
     rejected: sum((r) => r.rejected),
     ms: sum((r) => r.ms),
     passed: failed.length === 0 && results.length >= seeds.length,
+    commit: commitOf(),
     writtenAt: new Date().toISOString(),
   };
   writeFileSync(path.join(dir, `${suite}.json`), `${JSON.stringify(out, null, 2)}\n`);
