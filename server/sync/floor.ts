@@ -107,7 +107,6 @@ export type FloorPushDeps = {
 export type FloorVerdict =
   | { kind: 'reject'; code: Rejection['code']; reason: string; master?: Doc }
   | { kind: 'conflict'; master: Doc }
-  | { kind: 'noop' }
   | { kind: 'apply'; bound: Bound; write: () => Promise<void> };
 
 /** The stored receipt or order (full, unprojected), or undefined. */
@@ -242,7 +241,10 @@ export async function judgeFloorDoc(
     next[f] = want;
     dirty = true;
   }
-  if (!dirty) return { kind: 'noop' };
+  // Nothing to change (a retry whose first push was applied, or edits undone before the push):
+  // answered with the stored version, which the PC adopts — else its entries stay pending when
+  // its pull has already passed that version.
+  if (!dirty) return { kind: 'conflict', master: stored };
   const from = stored['status'] as string;
   const to = next['status'] as string;
   // A shipped or cancelled order (a cancelled notice) takes no further edit; deleting it is

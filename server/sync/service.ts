@@ -759,7 +759,6 @@ export async function push(
         conflicts.push(view(v.master));
         continue;
       }
-      if (v.kind === 'noop') continue;
       audits.push(v.bound.entry);
       activity.push(...v.bound.activity);
       seq += 1;

@@ -147,6 +147,18 @@ describe.each(backends)('concurrent edits of orders and inbound notices merge (%
     expect(json((await row(o.id)).lines)).toEqual(lines);
   });
 
+  it('a push that changes nothing is answered with the stored version, so the PC adopts it and nothing stays pending', async () => {
+    const { o, baseB } = await created();
+    const first = edited(baseB, { shipTo: ADDRESS_B });
+    expect((await push('mgr', 'orders', first, baseB)).body).toMatchObject({ conflicts: [], rejections: [] });
+    // The same content again (a retry, the PC not having pulled yet): nothing applied, the master back.
+    const again = await push('mgr', 'orders', first, first);
+    expect(again.body.rejections).toEqual([]);
+    expect(again.body.conflicts).toHaveLength(1);
+    expect(again.body.conflicts[0]).toMatchObject({ id: o.id, shipTo: ADDRESS_B });
+    expect((await audits(o.id)).map((e) => e.action)).toEqual(['create', 'update']);
+  });
+
   it('A changes line 1 while B changes line 2: both quantities land', async () => {
     const { o, baseA, baseB } = await created();
     const linesA = [{ ...o.lines[0]!, qty: 4 }, o.lines[1]!];
