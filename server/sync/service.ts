@@ -101,6 +101,22 @@ export const MOVEMENT_HORIZON_DAYS = 7;
 const OPEN_ORDER = ['open', 'picking', 'packed'];
 const OPEN_RECEIPT = ['open', 'receiving'];
 
+/** The tenant's highest sequence in `table` above `after`; null when nothing is newer. */
+async function topSeq(
+  tx: Kysely<DB>,
+  table: 'movements' | 'balances',
+  tenantId: string,
+  after: number,
+): Promise<number | null> {
+  const r = await tx
+    .selectFrom(table)
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('tenant_id', '=', tenantId)
+    .where('seq', '>', after)
+    .executeTakeFirst();
+  return r?.seq === null || r?.seq === undefined ? null : Number(r.seq);
+}
+
 /**
  * One page of movements within the horizon. The checkpoint must still move past the rows left
  * out: the page is read below the tenant's highest movement sequence at the start (every lower
@@ -118,13 +134,7 @@ async function pullMovements(
   const t = scope.tenantId;
   const after = checkpoint ?? 0;
   const cutoff = new Date(now.getTime() - MOVEMENT_HORIZON_DAYS * 86_400_000);
-  const head = await tx
-    .selectFrom('movements')
-    .select((eb) => eb.fn.max('seq').as('seq'))
-    .where('tenant_id', '=', t)
-    .where('seq', '>', after)
-    .executeTakeFirst();
-  const top = head?.seq === null || head?.seq === undefined ? null : Number(head.seq);
+  const top = await topSeq(tx, 'movements', t, after);
   const inHorizon = tx
     .selectFrom('movements')
     .where('tenant_id', '=', t)
@@ -195,16 +205,7 @@ async function pullBalances(
 ): Promise<PullResponse> {
   const t = scope.tenantId;
   const after = checkpoint ?? 0;
-  const maxSeq = async (above: number) => {
-    const r = await tx
-      .selectFrom('balances')
-      .select((eb) => eb.fn.max('seq').as('seq'))
-      .where('tenant_id', '=', t)
-      .where('seq', '>', above)
-      .executeTakeFirst();
-    return r?.seq === null || r?.seq === undefined ? null : Number(r.seq);
-  };
-  const top = await maxSeq(after);
+  const top = await topSeq(tx, 'balances', t, after);
   const floor = checkpoint === undefined ? (top ?? 0) : base;
   const held = tx
     .selectFrom('balances')
