@@ -8,6 +8,7 @@ import type { TenantDatabase } from './database.js';
 import { acknowledge } from './acks.js';
 import { setBalanceBase } from './balance-base.js';
 import { conflictContext } from './conflicts.js';
+import { PushWatch } from './push-watch.js';
 import { splitPush } from './writes.js';
 
 /** Where replication reports what the status control shows. */
@@ -152,6 +153,8 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
     const stream$ = new Subject<RxReplicationPullStreamItem<Record<string, unknown>, Checkpoint>>();
     streams.set(name, stream$);
     const collection = o.db.collections[name];
+    // Mutable documents only: a movement never changes once pushed (settledMovements covers it).
+    const watch = PUSHABLE.includes(name) && name !== 'movements' ? new PushWatch() : null;
     const state = replicateRxCollection<Record<string, unknown>, Checkpoint>({
       // Cast: the three collections differ in document type; replication treats them alike.
       collection: collection as never,
@@ -177,8 +180,9 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
             reportProgress();
           }
           o.status.markSynced(new Date().toISOString());
+          const documents = watch ? watch.onPull(res.documents) : res.documents;
           return {
-            documents: res.documents as WithDeleted<Record<string, unknown>>[],
+            documents: documents as WithDeleted<Record<string, unknown>>[],
             checkpoint: res.checkpoint ?? checkpoint,
           };
         },
@@ -187,6 +191,19 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
         ? {
             batchSize: 100,
             handler: async (rows) => {
+              if (watch) {
+                // Settled once RxDB has processed this push's answer: the upstream task that runs
+                // this handler resolves then (never awaited here, which would wait for itself).
+                const ids = rows.map((r) => String(r.newDocumentState['id']));
+                watch.begin(ids);
+                const settle = () => {
+                  if (!stopped && watch.settle(ids)) stream$.next('RESYNC');
+                };
+                void (state.internalReplicationState?.streamQueue.up ?? Promise.resolve()).then(
+                  settle,
+                  settle,
+                );
+              }
               if (name === 'movements') await itemsFirst(o.db, rows);
               const { changes, audit } = splitPush(
                 rows.map((r) => ({
@@ -195,7 +212,8 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
                 })),
               );
               const res = await o.api.push(o.tenantId, name, changes, audit).catch(fail);
-              if (res.accepted) acknowledge(res.accepted);
+              if (name === 'movements' && res.accepted) acknowledge(res.accepted);
+              watch?.answer(res.conflicts, res.accepted ?? []);
               if (res.rejections.length > 0) {
                 const ctx = conflictContext(o.db.name);
                 const sent = new Map(rows.map((r) => [String(r.newDocumentState['id']), r.newDocumentState]));

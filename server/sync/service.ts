@@ -498,8 +498,9 @@ export async function push(
   const overrides = scope.policy.overrides;
   const conflicts: Doc[] = [];
   const rejections: Rejection[] = [];
-  // Movements accepted now or earlier, with their sequence: the client counts them correctly
-  // until it pulls them back (a balance may arrive first).
+  // Changes accepted (movements: now or earlier), with their sequence: the client counts movements
+  // correctly until it pulls them back (a balance may arrive first), and knows which version of a
+  // document its push made (renderer/data/push-watch.ts).
   const accepted: { id: string; seq: number }[] = [];
   const view = (d: Doc): Doc => (collection === 'locations' ? d : project(role, collection, d, overrides));
   // Performance: the policy's answers for this push (role and overrides are fixed), computed once
@@ -763,6 +764,7 @@ export async function push(
       audits.push(v.bound.entry);
       activity.push(...v.bound.activity);
       seq += 1;
+      accepted.push({ id, seq });
       await v.write();
       changed.add(collection);
       continue;
@@ -971,6 +973,7 @@ export async function push(
       audits.push(boundCreate.entry);
       activity.push(...boundCreate.activity);
       seq += 1;
+      accepted.push({ id: doc.id, seq });
       touchedItems.add(doc.id.toLowerCase());
       pendingItems.push({
         tenant_id: tenantId,
@@ -1040,6 +1043,7 @@ export async function push(
     audits.push(boundUpdate.entry);
     activity.push(...boundUpdate.activity);
     seq += 1;
+    accepted.push({ id: doc.id, seq });
     touchedItems.add(doc.id.toLowerCase());
     await tx
       .updateTable('items')

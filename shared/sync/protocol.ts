@@ -102,8 +102,9 @@ export type PushResponse<D = Record<string, unknown>> = {
   conflicts: D[];
   rejections: Rejection[];
   /**
-   * Movements the server accepted (or already had), with their tenant sequence. The client needs
-   * it until the movement itself is pulled back: a balance pulled earlier already counts it.
+   * Changes the server accepted (movements: or already had), with the tenant sequence each got.
+   * The client needs a movement's until the movement itself is pulled back (a balance pulled
+   * earlier already counts it), and a document's to know which version its push made.
    */
   accepted?: { id: string; seq: number }[];
 };

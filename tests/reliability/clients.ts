@@ -105,7 +105,7 @@ export async function startPc(o: {
 export async function until<T>(
   what: string,
   probe: () => Promise<T | null>,
-  timeoutMs: number,
+  timeoutMs = 30_000,
   describe?: () => Promise<string>,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;

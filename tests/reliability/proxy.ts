@@ -40,6 +40,14 @@ export type FaultProxy = {
   setOffline(offline: boolean): void;
   readonly offline: boolean;
   setProfile(p: FaultProfile): void;
+  /**
+   * Hold requests whose path contains `only` until the returned function is called: at the
+   * 'request' (not forwarded yet: the server answers with its state at release) or at the 'answer'
+   * (the server has applied it; the PC still waits).
+   */
+  hold(only: string, at: 'request' | 'answer'): () => void;
+  /** How many requests whose path contains `only` wait at a hold now. */
+  holding(only: string): number;
   close(): Promise<void>;
 };
 
@@ -66,6 +74,14 @@ export async function startFaultProxy(o: ProxyOptions): Promise<FaultProxy> {
   let profile: FaultProfile = {};
   const sockets = new Set<Socket>();
   let held: (() => void) | null = null;
+  type Gate = { only: string; at: 'request' | 'answer'; waiting: number; open: Promise<void> };
+  const gates = new Set<Gate>();
+  const pass = async (g: Gate | undefined) => {
+    if (!g) return;
+    g.waiting += 1;
+    await g.open;
+    g.waiting -= 1;
+  };
 
   const log: ProxyLogEntry[] = [];
   const pick = (path: string): FaultKind | null => {
@@ -169,6 +185,15 @@ export async function startFaultProxy(o: ProxyOptions): Promise<FaultProxy> {
     if (fault) bump(fault);
     res.on('finish', () => (entry.answered = true));
     try {
+      const gate = (at: Gate['at']) => [...gates].find((g) => g.at === at && entry.path.includes(g.only));
+      const [atRequest, atAnswer] = [gate('request'), gate('answer')];
+      if (atRequest || atAnswer) {
+        await pass(atRequest);
+        const answer = await forward(req, body);
+        await pass(atAnswer);
+        reply(res, answer);
+        return;
+      }
       switch (fault) {
         case 'drop':
           cut(res);
@@ -265,6 +290,16 @@ export async function startFaultProxy(o: ProxyOptions): Promise<FaultProxy> {
     setProfile(p: FaultProfile) {
       profile = p;
     },
+    hold(only, at) {
+      let release = () => undefined as void;
+      const g: Gate = { only, at, waiting: 0, open: new Promise<void>((r) => (release = r)) };
+      gates.add(g);
+      return () => {
+        gates.delete(g);
+        release();
+      };
+    },
+    holding: (only) => [...gates].filter((g) => g.only === only).reduce((n, g) => n + g.waiting, 0),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -296,3 +296,71 @@ test('an order created and worked offline reaches the server in its latest statu
   expect(row).toEqual({ tenant_id: tenant, status: worked.status });
   expect(snap.attention.filter((a) => a.docId === orderId)).toEqual([]);
 });
+
+test('a version pulled while this PC’s push of the same order is unanswered is not lost', async ({
+  browser,
+}) => {
+  // Soak seed 950000035: op.acme kept an order at "open"@180 while the server had "picking"@199.
+  // RxDB leaves a pulled document alone while the PC has an unpushed change of it, and moves its
+  // pull checkpoint past it; it holds stream events back while a push runs, but a pull already
+  // under way when the push starts can bring a newer version — and the push's answer then
+  // becomes the PC's version, older than the one the pull brought, which never comes again.
+  const mgr = await pc(browser, 'mgr');
+  const op = await pc(browser, 'op.acme');
+  const itemId = await firstItem(mgr);
+  const order = (number: string) =>
+    mgr.call('floor', {
+      kind: 'order-create',
+      number: `${number}-${randomUUID().slice(0, 8)}`,
+      customer: {
+        customerName: 'Kim Retail',
+        customerPhone: '+31 10 555 0199',
+        shipTo: { line1: '1 Harbour Rd', line2: null, city: 'Rotterdam', postalCode: '3011', country: 'NL' },
+      },
+      lines: [{ itemId, qty: 1 }],
+    });
+  const orderId = (await order('SO-HOLD')).docId!;
+  const serverOrder = () =>
+    server.db().selectFrom('orders').select(['status', 'seq']).where('id', '=', orderId).executeTakeFirst();
+  const localOrder = async (p: Pc) => (await p.call('floorDocs')).orders.find((o) => o.id === orderId);
+  await until('op to hold the order', async () => ((await localOrder(op)) ? true : null), 30_000);
+
+  // A pull of op's is under way (held before it reaches the server) when op's push starts.
+  const releasePull = op.proxy.hold('/sync/orders/pull', 'request');
+  await order('SO-OTHER');
+  await until('op to start pulling orders', () =>
+    Promise.resolve(op.proxy.holding('/sync/orders/pull') > 0 ? true : null),
+  );
+  // op picks; the server applies the order's push, its answer waits.
+  const releasePush = op.proxy.hold('/sync/orders/push', 'answer');
+  const picked = await op.call('floor', { kind: 'order-work', orderId });
+  expect(picked.done).toBe('picked');
+  const afterPick = await until('the server to hold op’s pick', async () => {
+    const o = await serverOrder();
+    return o && o.status !== 'open' && op.proxy.holding('/sync/orders/push') > 0 ? o : null;
+  });
+  // mgr packs on top of it; then op's pull reaches the server and brings the packed order.
+  await until('mgr to hold op’s pick', async () =>
+    (await localOrder(mgr))?.seq === Number(afterPick.seq) ? true : null,
+  );
+  const packed = await mgr.call('floor', { kind: 'order-work', orderId });
+  expect(packed.done).toBe('packed');
+  const final = await until('the server to hold the packed order', async () => {
+    const o = await serverOrder();
+    return o?.status === 'packed' ? o : null;
+  });
+  const pulls = () => op.proxy.log.filter((l) => l.path.endsWith('/orders/pull') && l.answered).length;
+  const pullsBefore = pulls();
+  releasePull();
+  await until('op’s pull to be answered', () => Promise.resolve(pulls() > pullsBefore ? true : null));
+  releasePush();
+  await until(
+    'op to hold the packed order',
+    async () => {
+      const o = await localOrder(op);
+      return o?.status === 'packed' && o.seq === Number(final.seq) && o.pending === 0 ? true : null;
+    },
+    30_000,
+    async () => `op holds ${JSON.stringify(await localOrder(op))}, server ${JSON.stringify(final)}`,
+  );
+});

@@ -233,6 +233,8 @@ describe.each(backends)('floor workflows on the server (%s)', (backend) => {
     expect(ok.body).toMatchObject({ conflicts: [], rejections: [] });
     const row = await orderRow(o.id);
     expect(row.status).toBe('picking');
+    // The answer names the version the push made (the PC compares it with what it pulled meanwhile).
+    expect(ok.body.accepted).toEqual([{ id: o.id, seq: Number(row.seq) }]);
     expect(row.customer_phone).toBe(o.customerPhone);
     expect(row.customer_email).toBe(o.customerEmail);
     // The operator still holds the old master: its next edit conflicts and gets the projected master.

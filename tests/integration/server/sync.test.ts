@@ -296,6 +296,7 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
     expect(after.name).toBe('Renamed widget');
     expect(Number(after.purchase_price)).toBe(Number(before.purchase_price));
     expect(Number(after.seq)).toBe(seq + 1);
+    expect(r.body.accepted).toEqual([{ id, seq: seq + 1 }]);
 
     // A manager may not set the price either.
     const m2 = await itemDoc('mgr', id);
@@ -418,6 +419,7 @@ describe.each(backends)('sync pull and push (%s)', (backend) => {
     };
     const r = await push('admin.acme', 'items', [{ assumedMasterState: null, newDocumentState: doc }]);
     expect(r.body).toMatchObject({ conflicts: [], rejections: [] });
+    expect(r.body.accepted?.map((a) => a.id)).toEqual([id]);
     expect(await itemDoc('fin.acme', id)).toMatchObject({ sku: 'ACME-NEW-1', purchasePrice: 9.99 });
 
     const bal = (await pullAll('admin.acme', 'balances')).documents[0] as Doc;
