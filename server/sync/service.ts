@@ -336,7 +336,13 @@ async function prefetch<K extends 'movements' | 'items'>(
   balances: { id: string; quantity: string | number; expires_at: string | null }[];
   items: string[];
   audit: Set<string>;
-  /** The named locations that exist, by id: whether each is active (not deactivated). */
+  /**
+   * The named locations that exist, by id: whether each is active (not deactivated). Read under a
+   * share lock held to the end of the push: a deactivation (which locks its row for update, then
+   * checks the bin holds no stock) waits for this push and sees its stock, or this push waits for
+   * the deactivation and sees the bin deactivated — a movement never lands in a bin deactivated
+   * while it was being pushed.
+   */
   locations: Map<string, boolean>;
 }> {
   type Row = Selectable<DB[K]> & {
@@ -350,8 +356,9 @@ async function prefetch<K extends 'movements' | 'items'>(
          FROM balances WHERE tenant_id = ${tenantId} AND id = ANY(${[...keys.balances]}::text[])) AS pf_balances,
       (SELECT string_agg(id::text, ',') FROM items WHERE tenant_id = ${tenantId} AND id = ANY(${[...keys.items]}::uuid[])) AS pf_items,
       (SELECT string_agg(id::text, ',') FROM audit_log WHERE tenant_id = ${tenantId} AND id = ANY(${[...keys.audit]}::uuid[])) AS pf_audit,
-      (SELECT coalesce(json_agg(json_build_array(id, NOT deleted)), '[]'::json)
-         FROM locations WHERE id = ANY(${[...(keys.locations ?? [])]}::text[])) AS pf_locations
+      (SELECT coalesce(json_agg(json_build_array(l.id, NOT l.deleted)), '[]'::json)
+         FROM (SELECT id, deleted FROM locations WHERE id = ANY(${[...(keys.locations ?? [])]}::text[])
+               ORDER BY id FOR SHARE) l) AS pf_locations
     ) pf LEFT JOIN ${sql.table(table)} t ON t.tenant_id = ${tenantId} AND t.id = ANY(${[...ids]}::uuid[])`.execute(
     tx,
   );

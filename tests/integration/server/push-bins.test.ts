@@ -168,4 +168,33 @@ describe.each(backends)('movement bins checked on push (%s)', (backend) => {
     expect((again.body.accepted ?? []).map((a) => a.id)).toEqual([receipt.id]);
     expect((await verifyTenantChain(s.db, T)).ok).toBe(true);
   });
+
+  // PostgreSQL only (PGlite has one connection: nothing runs beside a transaction there).
+  if (backend === 'postgres')
+    it('a push into a bin whose deactivation is under way waits for it, then refuses the movement', async () => {
+      const bin = await createBin('B-10-03');
+      const into = movement(T, { toLocationId: bin.id, quantity: 2 });
+      const before = await state();
+      let pushed: ReturnType<typeof push> | undefined;
+      await s.db.transaction().execute(async (trx) => {
+        // A deactivation holds the bin's row (the sites endpoint locks it for update, then checks
+        // the bin is empty) and has not committed yet.
+        await trx.selectFrom('locations').select('id').where('id', '=', bin.id).forUpdate().execute();
+        await trx.updateTable('locations').set({ deleted: true }).where('id', '=', bin.id).execute();
+        pushed = push([into]);
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const w = await sql<{ n: number | string }>`SELECT count(*) AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(s.db);
+          if (Number(w.rows[0]?.n) > 0) break;
+          if (Date.now() > deadline) throw new Error('the push never waited for the deactivation');
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      });
+      const r = await pushed!;
+      expect(r.body.rejections).toEqual([
+        { id: into.id, code: 'invalid', reason: `bin ${bin.id} is deactivated` },
+      ]);
+      expect(await state()).toEqual(before);
+    });
 });
