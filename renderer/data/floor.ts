@@ -27,6 +27,7 @@ import {
   orderPicked,
   orderTransitionAllowed,
   ReceiptDoc,
+  receiptProgress,
   receiptTransitionAllowed,
   wouldGoNegative,
   type CountDifference,
@@ -104,7 +105,8 @@ export type FloorErrorCode =
   | 'confirmation-required'
   | 'confirmation-mismatch'
   | 'cosign-required'
-  | 'below-picked';
+  | 'below-picked'
+  | 'below-received';
 
 /** A refused floor write: a stable code, a human message (English) and details for the screen. */
 export class FloorError extends Error {
@@ -577,6 +579,125 @@ export async function cancelReceipt(
       identifying: receipt.reference,
     });
   return setReceiptStatus(ctx, receipt, 'cancelled', { reason: confirmation.reason, confirmation });
+}
+
+/**
+ * An edit of an inbound notice, relative to what the editor showed: header fields to set, and line
+ * changes by line id — so a line another PC added meanwhile is neither removed nor overwritten.
+ * Absent means unchanged.
+ */
+export type ReceiptPatch = {
+  reference?: string;
+  supplier?: string | null;
+  /** Expected arrival day (YYYY-MM-DD); null or empty: unknown. */
+  expectedAt?: string | null;
+  /** New lines; each gets a random line id. */
+  addLines?: readonly { itemId: string; expectedQty: number }[];
+  /** Line ids to remove (a line already gone is fine). */
+  removeLines?: readonly string[];
+  /** New expected quantities by line id (greater than 0; a line goes away only through `removeLines`). */
+  setQty?: Readonly<Record<string, number>>;
+};
+
+const RECEIPT_HEADER = ['reference', 'supplier', 'expectedAt'] as const;
+
+/**
+ * Edit an inbound notice after it was created (issue #5): reference, supplier and expected day
+ * (each only where the role may write it) and its expected lines — added, removed, quantity
+ * changed. The rules are the server's (server/sync/floor.ts): a cancelled notice takes no edit and
+ * lines change only while it is open or receiving. A closed notice is refused here as a whole, as
+ * `receiveLine` refuses it (the server would still take a header change of it). A notice may end
+ * with no lines: it is then a blind receipt, as the schema and the server allow. An item's expected quantity may not be lowered below what is already received of
+ * it (removing its line counts as 0). One audit entry per call; nothing is written when nothing
+ * changes or anything is refused.
+ */
+export async function updateReceipt(
+  ctx: FloorContext,
+  receiptId: string,
+  patch: ReceiptPatch,
+): Promise<ReceiptDoc> {
+  mayWrite(ctx, 'receipts');
+  const receipt = await requireReceipt(ctx, receiptId);
+  if (receipt.status === 'cancelled' || receipt.status === 'closed')
+    throw new FloorError('bad-status', `receipt ${receipt.reference} is ${receipt.status}`, {
+      status: receipt.status,
+    });
+
+  const changes: Partial<ReceiptDoc> = {};
+  const wanted: Record<(typeof RECEIPT_HEADER)[number], unknown> = {
+    reference: patch.reference?.trim(),
+    supplier: patch.supplier === undefined ? undefined : patch.supplier?.trim() || null,
+    expectedAt: patch.expectedAt === undefined ? undefined : patch.expectedAt?.trim() || null,
+  };
+  if (wanted.reference === '')
+    throw new FloorError('invalid', 'a notice keeps its reference (delivery note or ASN number)', {
+      field: 'reference',
+    });
+  for (const f of RECEIPT_HEADER) {
+    const v = wanted[f];
+    if (v === undefined || v === receipt[f]) continue;
+    mayWrite(ctx, 'receipts', f);
+    (changes as Record<string, unknown>)[f] = v;
+  }
+
+  const removing = new Set(patch.removeLines ?? []);
+  const setQty = patch.setQty ?? {};
+  for (const [lineId, qty] of Object.entries(setQty)) {
+    if (!receipt.lines.some((l) => l.lineId === lineId) || removing.has(lineId))
+      throw new FloorError('invalid', `line ${lineId} is no longer on notice ${receipt.reference}`, {
+        lineId,
+      });
+    if (!(qty > 0))
+      throw new FloorError(
+        'invalid',
+        `an expected quantity must be greater than 0 (remove the line instead)`,
+        {
+          lineId,
+        },
+      );
+  }
+  for (const l of patch.addLines ?? [])
+    if (!(l.expectedQty > 0))
+      throw new FloorError('invalid', `an expected quantity must be greater than 0`, { itemId: l.itemId });
+  const lines = [
+    ...receipt.lines
+      .filter((l) => !removing.has(l.lineId))
+      .map((l) => (setQty[l.lineId] === undefined ? l : { ...l, expectedQty: setQty[l.lineId]! })),
+    // Random line ids: a line added on two PCs never gets the same id (lines merge by id).
+    ...(patch.addLines ?? []).map((l) => ({
+      lineId: crypto.randomUUID(),
+      itemId: l.itemId,
+      expectedQty: l.expectedQty,
+    })),
+  ];
+  if (!sameJson(lines, receipt.lines)) {
+    mayWrite(ctx, 'receipts', 'lines');
+    for (const l of patch.addLines ?? []) await requireItem(ctx, l.itemId);
+    // Received quantities as the receiving screen shows them (receipt movements of this notice,
+    // filled into the item's lines); only an item whose expected total goes down is judged, so a
+    // blind or over-received item is no obstacle to editing the other lines.
+    const progress = receiptProgress(receipt, await readMovementsOf(ctx.db, receipt.id));
+    const expectedOf = (ls: readonly { itemId: string; expectedQty: number }[], itemId: string) =>
+      ls.filter((l) => l.itemId === itemId).reduce((s, l) => s + l.expectedQty, 0);
+    const received = new Map<string, number>();
+    for (const l of progress.lines) received.set(l.itemId, (received.get(l.itemId) ?? 0) + l.received);
+    for (const [itemId, got] of received) {
+      const before = expectedOf(receipt.lines, itemId);
+      const qty = expectedOf(lines, itemId);
+      if (qty < before && qty < got) {
+        const sku = (await ctx.db.items.findOne(itemId).exec())?.sku ?? itemId;
+        throw new FloorError(
+          'below-received',
+          `${sku}: ${got} already received, ${qty} left expected on the notice`,
+          { sku, received: got, qty },
+        );
+      }
+    }
+    changes.lines = lines;
+  }
+  if (Object.keys(changes).length === 0) return receipt;
+  parseOr<ReceiptDoc>(ReceiptDoc, { ...receipt, ...changes });
+  return modifyAudited<ReceiptDoc>(ctx, ctx.db.receipts, 'receipts', receipt.id, changes);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import {
   type FieldProps,
 } from './parts.js';
 import { PutawayPanel } from './PutawayPanel.js';
+import { ReceiptEditor } from './ReceiptEditor.js';
 import { ScanField } from './ScanField.js';
 import type { ScanHit, ScannedItem } from './scan.js';
 import { useItemsById } from './stock-hooks.js';
@@ -201,13 +202,24 @@ function NewReceipt({ blind, onDone }: { blind: boolean; onDone: (id: string | n
   );
 }
 
-/** One receipt: its lines with progress, the receive form, close and cancel. */
+/** One receipt: its lines with progress, the receive form, edit, close and cancel. */
 function ReceiptPanel({ receipt, onClosed }: { receipt: ReceiptDoc; onClosed: (message: string) => void }) {
   const { t } = useTranslation();
   const movements = useMovementsOf(receipt.id);
   const progress = movements ? receiptProgress(receipt, movements) : null;
   const ids = [...receipt.lines.map((l) => l.itemId), ...(progress?.unexpected.map((u) => u.itemId) ?? [])];
   const items = useItemsById(ids);
+  const tenantId = useActiveTenant();
+  const principal = usePrincipal();
+  // A notice is edited while it is open or receiving, by a role that may write notices (the field
+  // policy governs notices as a whole; the editor shows any field it may not write read-only).
+  const mayEdit =
+    principal !== null &&
+    tenantId !== null &&
+    canWriteEntity(principal, tenantId, 'receipts') &&
+    (receipt.status === 'open' || receipt.status === 'receiving');
+  const [editing, setEditing] = useState(false);
+  const editRef = useRef<HTMLButtonElement>(null);
   const [feedback, setFeedback] = useState<Feedback>(null);
   const sku = (id: string) => items.get(id)?.sku ?? '…';
 
@@ -256,7 +268,16 @@ function ReceiptPanel({ receipt, onClosed }: { receipt: ReceiptDoc; onClosed: (m
           {receipt.supplier ?? ''} · {t(`floor.receiving.status.${receipt.status}`)}
         </span>
       </h2>
-      {progress === null ? (
+      {editing ? (
+        <ReceiptEditor
+          receipt={receipt}
+          onDone={(message) => {
+            setEditing(false);
+            if (message) setFeedback({ kind: 'ok', text: message });
+            setTimeout(() => editRef.current?.focus());
+          }}
+        />
+      ) : progress === null ? (
         <p className="state">{t('app.loading')}</p>
       ) : (
         <table className="floor-table" data-testid="receipt-lines">
@@ -302,7 +323,7 @@ function ReceiptPanel({ receipt, onClosed }: { receipt: ReceiptDoc; onClosed: (m
           </tbody>
         </table>
       )}
-      {progress && (
+      {!editing && progress && (
         <p className="hint" data-testid="receipt-summary">
           {t('floor.receiving.summary', {
             received: progress.receivedTotal,
@@ -310,8 +331,17 @@ function ReceiptPanel({ receipt, onClosed }: { receipt: ReceiptDoc; onClosed: (m
           })}
         </p>
       )}
-      <ReceiveForm receiptId={receipt.id} />
-      <div className="actions">
+      {!editing && <ReceiveForm receiptId={receipt.id} />}
+      <div className="actions" hidden={editing}>
+        <button
+          ref={editRef}
+          type="button"
+          title={mayEdit ? undefined : t('floor.receiving.edit.cannot')}
+          disabled={!mayEdit}
+          onClick={() => setEditing(true)}
+        >
+          {t('floor.receiving.edit.open')}
+        </button>
         <button type="button" onClick={() => void close()}>
           {t('floor.receiving.close')}
         </button>
