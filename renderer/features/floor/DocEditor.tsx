@@ -250,10 +250,13 @@ export function LinesEditor(props: {
   useEffect(() => {
     if (edits.confirming !== null) keepRef.current?.focus();
   }, [edits.confirming]);
-  /** The line stays: back to its quantity. */
+  /**
+   * The line stays: back to its quantity — focused before the prompt that holds the focus goes
+   * away, so a key pressed right after (Escape, to close the editor) reaches the form, not the page.
+   */
   const keep = (lineId: string) => {
+    edits.qtyRef(lineId).current?.focus();
     edits.setConfirming(null);
-    setTimeout(() => edits.qtyRef(lineId).current?.focus());
   };
   return (
     <>
