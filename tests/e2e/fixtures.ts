@@ -1,4 +1,4 @@
-import { test, type Browser, type BrowserContext } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { AppPage } from './pages/app-page.js';
 
@@ -42,4 +42,24 @@ export async function signedIn(
   await app.login(username);
   await app.waitForItems(items);
   return { ctx, app };
+}
+
+/**
+ * A new browser context whose language is Simplified Chinese, the app open at sign-in (already
+ * switched to zh-CN, as a Chinese browser does). `warnings` collects the missing-key reports.
+ */
+export async function chineseApp(
+  browser: Browser,
+  baseUrl: string,
+): Promise<{ ctx: BrowserContext; page: Page; app: AppPage; warnings: string[] }> {
+  const ctx = await browser.newContext({ locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  const warnings: string[] = [];
+  page.on('console', (m) => {
+    if (m.text().startsWith('i18n: missing key')) warnings.push(m.text());
+  });
+  const app = new AppPage(page);
+  await app.open(baseUrl);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  return { ctx, page, app, warnings };
 }

@@ -1,7 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { freshServer, signedIn } from './fixtures.js';
-import { AppPage } from './pages/app-page.js';
+import { chineseApp, freshServer, signedIn } from './fixtures.js';
 import { leaves, ui } from './pages/main-screens.js';
 import { FloorPage } from './pages/floor-page.js';
 import { apiAs, createOrderAsManager, pullAll, serverOrder as serverOrderOf } from './server-api.js';
@@ -184,15 +183,7 @@ test('the order editor in zh-CN: no missing key, no English text (validation and
   browser,
 }) => {
   await createOrder('SO-EDIT-3');
-  const ctx = await browser.newContext({ locale: 'zh-CN' });
-  const page = await ctx.newPage();
-  const warnings: string[] = [];
-  page.on('console', (m) => {
-    if (m.text().startsWith('i18n: missing key')) warnings.push(m.text());
-  });
-  const app = new AppPage(page);
-  await app.open(env.url);
-  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  const { ctx, page, app, warnings } = await chineseApp(browser, env.url);
   await app.login('mgr');
   await expect(page.getByTestId('inventory-count')).toContainText(String(ITEMS), { timeout: 60_000 });
   await new FloorPage(page).open('outbound');

@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { bundles } from '../../renderer/i18n/bundles.js';
 import { en } from '../../renderer/i18n/en.js';
-import { freshServer } from './fixtures.js';
+import { chineseApp, freshServer } from './fixtures.js';
 import { AppPage } from './pages/app-page.js';
 import {
   availableTabScreens,
@@ -68,15 +68,7 @@ async function expectChinese(page: Page, screen: string): Promise<void> {
 
 test('the main screens render in zh-CN with no missing key and no English text', async ({ browser }) => {
   // The UI language follows the OS/browser language: a Chinese browser switches the app to zh-CN.
-  const ctx = await browser.newContext({ locale: 'zh-CN' });
-  const page = await ctx.newPage();
-  const warnings: string[] = [];
-  page.on('console', (m) => {
-    if (m.text().startsWith('i18n: missing key')) warnings.push(m.text());
-  });
-  const app = new AppPage(page);
-  await app.open(env.url);
-  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  const { ctx, page, app, warnings } = await chineseApp(browser, env.url);
   await expect(page.getByLabel(ui('zhCN', 'login.username'))).toBeVisible();
   await expectChinese(page, 'login');
 
