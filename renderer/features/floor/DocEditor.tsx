@@ -10,7 +10,7 @@ import {
 } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFloorForm } from './form.js';
-import { LineEditor, type DraftLine } from './LineEditor.js';
+import { LineEditor, LinesTableHead, type DraftLine } from './LineEditor.js';
 import { useScanLookup } from './lookup.js';
 import { ctrlEnterSubmits, enterTo, Field, FeedbackLine, parseQty, sounded, type Feedback } from './parts.js';
 import type { ScanLookup } from './scan.js';
@@ -266,15 +266,7 @@ export function LinesEditor(props: {
           <p className="hint">{t(`${k}.noLines`)}</p>
         ) : (
           <table className="floor-table compact">
-            <thead>
-              <tr>
-                <th>{t('floor.item')}</th>
-                <th className="num">{t('floor.quantity')}</th>
-                <th>
-                  <span className="sr-only">{t('floor.lines.remove')}</span>
-                </th>
-              </tr>
-            </thead>
+            <LinesTableHead />
             <tbody>
               {props.lines.map((l) => {
                 const s = props.sku(l.itemId);

@@ -49,15 +49,7 @@ export function LineEditor(props: {
         <p className="hint">{t('floor.lines.none')}</p>
       ) : (
         <table className="floor-table compact">
-          <thead>
-            <tr>
-              <th>{t('floor.item')}</th>
-              <th className="num">{t('floor.quantity')}</th>
-              <th>
-                <span className="sr-only">{t('floor.lines.remove')}</span>
-              </th>
-            </tr>
-          </thead>
+          <LinesTableHead />
           <tbody>
             {props.lines.map((l, i) => (
               <tr key={`${l.item.id}-${i}`} data-sku={l.item.sku}>
@@ -99,5 +91,21 @@ export function LineEditor(props: {
       </div>
       <FeedbackLine feedback={feedback} />
     </fieldset>
+  );
+}
+
+/** The header row of a table of lines: item, quantity, and the (unlabelled) remove column. */
+export function LinesTableHead() {
+  const { t } = useTranslation();
+  return (
+    <thead>
+      <tr>
+        <th>{t('floor.item')}</th>
+        <th className="num">{t('floor.quantity')}</th>
+        <th>
+          <span className="sr-only">{t('floor.lines.remove')}</span>
+        </th>
+      </tr>
+    </thead>
   );
 }
