@@ -720,6 +720,33 @@ export async function push(
     else if (balances.length > 0) await upsertBalances.execute(tx);
   };
 
+  /**
+   * Picked and not yet shipped, per order (lower-cased `refId`) and item × batch, for the orders
+   * whose shipments this push carries: picks minus shipments, minus reversed picks, plus reversed
+   * shipments. Read once per order after the push's earlier movements are flushed, then kept up to
+   * date by the picks and shipments this push accepts (a reversal drops them all). Pushes of one
+   * tenant are serialised by its counter lock, so two PCs shipping one order cannot both pass.
+   */
+  const openPicks = new Map<string, Map<string, number>>();
+  const pickKey = (itemId: string, batch: string | null) => `${itemId.toLowerCase()}|${batch ?? ''}`;
+  const openPicksOf = async (ref: string): Promise<Map<string, number>> => {
+    let open = openPicks.get(ref.toLowerCase());
+    if (open) return open;
+    await flushMovements();
+    const { rows } = await sql<{ item_id: string; batch: string | null; open: string | number }>`
+      SELECT item_id, batch, sum(delta) AS open FROM (
+        SELECT item_id, batch, CASE WHEN type = 'pick' THEN quantity ELSE -quantity END AS delta
+          FROM movements WHERE tenant_id = ${tenantId} AND ref_id = ${ref} AND type IN ('pick', 'ship')
+        UNION ALL
+        SELECT o.item_id, o.batch, CASE WHEN o.type = 'pick' THEN -r.quantity ELSE r.quantity END
+          FROM movements o JOIN movements r ON r.tenant_id = o.tenant_id AND r.reversal_of = o.id
+          WHERE o.tenant_id = ${tenantId} AND o.ref_id = ${ref} AND o.type IN ('pick', 'ship')
+      ) f GROUP BY item_id, batch`.execute(tx);
+    open = new Map(rows.map((r) => [pickKey(r.item_id, r.batch), Number(r.open)]));
+    openPicks.set(ref.toLowerCase(), open);
+    return open;
+  };
+
   for (const [index, change] of body.changes.entries()) {
     const raw = stripInternal(change.newDocumentState);
     const id = typeof raw.id === 'string' ? raw.id : '';
@@ -832,6 +859,18 @@ export async function push(
         await reject('invalid', binProblem);
         continue;
       }
+      // An order ships what was picked for it, once: a second PC shipping the same order (it saw it
+      // packed before the first shipment reached it) is refused, not booked twice.
+      if (m.type === 'ship' && m.refId && !m.reversalOf) {
+        const open = (await openPicksOf(m.refId)).get(pickKey(m.itemId, m.batch)) ?? 0;
+        if (m.quantity > open) {
+          await reject(
+            'invalid',
+            `order ${m.refId} has ${Math.max(0, open)} of this item${m.batch ? ` (batch ${m.batch})` : ''} picked and not shipped, not ${m.quantity}`,
+          );
+          continue;
+        }
+      }
       if (m.reversalOf) {
         await flushMovements();
         const problem = await reversalProblem(tx, tenantId, m);
@@ -872,6 +911,12 @@ export async function push(
       activity.push(...boundMovement.activity);
       seq += 1;
       accepted.push({ id: m.id, seq });
+      if (m.reversalOf) openPicks.clear();
+      else if (m.refId && (m.type === 'pick' || m.type === 'ship')) {
+        const open = openPicks.get(m.refId.toLowerCase());
+        const k = pickKey(m.itemId, m.batch);
+        open?.set(k, (open.get(k) ?? 0) + (m.type === 'pick' ? m.quantity : -m.quantity));
+      }
       pendingMovementIds.add(key);
       pendingMovements.push({
         tenant_id: tenantId,

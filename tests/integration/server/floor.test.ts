@@ -400,4 +400,81 @@ describe.each(backends)('floor workflows on the server (%s)', (backend) => {
     expect(await auditRows(a.id)).toHaveLength(1);
     expect(await auditRows(adj.id)).toHaveLength(1);
   });
+
+  it('an order ships what was picked for it, once: a second shipment of it is refused (soak seed 980000124)', async () => {
+    const bin = demoBinOf(7);
+    const order = randomUUID();
+    const at = (over: Partial<MovementDoc>) => movement({ itemId: ITEM2, ...over });
+    const ok = async (user: string, ms: MovementDoc[], over: Partial<ClientAuditEntry> = {}) => {
+      const r = await push(
+        user,
+        'movements',
+        ms.map((m) => ({ newDocumentState: m })),
+        over,
+      );
+      expect(r.body.rejections).toEqual([]);
+    };
+    await ok('op.acme', [at({ quantity: 20, toLocationId: bin })]);
+    const pick1 = at({
+      type: 'pick',
+      fromLocationId: bin,
+      toLocationId: 'STG-01',
+      quantity: 4,
+      refId: order,
+    });
+    // Another order's picks keep the staging lane stocked: only the order's own picks limit it.
+    const other = at({
+      type: 'pick',
+      fromLocationId: bin,
+      toLocationId: 'STG-01',
+      quantity: 9,
+      refId: randomUUID(),
+    });
+    await ok('op.acme', [pick1, other]);
+    const ship = (quantity: number) =>
+      at({ type: 'ship', fromLocationId: 'STG-01', toLocationId: null, quantity, refId: order });
+    await ok('op.acme', [ship(3)]);
+    // A second PC ships the same order (it saw it packed before the first shipment reached it).
+    const twice = ship(3);
+    const r = await push('mgr', 'movements', [{ newDocumentState: twice }]);
+    expect(r.body.rejections).toEqual([
+      {
+        id: twice.id,
+        code: 'invalid',
+        reason: `order ${order} has 1 of this item picked and not shipped, not 3`,
+      },
+    ]);
+    expect(await auditRows(twice.id)).toHaveLength(0);
+    // Picked and shipped in one push: the pick counts for the shipment after it.
+    await ok('op.acme', [
+      at({ type: 'pick', fromLocationId: bin, toLocationId: 'STG-01', quantity: 2, refId: order }),
+      ship(3),
+    ]);
+    // A reversed pick is no longer there to ship; a reversed shipment is again.
+    await ok(
+      'mgr',
+      [
+        at({
+          type: 'adjustment',
+          fromLocationId: 'STG-01',
+          toLocationId: bin,
+          quantity: 4,
+          reversalOf: pick1.id,
+        }),
+      ],
+      {
+        action: 'rollback',
+        compensates: (await auditRows(pick1.id))[0]?.id ?? null,
+        confirmation: { typed: 'ACME-000002', reason: 'picked from the wrong bin' },
+      },
+    );
+    const none = ship(1);
+    expect((await push('op.acme', 'movements', [{ newDocumentState: none }])).body.rejections).toEqual([
+      {
+        id: none.id,
+        code: 'invalid',
+        reason: `order ${order} has 0 of this item picked and not shipped, not 1`,
+      },
+    ]);
+  });
 });
