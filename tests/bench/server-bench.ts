@@ -217,3 +217,16 @@ export async function projectionCost(
   const projectMs = median(projections);
   return { pullMs, projectMs, ratio: pullMs / Math.max(1e-9, pullMs - projectMs) };
 }
+
+/**
+ * `ANALYZE` every table, as autovacuum would have by now on a production database. This machine's
+ * PostgreSQL runs with autovacuum off (a CI setting, conf.d/90-ci.conf), so tables the bench fills
+ * would otherwise keep no statistics and the planner would price the `(tenant_id, id)` indexes no
+ * better than any other: a push's id lookups then scan the tenant's rows, and grow with the table
+ * (found by the fifth server pass, docs/benchmarks.md). Returns the milliseconds it took.
+ */
+export async function analyzeTables(db: Kysely<DB>): Promise<number> {
+  const t0 = performance.now();
+  await sql`ANALYZE`.execute(db);
+  return performance.now() - t0;
+}
