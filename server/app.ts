@@ -419,10 +419,24 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
       tenant,
       async (tx, scope) => {
         const t = now();
-        const result = await push(tx, scope, collection, body, t, auth.deviceId, auditDeps);
-        // Every accepted and rejected change feeds the anomaly rules, in the same transaction.
-        const events = [...(await noteAccess(tx, scope)), ...result.activity];
-        alerts = await recordActivity(tx, tenant, scope.policy.settings, events, t, webhook);
+        const first = await noteAccess(tx, scope);
+        // Every accepted and rejected change feeds the anomaly rules, in the same transaction: in
+        // the push's last statement when it can (performance), else recorded here after it.
+        const result = await push(tx, scope, collection, body, t, auth.deviceId, auditDeps, {
+          settings: scope.policy.settings,
+          events: first,
+          webhook,
+        });
+        alerts =
+          result.alerts ??
+          (await recordActivity(
+            tx,
+            tenant,
+            scope.policy.settings,
+            [...first, ...result.activity],
+            t,
+            webhook,
+          ));
         return result;
       },
       { at: at(), session: { id: auth.sessionId, now: now() }, lockCounter: true },

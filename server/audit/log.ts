@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, RawBuilder, Selectable } from 'kysely';
 import type { Role, TenantPolicy } from '../../shared/access/policy.js';
 import { Entity, project } from '../../shared/access/policy.js';
 import type { AuditQuery } from '../../shared/api/audit.js';
@@ -180,6 +180,13 @@ export type AppendOptions = {
   lastSeq?: number;
   /** Also notifies `channel` with `payload` (delivered on commit), in the same statement. */
   notify?: { channel: string; payload: string };
+  /**
+   * More writes of the same transaction in the same statement: `ctes` are common table
+   * expressions appended after the entries' (each starting with a comma), `value` an expression
+   * over them whose result is handed to `result` (push's activity and alerts,
+   * `foldedActivitySql`).
+   */
+  riders?: { ctes: RawBuilder<unknown>; value: RawBuilder<unknown>; result: (value: unknown) => void };
 };
 
 /**
@@ -253,16 +260,17 @@ export async function appendAudits(
   }
   // Performance: the entries are inserted and the head moved in one statement (a data-modifying
   // CTE: both or neither), the rows as one JSON parameter.
-  const { lastSeq, notify } = opts;
-  const { rows: moved } = await sql<{ notified: unknown }>`WITH inserted_audit AS (
+  const { lastSeq, notify, riders } = opts;
+  const { rows: moved } = await sql<{ notified: unknown; rider: unknown }>`WITH inserted_audit AS (
       ${insertJsonText('audit_log', AUDIT_COLUMNS, `[${rows.join(',')}]`)}
-    ) UPDATE tenant_seq SET audit_seq = ${seq}, audit_head = ${prev}${
+    )${riders?.ctes ?? sql``} UPDATE tenant_seq SET audit_seq = ${seq}, audit_head = ${prev}${
       lastSeq === undefined ? sql`` : sql`, last_seq = ${lastSeq}`
     } WHERE tenant_id = ${tenantId} AND audit_seq = ${head.seq} RETURNING ${
       notify === undefined ? sql`null` : sql`pg_notify(${notify.channel}, ${notify.payload})`
-    } AS notified`.execute(tx);
+    } AS notified, ${riders?.value ?? sql`null`} AS rider`.execute(tx);
   // The head moved under a caller-supplied value: refuse rather than fork the chain.
   if (moved.length !== 1) throw new Error(`appendAudits: the chain head of tenant ${tenantId} moved`);
+  riders?.result(moved[0]?.rider);
   return ids;
 }
 
