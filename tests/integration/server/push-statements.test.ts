@@ -293,4 +293,49 @@ describe.each(backends)('push statements (%s)', (backend) => {
     }
     expect((await verifyTenantChain(s.db, T)).ok).toBe(true);
   });
+
+  it('raises first-grant-access on the first push through a grant, once, with the push recorded', async () => {
+    const requester = await session(s.url, 'op.initech');
+    const admin = await session(s.url, 'admin.acme');
+    const req = await api<{ id: string }>(s.url, '/api/grants', {
+      token: requester.token,
+      body: {
+        tenantId: T,
+        role: 'operator',
+        validFrom: new Date(Date.now() - 60_000).toISOString(),
+        validUntil: new Date(Date.now() + 3600_000).toISOString(),
+        reason: 'stocktake help',
+      },
+    });
+    expect(
+      (await api(s.url, `/api/grants/${req.body.id}/approve`, { token: admin.token, body: {} })).status,
+    ).toBe(200);
+    const firstAccess = async () =>
+      Number(
+        (
+          await sql<{
+            n: string | number;
+          }>`SELECT count(*) AS n FROM alerts WHERE tenant_id = ${T} AND user_id = ${requester.userId} AND rule = 'first-grant-access'`.execute(
+            s.db,
+          )
+        ).rows[0]?.n,
+      );
+    // Two pushes: the first has no burst state yet (recorded after it), the second rides along.
+    for (let i = 0; i < 2; i++) {
+      const r = await pushChanges(s.url, requester, T, 'movements', [{ newDocumentState: movement(T) }]);
+      expect(r.status).toBe(200);
+      expect(r.body.rejections).toEqual([]);
+    }
+    expect(await firstAccess()).toBe(1);
+    const events = await sql<{
+      kind: string;
+      n: string | number;
+    }>`SELECT kind, count(*) AS n FROM activity WHERE tenant_id = ${T} AND user_id = ${requester.userId} GROUP BY kind ORDER BY kind`.execute(
+      s.db,
+    );
+    expect(events.rows.map((r) => [r.kind, Number(r.n)])).toEqual([
+      ['change', 2],
+      ['grant-first-access', 1],
+    ]);
+  });
 });
