@@ -179,13 +179,25 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
   const ctx: RouteContext = { ...deps, hub, alerts: { webhook, raised } };
   /** Memberships already checked for "first access through a grant" (user|tenant|version). */
   const accessSeen = new Set<string>();
-  /** Within a scope: the first pull or push through a grant membership raises its event, once. */
-  const noteAccess = async (tx: Parameters<Parameters<typeof withTenantScope>[3]>[0], scope: TenantScope) => {
+  /**
+   * Within a scope: the first pull or push through a grant membership raises its event, once. With
+   * `later`, the membership counts as checked only when the caller calls `seen` (after its
+   * transaction committed): the push checks before its writes, which may still roll back.
+   */
+  const noteAccess = async (
+    tx: Parameters<Parameters<typeof withTenantScope>[3]>[0],
+    scope: TenantScope,
+    later?: { seen?: () => void },
+  ) => {
     const key = `${scope.userId}|${scope.tenantId}|${scope.policyVersion}`;
     if (accessSeen.has(key)) return [];
     const ev = await firstGrantAccess(tx, scope.userId, scope.tenantId, now());
-    accessSeen.add(key);
-    if (accessSeen.size > 50_000) accessSeen.clear();
+    const seen = () => {
+      accessSeen.add(key);
+      if (accessSeen.size > 50_000) accessSeen.clear();
+    };
+    if (later) later.seen = seen;
+    else seen();
     return ev ? [ev] : [];
   };
 
@@ -413,20 +425,36 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
     }
     const auditDeps = { cosignKey: async (userId: string) => cosignKey(await keys(), userId) };
     let alerts: Alert[] = [];
+    const access: { seen?: () => void } = {};
     const out = await withTenantScope(
       db,
       auth.userId,
       tenant,
       async (tx, scope) => {
         const t = now();
-        const result = await push(tx, scope, collection, body, t, auth.deviceId, auditDeps);
-        // Every accepted and rejected change feeds the anomaly rules, in the same transaction.
-        const events = [...(await noteAccess(tx, scope)), ...result.activity];
-        alerts = await recordActivity(tx, tenant, scope.policy.settings, events, t, webhook);
+        const first = await noteAccess(tx, scope, access);
+        // Every accepted and rejected change feeds the anomaly rules, in the same transaction: in
+        // the push's last statement when it can (performance), else recorded here after it.
+        const result = await push(tx, scope, collection, body, t, auth.deviceId, auditDeps, {
+          settings: scope.policy.settings,
+          events: first,
+          webhook,
+        });
+        alerts =
+          result.alerts ??
+          (await recordActivity(
+            tx,
+            tenant,
+            scope.policy.settings,
+            [...first, ...result.activity],
+            t,
+            webhook,
+          ));
         return result;
       },
       { at: at(), session: { id: auth.sessionId, now: now() }, lockCounter: true },
     );
+    access.seen?.();
     raised(alerts);
     return out.response;
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, RawBuilder, Selectable } from 'kysely';
 import type { TenantSettings } from '../../shared/access/policy.js';
 import type {
   ActivityEvent,
@@ -95,28 +95,38 @@ export async function storeAlerts(
     alerts.push(a);
     if (row.inserted_now !== true) continue;
     raised.push(a);
-    const payload = JSON.stringify({ alert: true, tenantId, alertId: a.id, rule: a.rule });
-    await sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${payload})`.execute(tx);
-    if (webhook) {
-      const body: AlertWebhookBody = { type: 'alert', alert: a };
-      await tx
-        .insertInto('alert_deliveries')
-        .values({
-          id: randomUUID(),
-          tenant_id: tenantId,
-          alert_id: a.id,
-          url: webhook.url,
-          body: JSON.stringify(body),
-          status: 'pending',
-          next_attempt_at: new Date(),
-          last_error: null,
-          created_at: new Date(),
-          delivered_at: null,
-        })
-        .execute();
-    }
+    await announceAlert(tx, tenantId, a, webhook);
   }
   return { alerts, raised };
+}
+
+/** A new alert: announced on the stream (at commit) and queued for the webhook, in `tx`. */
+async function announceAlert(
+  tx: Kysely<DB>,
+  tenantId: string,
+  a: Alert,
+  webhook: WebhookConfig | null,
+): Promise<void> {
+  const payload = JSON.stringify({ alert: true, tenantId, alertId: a.id, rule: a.rule });
+  await sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${payload})`.execute(tx);
+  if (webhook) {
+    const body: AlertWebhookBody = { type: 'alert', alert: a };
+    await tx
+      .insertInto('alert_deliveries')
+      .values({
+        id: randomUUID(),
+        tenant_id: tenantId,
+        alert_id: a.id,
+        url: webhook.url,
+        body: JSON.stringify(body),
+        status: 'pending',
+        next_attempt_at: new Date(),
+        last_error: null,
+        created_at: new Date(),
+        delivered_at: null,
+      })
+      .execute();
+  }
 }
 
 /** Burst states of the counted rules, per (tenant, user, kind): migration 0004_perf_activity_state. */
@@ -163,6 +173,25 @@ async function activityTimes(
   }));
 }
 
+/** One user's events of one counted kind in a batch: their times (ms), sorted. */
+type CountedBatch = { userId: string; rule: CountedRule; kind: ActivityKind; times: number[] };
+
+/** The batch's times per (user, counted kind), sorted; the rules ignore events later than `now`. */
+function countedBatches(events: readonly ActivityEvent[], nowMs: number): Map<string, CountedBatch> {
+  const batches = new Map<string, CountedBatch>();
+  for (const e of events) {
+    const counted = COUNTED_RULES.find((r) => r.kind === e.kind);
+    const at = Date.parse(e.at);
+    if (!counted || !Number.isFinite(at) || at > nowMs) continue;
+    const key = `${e.userId}\u0000${e.kind}`;
+    const b = batches.get(key) ?? { userId: e.userId, rule: counted.rule, kind: e.kind, times: [] };
+    b.times.push(at);
+    batches.set(key, b);
+  }
+  for (const b of batches.values()) b.times.sort((x, y) => x - y);
+  return batches;
+}
+
 /**
  * Records what users did in a tenant and evaluates the shared rules over their recent activity
  * (inside the request's tenant scope). Returns the alerts raised for the first time.
@@ -190,20 +219,7 @@ export async function recordActivity(
   const lookback = alertLookbackMs(settings);
   const rows = events.map((e) => ({ tenant_id: tenantId, user_id: e.userId, at: e.at, kind: e.kind }));
 
-  // The batch's times per (user, counted kind); the rules ignore events later than `now`.
-  const batches = new Map<
-    string,
-    { userId: string; rule: CountedRule; kind: ActivityKind; times: number[] }
-  >();
-  for (const e of events) {
-    const counted = COUNTED_RULES.find((r) => r.kind === e.kind);
-    const at = Date.parse(e.at);
-    if (!counted || !Number.isFinite(at) || at > nowMs) continue;
-    const key = `${e.userId}\u0000${e.kind}`;
-    const b = batches.get(key) ?? { userId: e.userId, rule: counted.rule, kind: e.kind, times: [] };
-    b.times.push(at);
-    batches.set(key, b);
-  }
+  const batches = countedBatches(events, nowMs);
 
   // One statement: insert the events and lock the states they advance. Performance: the events
   // travel as one JSON parameter (a push records one per change).
@@ -226,7 +242,6 @@ export async function recordActivity(
   const states: ActivityStateTable[] = [];
   for (const b of batches.values()) {
     const limit = countedLimit(b.rule, settings);
-    b.times.sort((x, y) => x - y);
     const row = stored.find((r) => r.user_id === b.userId && r.kind === b.kind);
     let state = row ? parseState(row.state, limit) : null;
     let touched: Burst[];
@@ -304,4 +319,165 @@ export async function firstGrantAccess(
     .returning('grant_id')
     .executeTakeFirst();
   return row ? { tenantId, userId, at: now.toISOString(), kind: 'grant-first-access' } : null;
+}
+
+// --- Activity folded into a push's last statement (issue #8, push throughput) ---
+
+/** The counted kinds' stored states of one user (as the folded path reads them). */
+export type StoredBurstState = { user_id: string; kind: string; state: unknown };
+
+/**
+ * The push's prefetch reads these with its other rows: the stored burst states of the pushing user,
+ * locked FOR UPDATE (held to commit) as `recordActivity` locks them. A JSON array of
+ * `StoredBurstState`.
+ */
+export function burstStatesSql(tenantId: string, userId: string): RawBuilder<unknown> {
+  const kinds = COUNTED_RULES.map((r) => r.kind);
+  return sql`(SELECT coalesce(json_agg(json_build_object('user_id', s.user_id, 'kind', s.kind, 'state', s.state)), '[]'::json)
+    FROM (SELECT user_id, kind, state FROM activity_state
+      WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND kind = ANY(${kinds}::text[]) FOR UPDATE) s)`;
+}
+
+/** What a push's activity writes, when it can go in the push's last statement. */
+export type FoldedActivity = {
+  tenantId: string;
+  now: Date;
+  rows: { tenant_id: string; user_id: string; at: string; kind: string }[];
+  states: { tenant_id: string; user_id: string; kind: string; state: BurstState }[];
+  drafts: AlertDraft[];
+};
+
+/**
+ * `recordActivity` without its reads, for a push that read the states with its prefetch
+ * (`burstStatesSql`): the events to insert, the states to store and the alert drafts — the same
+ * ones `recordActivity` computes from the same stored states (`countedBatches`, `parseState`,
+ * `advanceBursts`, `burstDraft`, `evaluateAlerts`). Null when `recordActivity` would read the
+ * activity window — a state missing, built for other limits, or newer than an event of the batch;
+ * off-hours rules with a destructive change or an export in the batch — or when two drafts share a
+ * key: the caller then calls `recordActivity` as before.
+ */
+export function planFoldedActivity(
+  tenantId: string,
+  settings: TenantSettings,
+  events: readonly ActivityEvent[],
+  now: Date,
+  stored: readonly StoredBurstState[],
+): FoldedActivity | null {
+  const nowMs = now.getTime();
+  const drafts: AlertDraft[] = [];
+  const states: FoldedActivity['states'] = [];
+  for (const b of countedBatches(events, nowMs).values()) {
+    const limit = countedLimit(b.rule, settings);
+    const row = stored.find((r) => r.user_id === b.userId && r.kind === b.kind);
+    const state = row ? parseState(row.state, limit) : null;
+    if (!state || (b.times[0] as number) < state.last) return null;
+    for (const x of advanceBursts(state, b.times))
+      drafts.push(burstDraft(b.rule, tenantId, b.userId, limit, x));
+    states.push({ tenant_id: tenantId, user_id: b.userId, kind: b.kind, state });
+  }
+  if (settings.workingHours && events.some((e) => e.kind === 'destructive' || e.kind === 'export'))
+    return null;
+  drafts.push(
+    ...evaluateAlerts(
+      events.filter((e) => e.kind === 'grant-first-access'),
+      settings,
+      now,
+    ),
+  );
+  // One INSERT … ON CONFLICT may not touch a row twice; `storeAlerts` takes them one at a time.
+  if (new Set(drafts.map((d) => d.dedupKey)).size !== drafts.length) return null;
+  return {
+    tenantId,
+    now,
+    rows: events.map((e) => ({ tenant_id: tenantId, user_id: e.userId, at: e.at, kind: e.kind })),
+    states,
+    drafts,
+  };
+}
+
+/**
+ * The folded activity as common table expressions for the push's last statement (after its other
+ * CTEs: they start with a comma), and the expression that returns the stored alerts. The same
+ * writes as `recordActivity` + `storeAlerts`: the events inserted, the states upserted, one upsert
+ * per alert draft (a known key only grows), with the rows as JSON parameters.
+ */
+export function foldedActivitySql(plan: FoldedActivity): {
+  ctes: RawBuilder<unknown>;
+  alerts: RawBuilder<unknown>;
+} {
+  const parts: RawBuilder<unknown>[] = [];
+  if (plan.rows.length > 0)
+    parts.push(
+      sql`, inserted_activity AS (${insertJsonRows('activity', ['tenant_id', 'user_id', 'at', 'kind'], plan.rows)})`,
+    );
+  if (plan.states.length > 0)
+    parts.push(sql`, saved_states AS (${insertJsonRows('activity_state', ['tenant_id', 'user_id', 'kind', 'state'], plan.states)}
+      ON CONFLICT (tenant_id, user_id, kind) DO UPDATE SET state = excluded.state)`);
+  const ctes = parts.length === 0 ? sql`` : sql.join(parts, sql``);
+  if (plan.drafts.length === 0) return { ctes, alerts: sql`'[]'::json` };
+  const rows = plan.drafts.map((d) => ({
+    tenant_id: plan.tenantId,
+    id: randomUUID(),
+    rule: d.rule,
+    user_id: d.userId,
+    raised_at: plan.now.toISOString(),
+    window_start: d.windowStart,
+    window_end: d.windowEnd,
+    count: d.count,
+    detail: d.detail,
+    source: 'server',
+    acknowledged_by: null,
+    acknowledged_at: null,
+    dedup_key: d.dedupKey,
+  }));
+  parts.push(sql`, stored_alerts AS (${insertJsonRows('alerts', ALERT_COLUMNS, rows)}
+      ON CONFLICT (tenant_id, dedup_key) DO UPDATE SET
+        count = greatest(alerts.count, excluded.count), window_end = greatest(alerts.window_end, excluded.window_end)
+      RETURNING alerts.*, (xmax = 0) AS inserted_now)`);
+  return {
+    ctes: sql.join(parts, sql``),
+    alerts: sql`(SELECT coalesce(json_agg(stored_alerts), '[]'::json) FROM stored_alerts)`,
+  };
+}
+
+const ALERT_COLUMNS = [
+  'tenant_id',
+  'id',
+  'rule',
+  'user_id',
+  'raised_at',
+  'window_start',
+  'window_end',
+  'count',
+  'detail',
+  'source',
+  'acknowledged_by',
+  'acknowledged_at',
+  'dedup_key',
+] as const satisfies readonly (keyof AlertsTable)[];
+
+/**
+ * After the push's last statement: announces the alerts it inserted for the first time (stream and
+ * webhook, as `storeAlerts` does) and returns them. `stored` is what `foldedActivitySql`'s `alerts`
+ * expression returned.
+ */
+export async function finishFoldedActivity(
+  tx: Kysely<DB>,
+  tenantId: string,
+  stored: unknown,
+  webhook: WebhookConfig | null,
+): Promise<Alert[]> {
+  const rows = (
+    typeof stored === 'string' ? JSON.parse(stored) : (stored ?? [])
+  ) as (Selectable<AlertsTable> & {
+    inserted_now: boolean;
+  })[];
+  const raised: Alert[] = [];
+  for (const row of rows) {
+    if (row.inserted_now !== true) continue;
+    const a = alertRowToAlert(row);
+    raised.push(a);
+    await announceAlert(tx, tenantId, a, webhook);
+  }
+  return raised;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, RawBuilder, Selectable } from 'kysely';
 import type { Role, TenantPolicy } from '../../shared/access/policy.js';
 import { Entity, project } from '../../shared/access/policy.js';
 import type { AuditQuery } from '../../shared/api/audit.js';
@@ -9,7 +9,7 @@ import type { ChainedEntry, ChainEntry, ChainVerdict, Confirmation } from '../..
 import { chainEntryOf, GENESIS_HASH, verifyChain } from '../../shared/audit/chain.js';
 import { canonicalJson } from '../../shared/audit/canonical.js';
 import type { AuditLogTable, DB } from '../db/types.js';
-import { insertJsonRows, toIso } from '../sync/mapping.js';
+import { insertJsonText, toIso } from '../sync/mapping.js';
 
 export type NewAuditEntry = {
   tenantId: string;
@@ -35,24 +35,93 @@ const asStored = (v: unknown): unknown =>
   v === undefined || v === null ? null : (JSON.parse(JSON.stringify(v)) as unknown);
 
 /**
+ * `canonicalJson(asStored(v))` in one pass, without the JSON text and the parsed copy in between:
+ * the value as `JSON.stringify` sees it (`toJSON`, primitive wrappers, non-finite numbers as null,
+ * functions and symbols dropped from objects and null in arrays), written canonically. Undefined
+ * when `JSON.stringify` gives nothing (a function, a symbol); throws where it throws (a bigint).
+ * A property test holds it to that composition (tests/unit/server/audit-fast.test.ts).
+ */
+export function storedCanonicalJson(value: unknown, key = ''): string | undefined {
+  let v = value;
+  if (v !== null && (typeof v === 'object' || typeof v === 'bigint')) {
+    const toJSON = (v as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') v = (toJSON as (k: string) => unknown).call(v, key);
+  }
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      throw new TypeError('storedCanonicalJson: a bigint has no JSON form');
+    case 'object': {
+      if (v instanceof Number) return storedCanonicalJson(Number(v));
+      if (v instanceof String) return JSON.stringify(String(v));
+      if (v instanceof Boolean) return v.valueOf() ? 'true' : 'false';
+      if (Array.isArray(v)) {
+        const a = v as unknown[];
+        let out = '[';
+        for (let i = 0; i < a.length; i++)
+          out += `${i > 0 ? ',' : ''}${storedCanonicalJson(a[i], String(i)) ?? 'null'}`;
+        return `${out}]`;
+      }
+      const o = v as Record<string, unknown>;
+      let out = '{';
+      let first = true;
+      for (const k of Object.keys(o).sort()) {
+        const s = storedCanonicalJson(o[k], k);
+        if (s === undefined) continue;
+        out += `${first ? '' : ','}${JSON.stringify(k)}:${s}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A snapshot as stored: its canonical JSON text (the jsonb value sent, and what its hash covers),
+ * or null for none. Performance: one serialisation per snapshot serves both; the entry used to be
+ * copied through JSON (`asStored`), serialised canonically for the hash, then serialised again
+ * inside the insert's JSON.
+ */
+function snapshotText(snapshot: unknown): string | null {
+  if (snapshot === undefined || snapshot === null) return null;
+  const text = storedCanonicalJson(snapshot);
+  // As `asStored` did: JSON.parse(undefined) throws; a value stored as JSON null is no snapshot.
+  if (text === undefined) throw new SyntaxError('appendAudits: a snapshot has no JSON form');
+  return text === 'null' ? null : text;
+}
+
+/**
  * The shared `snapshotHash` / `chainHash`, computed with Node's synchronous SHA-256 (the same
  * bytes: SHA-256 of the UTF-8 canonical JSON, lowercase hex). WebCrypto's promise per digest cost
  * a thread-pool round trip per hash, three per entry, on the push path.
  */
 const sha256HexSync = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
-const snapshotHashSync = (snapshot: unknown): string | null =>
-  snapshot === null || snapshot === undefined ? null : sha256HexSync(canonicalJson(snapshot));
 const chainHashSync = (prevHash: string, entry: ChainEntry): string =>
   sha256HexSync(prevHash + canonicalJson(chainEntryOf(entry)));
 
 /** A tenant's chain head: the last entry's sequence number and hash. */
 export type ChainHead = { seq: number; hash: string };
 
-/** An audit row as inserted: the snapshots and the confirmation as JSON values (jsonb columns). */
-type AuditRow = Omit<Selectable<AuditLogTable>, 'at' | 'device_time'> & {
+/**
+ * An audit row as inserted, without its snapshots: the confirmation as a JSON value (jsonb). The
+ * snapshots' canonical texts are spliced into each row's JSON (`rowJson`).
+ */
+type AuditRow = Omit<Selectable<AuditLogTable>, 'at' | 'device_time' | 'before' | 'after'> & {
   at: string;
   device_time: string | null;
 };
+
+/** One row's JSON for `json_populate_recordset`: `row` plus the snapshots as JSON values. */
+const rowJson = (row: AuditRow, before: string | null, after: string | null): string =>
+  `${JSON.stringify(row).slice(0, -1)},"before":${before ?? 'null'},"after":${after ?? 'null'}}`;
 const AUDIT_COLUMNS = [
   'tenant_id',
   'seq',
@@ -73,7 +142,7 @@ const AUDIT_COLUMNS = [
   'compensates',
   'prev_hash',
   'hash',
-] as const satisfies readonly (keyof AuditRow)[];
+] as const satisfies readonly (keyof AuditRow | 'before' | 'after')[];
 
 /**
  * Locks the tenant's counter row (creating it) and returns the chain head. Performance: the row
@@ -111,6 +180,13 @@ export type AppendOptions = {
   lastSeq?: number;
   /** Also notifies `channel` with `payload` (delivered on commit), in the same statement. */
   notify?: { channel: string; payload: string };
+  /**
+   * More writes of the same transaction in the same statement: `ctes` are common table
+   * expressions appended after the entries' (each starting with a comma), `value` an expression
+   * over them whose result is handed to `result` (push's activity and alerts,
+   * `foldedActivitySql`).
+   */
+  riders?: { ctes: RawBuilder<unknown>; value: RawBuilder<unknown>; result: (value: unknown) => void };
 };
 
 /**
@@ -131,14 +207,14 @@ export async function appendAudits(
   const head = opts.head ?? (await lockHead(tx, tenantId));
   let prev = head.hash;
   let seq = head.seq;
-  const rows: AuditRow[] = [];
+  const rows: string[] = [];
   const ids: string[] = [];
   for (const e of entries) {
     seq += 1;
     // The column is uuid and reads back in lower case: hash what will be read.
     const id = (e.id ?? randomUUID()).toLowerCase();
-    const before = asStored(e.before);
-    const after = asStored(e.after);
+    const before = snapshotText(e.before);
+    const after = snapshotText(e.after);
     const confirmation = (asStored(e.confirmation) as Confirmation | null) ?? null;
     const deviceTime = e.deviceTime === undefined || e.deviceTime === null ? null : toIso(e.deviceTime);
     const entry: ChainEntry = {
@@ -152,14 +228,14 @@ export async function appendAudits(
       action: e.action,
       entity: e.entity,
       entityId: e.entityId,
-      beforeHash: snapshotHashSync(before),
-      afterHash: snapshotHashSync(after),
+      beforeHash: before === null ? null : sha256HexSync(before),
+      afterHash: after === null ? null : sha256HexSync(after),
       reason: e.reason ?? null,
       confirmation,
     };
     if (e.compensates) entry.compensates = e.compensates;
     const hash = chainHashSync(prev, entry);
-    rows.push({
+    const row: AuditRow = {
       tenant_id: tenantId,
       seq,
       id,
@@ -170,8 +246,6 @@ export async function appendAudits(
       action: entry.action,
       entity: entry.entity,
       entity_id: entry.entityId,
-      before,
-      after,
       before_hash: entry.beforeHash,
       after_hash: entry.afterHash,
       reason: entry.reason,
@@ -179,22 +253,24 @@ export async function appendAudits(
       compensates: e.compensates ?? null,
       prev_hash: prev,
       hash,
-    });
+    };
+    rows.push(rowJson(row, before, after));
     ids.push(id);
     prev = hash;
   }
   // Performance: the entries are inserted and the head moved in one statement (a data-modifying
   // CTE: both or neither), the rows as one JSON parameter.
-  const { lastSeq, notify } = opts;
-  const { rows: moved } = await sql<{ notified: unknown }>`WITH inserted_audit AS (
-      ${insertJsonRows('audit_log', AUDIT_COLUMNS, rows)}
-    ) UPDATE tenant_seq SET audit_seq = ${seq}, audit_head = ${prev}${
+  const { lastSeq, notify, riders } = opts;
+  const { rows: moved } = await sql<{ notified: unknown; rider: unknown }>`WITH inserted_audit AS (
+      ${insertJsonText('audit_log', AUDIT_COLUMNS, `[${rows.join(',')}]`)}
+    )${riders?.ctes ?? sql``} UPDATE tenant_seq SET audit_seq = ${seq}, audit_head = ${prev}${
       lastSeq === undefined ? sql`` : sql`, last_seq = ${lastSeq}`
     } WHERE tenant_id = ${tenantId} AND audit_seq = ${head.seq} RETURNING ${
       notify === undefined ? sql`null` : sql`pg_notify(${notify.channel}, ${notify.payload})`
-    } AS notified`.execute(tx);
+    } AS notified, ${riders?.value ?? sql`null`} AS rider`.execute(tx);
   // The head moved under a caller-supplied value: refuse rather than fork the chain.
   if (moved.length !== 1) throw new Error(`appendAudits: the chain head of tenant ${tenantId} moved`);
+  riders?.result(moved[0]?.rider);
   return ids;
 }
 

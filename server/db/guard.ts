@@ -52,6 +52,11 @@ export function tenantTablesIn(node: unknown, found = new Set<string>(), depth =
     return found;
   }
   const n = node as { kind?: string } & Record<string, unknown>;
+  // Performance: a value is data, never SQL that could name a table — kysely sends it as a bind
+  // parameter, or (immediate) as a quoted literal, number or null. A push's statements carry
+  // arrays of ids and rows in them; walking every element cost ~1 ms per push. Every TableNode and
+  // every raw SQL fragment is still inspected.
+  if (n.kind === 'ValueNode' || n.kind === 'PrimitiveValueListNode') return found;
   if (n.kind === 'TableNode') {
     const name = (n as unknown as { table: { identifier: { name: string } } }).table.identifier.name;
     if (TENANT_TABLES.includes(name)) found.add(name);

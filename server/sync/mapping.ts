@@ -30,8 +30,13 @@ export function insertJsonRows(
   columns: readonly string[],
   rows: readonly object[],
 ): RawBuilder<unknown> {
+  return insertJsonText(table, columns, JSON.stringify(rows));
+}
+
+/** `insertJsonRows` with the rows already serialised: `json` is a JSON array of row objects. */
+export function insertJsonText(table: string, columns: readonly string[], json: string): RawBuilder<unknown> {
   const cols = sql.join(columns.map((c) => sql.ref(c)));
-  return sql`INSERT INTO ${sql.table(table)} (${cols}) SELECT ${cols} FROM json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}::json)`;
+  return sql`INSERT INTO ${sql.table(table)} (${cols}) SELECT ${cols} FROM json_populate_recordset(null::${sql.table(table)}, ${json}::json)`;
 }
 
 /** Columns added by migration 0005 (floor): a row read before it, or built by hand, may lack them. */

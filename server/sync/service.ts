@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import type { Insertable, Kysely, RawBuilder, Selectable, Transaction } from 'kysely';
 import type { Entity } from '../../shared/access/policy.js';
 import type { LocationDoc } from '../../shared/domain/floor.js';
 import { fieldAccess, governedFields, MASKED, project } from '../../shared/access/policy.js';
@@ -11,7 +11,16 @@ import type {
   Rejection,
   SyncCollection,
 } from '../../shared/sync/protocol.js';
+import type { TenantSettings } from '../../shared/access/policy.js';
 import type { ActivityEvent } from '../../shared/alerts/rules.js';
+import type { Alert } from '../../shared/api/alerts.js';
+import type { StoredBurstState, WebhookConfig } from '../alerts/service.js';
+import {
+  burstStatesSql,
+  finishFoldedActivity,
+  foldedActivitySql,
+  planFoldedActivity,
+} from '../alerts/service.js';
 import type { NewAuditEntry } from '../audit/log.js';
 import { appendAudits } from '../audit/log.js';
 import type { AuditBindingDeps } from './audit-binding.js';
@@ -316,7 +325,14 @@ async function loadBalance(tx: Kysely<DB>, tenantId: string, id: string): Promis
 }
 
 /** What one push reads after taking the counter lock, besides the stored rows of its ids. */
-type PrefetchKeys = { balances: string[]; items: string[]; audit: string[]; locations?: string[] };
+type PrefetchKeys = {
+  balances: string[];
+  items: string[];
+  audit: string[];
+  locations?: string[];
+  /** Also the pushing user's stored burst states, locked (`burstStatesSql`): the folded activity. */
+  states?: { userId: string };
+};
 
 /**
  * Performance: everything a push reads up front, in one statement (one round trip instead of four)
@@ -344,12 +360,15 @@ async function prefetch<K extends 'movements' | 'items'>(
    * while it was being pushed.
    */
   locations: Map<string, boolean>;
+  /** The user's stored burst states, when `keys.states` asked for them. */
+  states?: StoredBurstState[];
 }> {
   type Row = Selectable<DB[K]> & {
     pf_balances: unknown;
     pf_items: string | null;
     pf_audit: string | null;
     pf_locations: unknown;
+    pf_states: unknown;
   };
   const { rows } = await sql<Row>`SELECT pf.*, t.* FROM (SELECT
       (SELECT coalesce(json_agg(json_build_object('id', id, 'quantity', quantity::text, 'expires_at', expires_at)), '[]'::json)
@@ -358,7 +377,8 @@ async function prefetch<K extends 'movements' | 'items'>(
       (SELECT string_agg(id::text, ',') FROM audit_log WHERE tenant_id = ${tenantId} AND id = ANY(${[...keys.audit]}::uuid[])) AS pf_audit,
       (SELECT coalesce(json_agg(json_build_array(l.id, NOT l.deleted)), '[]'::json)
          FROM (SELECT id, deleted FROM locations WHERE id = ANY(${[...(keys.locations ?? [])]}::text[])
-               ORDER BY id FOR SHARE) l) AS pf_locations
+               ORDER BY id FOR SHARE) l) AS pf_locations,
+      ${keys.states ? burstStatesSql(tenantId, keys.states.userId) : sql`null`} AS pf_states
     ) pf LEFT JOIN ${sql.table(table)} t ON t.tenant_id = ${tenantId} AND t.id = ANY(${[...ids]}::uuid[])`.execute(
     tx,
   );
@@ -375,6 +395,7 @@ async function prefetch<K extends 'movements' | 'items'>(
     string,
     boolean,
   ][];
+  const statesJson = first?.pf_states;
   return {
     // No stored row of the ids: the LEFT JOIN gives one row of nulls.
     rows: rows.filter((r) => (r as unknown as { id: string | null }).id !== null),
@@ -382,6 +403,13 @@ async function prefetch<K extends 'movements' | 'items'>(
     items: list(first?.pf_items),
     audit: new Set(list(first?.pf_audit).map((id) => id.toLowerCase())),
     locations: new Map(locations),
+    ...(keys.states
+      ? {
+          states: (typeof statesJson === 'string'
+            ? JSON.parse(statesJson)
+            : (statesJson ?? [])) as StoredBurstState[],
+        }
+      : {}),
   };
 }
 
@@ -426,6 +454,37 @@ const BALANCE_COLUMNS = [
   'updated_at',
   'seq',
 ] as const satisfies readonly (keyof BalancesTable)[];
+
+/** The columns a push writes of an item creation (every key of `pendingItems` rows). */
+const ITEM_COLUMNS = [
+  'tenant_id',
+  'id',
+  'sku',
+  'name',
+  'barcode',
+  'uom',
+  'purchase_price',
+  'barcodes',
+  'length_cm',
+  'width_cm',
+  'height_cm',
+  'weight_kg',
+  'batch_tracked',
+  'expiry_tracked',
+  'min_stock',
+  'updated_at',
+  'seq',
+  'deleted',
+] as const satisfies readonly (keyof ItemsTable)[];
+
+/**
+ * An item row for `insertJsonRows`: a jsonb column's value is the JSON value itself, and
+ * `itemFloorColumns` hands `barcodes` over as its text (what the query builder binds).
+ */
+const itemJsonRow = (r: Insertable<ItemsTable>): object => ({
+  ...r,
+  barcodes: typeof r.barcodes === 'string' ? (JSON.parse(r.barcodes) as unknown) : (r.barcodes ?? null),
+});
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -486,6 +545,25 @@ export type PushOutcome = {
   changed: SyncCollection[];
   /** What the push did, for the anomaly rules: accepted changes (device time) and refusals. */
   activity: ActivityEvent[];
+  /**
+   * With `PushActivity`: the alerts raised for the first time when the push recorded its activity
+   * itself (in its last statement); null when it did not, and the caller records `activity` (plus
+   * its own events) with `recordActivity` as before.
+   */
+  alerts: Alert[] | null;
+};
+
+/**
+ * The anomaly rules' inputs a push may record itself (issue #8, push throughput): the tenant's
+ * settings, the caller's events that go with this push's (first access through a grant) and the
+ * webhook. The stored burst states are read with the prefetch and the events, states and alerts
+ * written in the audit append's statement — two or three round trips fewer than `recordActivity`
+ * after the push, the same rows (`planFoldedActivity`).
+ */
+export type PushActivity = {
+  settings: TenantSettings;
+  events: ActivityEvent[];
+  webhook: WebhookConfig | null;
 };
 
 /**
@@ -500,6 +578,7 @@ export async function push(
   now: Date,
   _deviceId: string | null = null,
   auditDeps?: AuditBindingDeps,
+  recordActivityToo?: PushActivity,
 ): Promise<PushOutcome> {
   const { tenantId, role, userId } = scope;
   const overrides = scope.policy.overrides;
@@ -617,6 +696,8 @@ export async function push(
   let movementLocations = new Map<string, boolean>();
   /** This push's audit entry ids already in the chain, when the prefetch read them. */
   let recorded: Set<string> | undefined;
+  /** The user's stored burst states, when the prefetch read them (`recordActivityToo`). */
+  let storedStates: StoredBurstState[] | undefined;
   if (collection === 'movements') {
     const ids = [
       ...new Set(
@@ -652,7 +733,9 @@ export async function push(
       items: itemIds,
       audit: binder.entryIds(),
       locations: [...locs],
+      ...(recordActivityToo ? { states: { userId } } : {}),
     });
+    storedStates = pre.states;
     for (const id of ids) prefetched.add(id.toLowerCase());
     for (const r of pre.rows) knownMovements.set(r.id.toLowerCase(), movementRowToDoc(r));
     for (const id of bids) running.set(id, { quantity: 0, expiresAt: null });
@@ -680,7 +763,9 @@ export async function push(
       balances: [],
       items: [],
       audit: binder.entryIds(),
+      ...(recordActivityToo ? { states: { userId } } : {}),
     });
+    storedStates = pre.states;
     for (const r of pre.rows) knownItems.set(r.id.toLowerCase(), itemRowToDoc(r));
     for (const id of ids) prefetched.add(id.toLowerCase());
     recorded = pre.audit;
@@ -1117,22 +1202,69 @@ export async function push(
     changed.add('items');
   }
 
-  await flushMovements();
-  await flushItems();
+  /**
+   * Performance: the writes still pending (movements with their balance deltas, item creations) as
+   * common table expressions of the audit append's statement — one round trip fewer, the same rows
+   * and values as `flushMovements` / `flushItems`, both or neither with the entries (one
+   * statement). Empties the pending lists.
+   */
+  const pendingWrites = (): RawBuilder<unknown> => {
+    const parts: RawBuilder<unknown>[] = [];
+    const movements = pendingMovements.splice(0);
+    pendingMovementIds.clear();
+    const balances = [...pendingBalances.values()];
+    pendingBalances.clear();
+    if (movements.length > 0)
+      parts.push(sql`, inserted_movements AS (${insertJsonRows('movements', MOVEMENT_COLUMNS, movements)})`);
+    if (balances.length > 0)
+      parts.push(
+        sql`, upserted_balances AS (${insertJsonRows('balances', BALANCE_COLUMNS, balances)} ${BALANCE_DELTA})`,
+      );
+    const items = pendingItems.splice(0);
+    if (items.length > 0)
+      parts.push(sql`, inserted_items AS (${insertJsonRows('items', ITEM_COLUMNS, items.map(itemJsonRow))})`);
+    return parts.length === 0 ? sql`` : sql.join(parts, sql``);
+  };
+  // Nothing accepted: nothing pending either (only accepted changes are), and no append follows.
+  if (seq === startSeq) {
+    await flushMovements();
+    await flushItems();
+  }
   if (rejections.length > 0) activity.push({ tenantId, userId, at: now.toISOString(), kind: 'rejected' });
   // I4: every accepted change took one sequence number and is bound to exactly one chain entry.
   if (audits.length !== seq - startSeq)
     throw new Error(`push: ${seq - startSeq} changes accepted but ${audits.length} audit entries bound`);
+  let alerts: Alert[] | null = null;
   if (seq > startSeq) {
     // Performance: the entries, the chain head, the counter and the notification are one statement
     // (one round trip), from the head read under this push's lock. The notification is delivered on
-    // commit only, so listeners never hear about a rolled-back push.
+    // commit only, so listeners never hear about a rolled-back push. The activity rides along when
+    // the stored states allow it (else the caller records it after, as before).
+    const plan =
+      recordActivityToo && storedStates
+        ? planFoldedActivity(
+            tenantId,
+            recordActivityToo.settings,
+            [...recordActivityToo.events, ...activity],
+            now,
+            storedStates,
+          )
+        : null;
+    const folded = plan ? foldedActivitySql(plan) : null;
+    let stored: unknown = [];
     const payload = JSON.stringify({ tenantId, seq, collections: [...changed] });
     await appendAudits(tx, audits, {
       head: { seq: Number(locked.audit_seq), hash: locked.audit_head },
       lastSeq: seq,
       notify: { channel: CHANGES_CHANNEL, payload },
+      riders: {
+        ctes: folded ? sql`${pendingWrites()}${folded.ctes}` : pendingWrites(),
+        value: folded ? folded.alerts : sql`null`,
+        result: (v) => (stored = v),
+      },
     });
+    if (folded && recordActivityToo)
+      alerts = await finishFoldedActivity(tx, tenantId, stored, recordActivityToo.webhook);
   }
-  return { response: { conflicts, rejections, accepted }, seq, changed: [...changed], activity };
+  return { response: { conflicts, rejections, accepted }, seq, changed: [...changed], activity, alerts };
 }

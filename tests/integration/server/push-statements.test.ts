@@ -3,15 +3,45 @@
  * travel as one JSON parameter (json_populate_recordset) and the audit entries, chain head, counter
  * and notification are one statement from the head read under the push's lock. Unusual values
  * survive the round trip, and an append from a head that is not the stored one stores nothing.
+ * The push's writes (movements with their balances, item creations) and its activity (events,
+ * burst state, alerts) ride in that statement too (fifth pass): a push of movements or item
+ * creations is four statements besides BEGIN and COMMIT.
  */
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudits, verifyTenantChain } from '../../../server/audit/log.js';
+import { ScopeGuard } from '../../../server/db/guard.js';
 import { withTenantSystemScope } from '../../../server/db/scope.js';
 import type { TestServer } from '../../helpers/server.js';
 import { api, integrationBackends, startTestServer } from '../../helpers/server.js';
 import type { Session } from '../audit/client.js';
 import { movement, pushChanges, session } from '../audit/client.js';
+
+/**
+ * Counts the statements the server's Kysely instances run from now on (every query passes the
+ * scope guard plugin; BEGIN and COMMIT do not): `take` reads and resets.
+ */
+function countStatements(): { take: () => number; restore: () => void } {
+  let n = 0;
+  const proto = ScopeGuard.prototype;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with its own `this`
+  const original = proto.transformQuery;
+  proto.transformQuery = function (this: ScopeGuard, args) {
+    n += 1;
+    return original.call(this, args);
+  };
+  return {
+    take: () => {
+      const v = n;
+      n = 0;
+      return v;
+    },
+    restore: () => {
+      proto.transformQuery = original;
+    },
+  };
+}
 
 const backends = await integrationBackends();
 const T = 'acme';
@@ -161,5 +191,151 @@ describe.each(backends)('push statements (%s)', (backend) => {
     );
     expect((await counter()).auditSeq).toBe(before.auditSeq + 1);
     expect((await verifyTenantChain(s.db, T)).ok).toBe(true);
+  });
+
+  it('writes rows and activity in the audit statement: four statements per push, same events and state', async () => {
+    const admin = await session(s.url, 'admin.acme');
+    const activityOf = async (userId: string) =>
+      Number(
+        (
+          await sql<{
+            n: string | number;
+          }>`SELECT count(*) AS n FROM activity WHERE tenant_id = ${T} AND user_id = ${userId} AND kind = 'change'`.execute(
+            s.db,
+          )
+        ).rows[0]?.n,
+      );
+    const stateOf = async (userId: string) => {
+      const r = await sql<{
+        state: unknown;
+      }>`SELECT state FROM activity_state WHERE tenant_id = ${T} AND user_id = ${userId} AND kind = 'change'`.execute(
+        s.db,
+      );
+      const st = r.rows[0]?.state;
+      return (typeof st === 'string' ? JSON.parse(st) : st) as { last: number; recent: number[] } | undefined;
+    };
+    const newItem = () => ({
+      newDocumentState: {
+        id: randomUUID(),
+        tenantId: T,
+        sku: `STMT-${randomUUID().slice(0, 8)}`,
+        name: 'Statement item',
+        barcode: null,
+        uom: 'pcs',
+        updatedAt: new Date().toISOString(),
+        seq: 0,
+      },
+    });
+    // The first push of each user stores its burst state (no state yet: recorded after the push).
+    expect((await pushChanges(s.url, op, T, 'movements', [{ newDocumentState: movement(T) }])).status).toBe(
+      200,
+    );
+    expect(
+      (await pushChanges(s.url, admin, T, 'items', [newItem()], undefined, { action: 'create' })).status,
+    ).toBe(200);
+
+    const count = countStatements();
+    try {
+      const opBefore = await activityOf(op.userId);
+      const stateBefore = await stateOf(op.userId);
+      expect(stateBefore).toBeDefined();
+      count.take();
+      const docs = Array.from({ length: 12 }, () => ({ newDocumentState: movement(T) }));
+      const r = await pushChanges(s.url, op, T, 'movements', docs);
+      const statements = count.take();
+      expect(r.status).toBe(200);
+      expect(r.body.rejections).toEqual([]);
+      // Session and memberships, policy and counter lock, prefetch (with the burst states), then
+      // one statement: movements and their balances, audit entries, chain head, counter,
+      // notification, activity, burst state and alerts. Was seven before they rode along.
+      // PGlite: one more, the SET LOCAL ROLE of every app transaction.
+      const perPush = backend === 'pglite' ? 5 : 4;
+      expect(statements).toBe(perPush);
+      expect(await activityOf(op.userId)).toBe(opBefore + 12);
+      const st = await stateOf(op.userId);
+      expect(st?.last).toBeGreaterThanOrEqual(stateBefore?.last ?? Infinity);
+      expect(st).not.toEqual(stateBefore);
+
+      const adminBefore = await activityOf(admin.userId);
+      count.take();
+      const items = Array.from({ length: 7 }, newItem);
+      // Floor fields as the item creation stores them (barcodes is a jsonb array, not its text).
+      const floor = {
+        barcodes: ['CASE-1', 'old "label" 仓'],
+        lengthCm: 12.5,
+        batchTracked: true,
+        minStock: 3,
+      };
+      Object.assign(items[0]?.newDocumentState ?? {}, floor, { purchasePrice: 0.125 });
+      const ri = await pushChanges(s.url, admin, T, 'items', items, undefined, { action: 'create' });
+      expect(count.take()).toBe(perPush);
+      expect(ri.status).toBe(200);
+      expect(ri.body.rejections).toEqual([]);
+      expect(await activityOf(admin.userId)).toBe(adminBefore + 7);
+      const pulled = await api<{ documents: Record<string, unknown>[] }>(
+        s.url,
+        `/api/t/${T}/sync/items/pull?limit=5000`,
+        { token: admin.token },
+      );
+      const first = pulled.body.documents.find((d) => d.id === items[0]?.newDocumentState.id);
+      expect(first).toMatchObject({ ...floor, purchasePrice: 0.125, widthCm: null, expiryTracked: false });
+      const stored = await s.db
+        .selectFrom('items')
+        .select('barcodes')
+        .where('tenant_id', '=', T)
+        .where('id', '=', String(items[0]?.newDocumentState.id))
+        .executeTakeFirstOrThrow();
+      const barcodes: unknown =
+        typeof stored.barcodes === 'string' ? (JSON.parse(stored.barcodes) as unknown) : stored.barcodes;
+      expect(barcodes).toEqual(floor.barcodes);
+    } finally {
+      count.restore();
+    }
+    expect((await verifyTenantChain(s.db, T)).ok).toBe(true);
+  });
+
+  it('raises first-grant-access on the first push through a grant, once, with the push recorded', async () => {
+    const requester = await session(s.url, 'op.initech');
+    const admin = await session(s.url, 'admin.acme');
+    const req = await api<{ id: string }>(s.url, '/api/grants', {
+      token: requester.token,
+      body: {
+        tenantId: T,
+        role: 'operator',
+        validFrom: new Date(Date.now() - 60_000).toISOString(),
+        validUntil: new Date(Date.now() + 3600_000).toISOString(),
+        reason: 'stocktake help',
+      },
+    });
+    expect(
+      (await api(s.url, `/api/grants/${req.body.id}/approve`, { token: admin.token, body: {} })).status,
+    ).toBe(200);
+    const firstAccess = async () =>
+      Number(
+        (
+          await sql<{
+            n: string | number;
+          }>`SELECT count(*) AS n FROM alerts WHERE tenant_id = ${T} AND user_id = ${requester.userId} AND rule = 'first-grant-access'`.execute(
+            s.db,
+          )
+        ).rows[0]?.n,
+      );
+    // Two pushes: the first has no burst state yet (recorded after it), the second rides along.
+    for (let i = 0; i < 2; i++) {
+      const r = await pushChanges(s.url, requester, T, 'movements', [{ newDocumentState: movement(T) }]);
+      expect(r.status).toBe(200);
+      expect(r.body.rejections).toEqual([]);
+    }
+    expect(await firstAccess()).toBe(1);
+    const events = await sql<{
+      kind: string;
+      n: string | number;
+    }>`SELECT kind, count(*) AS n FROM activity WHERE tenant_id = ${T} AND user_id = ${requester.userId} GROUP BY kind ORDER BY kind`.execute(
+      s.db,
+    );
+    expect(events.rows.map((r) => [r.kind, Number(r.n)])).toEqual([
+      ['change', 2],
+      ['grant-first-access', 1],
+    ]);
   });
 });
