@@ -51,7 +51,14 @@ export async function signedIn(
 export async function chineseApp(
   browser: Browser,
   baseUrl: string,
-): Promise<{ ctx: BrowserContext; page: Page; app: AppPage; warnings: string[] }> {
+): Promise<{
+  ctx: BrowserContext;
+  page: Page;
+  app: AppPage;
+  warnings: string[];
+  /** Asserts that no translation key was missing so far (the app's own record and the console). */
+  expectNoMissingKeys: () => Promise<void>;
+}> {
   const ctx = await browser.newContext({ locale: 'zh-CN' });
   const page = await ctx.newPage();
   const warnings: string[] = [];
@@ -61,5 +68,12 @@ export async function chineseApp(
   const app = new AppPage(page);
   await app.open(baseUrl);
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
-  return { ctx, page, app, warnings };
+  const expectNoMissingKeys = async () => {
+    const missing = await page.evaluate(
+      () => (globalThis as { __bulkheadI18nMissing?: () => string[] }).__bulkheadI18nMissing?.() ?? null,
+    );
+    expect(missing).toEqual([]);
+    expect(warnings).toEqual([]);
+  };
+  return { ctx, page, app, warnings, expectNoMissingKeys };
 }
