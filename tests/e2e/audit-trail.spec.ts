@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { freshServer, signedIn } from './fixtures.js';
 import type { AppPage } from './pages/app-page.js';
-import { apiAs } from './server-api.js';
+import { apiAs, changeAcmePolicy } from './server-api.js';
 
 const ITEMS = 40;
 const env = freshServer(ITEMS);
@@ -105,17 +105,10 @@ test('a change rejected after coming back online shows up in Needs attention wit
   await mgr.app.expectPending(1);
 
   // Meanwhile the tenant admin makes item names read-only for managers.
-  const admin = await apiAs(env.url, 'admin.acme');
-  const policy = await admin.call<{ version: number; overrides: object; settings: object }>(
-    'GET',
-    '/api/t/acme/policy',
-  );
-  await admin.call('PUT', '/api/t/acme/policy', {
-    overrides: { ...policy.overrides, items: { '*': { manager: 'r' } } },
-    settings: policy.settings,
-    expectedVersion: policy.version,
-    reason: 'names come from the client ERP',
-  });
+  await changeAcmePolicy(env.url, 'names come from the client ERP', (p) => ({
+    overrides: { ...p.overrides, items: { '*': { manager: 'r' } } },
+    settings: p.settings,
+  }));
 
   await mgr.ctx.setOffline(false);
   await expect(

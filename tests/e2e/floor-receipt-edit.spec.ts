@@ -3,7 +3,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { chineseApp, freshServer, signedIn } from './fixtures.js';
 import { FloorPage } from './pages/floor-page.js';
 import { ui } from './pages/main-screens.js';
-import { apiAs, pullAll } from './server-api.js';
+import { apiAs, changeAcmePolicy, pullAll } from './server-api.js';
 
 /*
  * Issue #5: an inbound notice is corrected after it was created — the supplier sends a new
@@ -278,17 +278,10 @@ test('where the tenant made notices read-only for operators, an operator is not 
 }) => {
   // Notices are governed as a whole (the field policy lists no single notice field), so read-only
   // means the whole notice, header and lines.
-  const admin = await apiAs(env.url, 'admin.acme');
-  const policy = await admin.call<{ version: number; overrides: object; settings: object }>(
-    'GET',
-    '/api/t/acme/policy',
-  );
-  await admin.call('PUT', '/api/t/acme/policy', {
-    overrides: { ...policy.overrides, receipts: { '*': { operator: 'r' } } },
-    settings: policy.settings,
-    expectedVersion: policy.version,
-    reason: 'notices come from the client ERP',
-  });
+  await changeAcmePolicy(env.url, 'notices come from the client ERP', (p) => ({
+    overrides: { ...p.overrides, receipts: { '*': { operator: 'r' } } },
+    settings: p.settings,
+  }));
   const { ctx, app } = await signedIn(browser, env.url, 'op.acme', ITEMS);
   const page = app.page;
   await new FloorPage(page).open('receiving');

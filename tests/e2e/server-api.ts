@@ -113,3 +113,23 @@ export async function serverOrder(baseUrl: string, id: string): Promise<Record<s
   );
   return r.documents.find((o) => o['id'] === id);
 }
+
+type Policy = { version: number; overrides: Record<string, unknown>; settings: Record<string, unknown> };
+
+/**
+ * acme's admin changes acme's field policy and settings: `change` gets the current ones and returns
+ * the new ones; the edit is made against the current version, with `reason`.
+ */
+export async function changeAcmePolicy(
+  baseUrl: string,
+  reason: string,
+  change: (p: Policy) => Pick<Policy, 'overrides' | 'settings'>,
+): Promise<void> {
+  const admin = await apiAs(baseUrl, 'admin.acme');
+  const policy = await admin.call<Policy>('GET', '/api/t/acme/policy');
+  await admin.call('PUT', '/api/t/acme/policy', {
+    ...change(policy),
+    expectedVersion: policy.version,
+    reason,
+  });
+}

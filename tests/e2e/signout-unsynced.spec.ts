@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { freshServer, signedIn } from './fixtures.js';
-import { apiAs } from './server-api.js';
+import { changeAcmePolicy } from './server-api.js';
 
 const ITEMS = 12;
 const env = freshServer(ITEMS);
@@ -9,17 +9,10 @@ test('on a PC that wipes at sign-out, unsynced changes are only discarded when t
   browser,
 }) => {
   // acme's admin makes this a shared PC policy: local data is deleted at sign-out.
-  const admin = await apiAs(env.url, 'admin.acme');
-  const policy = await admin.call<{ version: number; overrides: object; settings: object }>(
-    'GET',
-    '/api/t/acme/policy',
-  );
-  await admin.call('PUT', '/api/t/acme/policy', {
-    overrides: policy.overrides,
-    settings: { ...policy.settings, wipeOnLogout: true },
-    expectedVersion: policy.version,
-    reason: 'shared scanner PCs',
-  });
+  await changeAcmePolicy(env.url, 'shared scanner PCs', (p) => ({
+    overrides: p.overrides,
+    settings: { ...p.settings, wipeOnLogout: true },
+  }));
 
   const { ctx, app } = await signedIn(browser, env.url, 'op.acme', ITEMS);
   const signOut = app.page.getByRole('button', { name: 'Sign out' });
