@@ -602,6 +602,46 @@ export type ReceiptPatch = {
 const RECEIPT_HEADER = ['reference', 'supplier', 'expectedAt'] as const;
 
 /**
+ * The lines of an order or a notice after an edit by line id: removed lines dropped, quantities
+ * (`key`) set, new lines appended with random line ids (lines merge by id, so a line added on two
+ * PCs never gets the same one). A quantity set on a line that is gone, or not above 0, is refused;
+ * `words` name the document and its quantity in the message.
+ */
+function patchLines<K extends 'qty' | 'expectedQty'>(
+  current: readonly ({ lineId: string; itemId: string } & Record<K, number>)[],
+  key: K,
+  patch: {
+    addLines?: readonly ({ itemId: string } & Record<K, number>)[];
+    removeLines?: readonly string[];
+    setQty?: Readonly<Record<string, number>>;
+  },
+  words: { doc: string; quantity: string },
+): ({ lineId: string; itemId: string } & Record<K, number>)[] {
+  const removing = new Set(patch.removeLines ?? []);
+  const setQty = patch.setQty ?? {};
+  for (const [lineId, qty] of Object.entries(setQty)) {
+    if (!current.some((l) => l.lineId === lineId) || removing.has(lineId))
+      throw new FloorError('invalid', `line ${lineId} is no longer on ${words.doc}`, { lineId });
+    if (!(qty > 0))
+      throw new FloorError('invalid', `${words.quantity} must be greater than 0 (remove the line instead)`, {
+        lineId,
+      });
+  }
+  return [
+    ...current
+      .filter((l) => !removing.has(l.lineId))
+      .map((l) => (setQty[l.lineId] === undefined ? l : { ...l, [key]: setQty[l.lineId]! })),
+    ...(patch.addLines ?? []).map(
+      (l) =>
+        ({ lineId: crypto.randomUUID(), itemId: l.itemId, [key]: l[key] }) as {
+          lineId: string;
+          itemId: string;
+        } & Record<K, number>,
+    ),
+  ];
+}
+
+/**
  * Edit an inbound notice after it was created (issue #5): reference, supplier and expected day
  * (each only where the role may write it) and its expected lines — added, removed, quantity
  * changed. The rules are the server's (server/sync/floor.ts): a cancelled notice takes no edit and
@@ -640,36 +680,13 @@ export async function updateReceipt(
     (changes as Record<string, unknown>)[f] = v;
   }
 
-  const removing = new Set(patch.removeLines ?? []);
-  const setQty = patch.setQty ?? {};
-  for (const [lineId, qty] of Object.entries(setQty)) {
-    if (!receipt.lines.some((l) => l.lineId === lineId) || removing.has(lineId))
-      throw new FloorError('invalid', `line ${lineId} is no longer on notice ${receipt.reference}`, {
-        lineId,
-      });
-    if (!(qty > 0))
-      throw new FloorError(
-        'invalid',
-        `an expected quantity must be greater than 0 (remove the line instead)`,
-        {
-          lineId,
-        },
-      );
-  }
+  const lines = patchLines(receipt.lines, 'expectedQty', patch, {
+    doc: `notice ${receipt.reference}`,
+    quantity: 'an expected quantity',
+  });
   for (const l of patch.addLines ?? [])
     if (!(l.expectedQty > 0))
       throw new FloorError('invalid', `an expected quantity must be greater than 0`, { itemId: l.itemId });
-  const lines = [
-    ...receipt.lines
-      .filter((l) => !removing.has(l.lineId))
-      .map((l) => (setQty[l.lineId] === undefined ? l : { ...l, expectedQty: setQty[l.lineId]! })),
-    // Random line ids: a line added on two PCs never gets the same id (lines merge by id).
-    ...(patch.addLines ?? []).map((l) => ({
-      lineId: crypto.randomUUID(),
-      itemId: l.itemId,
-      expectedQty: l.expectedQty,
-    })),
-  ];
   if (!sameJson(lines, receipt.lines)) {
     mayWrite(ctx, 'receipts', 'lines');
     for (const l of patch.addLines ?? []) await requireItem(ctx, l.itemId);
@@ -862,22 +879,10 @@ export async function updateOrder(ctx: FloorContext, orderId: string, patch: Ord
     (changes as Record<string, unknown>)[f] = v;
   }
 
-  const removing = new Set(patch.removeLines ?? []);
-  const setQty = patch.setQty ?? {};
-  for (const [lineId, qty] of Object.entries(setQty)) {
-    if (!order.lines.some((l) => l.lineId === lineId) || removing.has(lineId))
-      throw new FloorError('invalid', `line ${lineId} is no longer on order ${order.number}`, { lineId });
-    if (!(qty > 0))
-      throw new FloorError('invalid', `a quantity must be greater than 0 (remove the line instead)`, {
-        lineId,
-      });
-  }
-  const lines = [
-    ...order.lines
-      .filter((l) => !removing.has(l.lineId))
-      .map((l) => (setQty[l.lineId] === undefined ? l : { ...l, qty: setQty[l.lineId]! })),
-    ...(patch.addLines ?? []).map((l) => ({ lineId: crypto.randomUUID(), itemId: l.itemId, qty: l.qty })),
-  ];
+  const lines = patchLines(order.lines, 'qty', patch, {
+    doc: `order ${order.number}`,
+    quantity: 'a quantity',
+  });
   if (!sameJson(lines, order.lines)) {
     mayWrite(ctx, 'orders', 'lines');
     if (order.status !== 'open')
