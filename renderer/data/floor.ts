@@ -646,7 +646,7 @@ function patchLines<K extends 'qty' | 'expectedQty'>(
  * (each only where the role may write it) and its expected lines — added, removed, quantity
  * changed. The rules are the server's (server/sync/floor.ts): a cancelled notice takes no edit and
  * lines change only while it is open or receiving. A closed notice is refused here as a whole, as
- * `receiveLine` refuses it (the server would still take a header change of it). A notice may end
+ * `receiveLine` refuses it, and the server refuses any change of it but its reopening or deletion. A notice may end
  * with no lines: it is then a blind receipt, as the schema and the server allow. An item's expected quantity may not be lowered below what is already received of
  * it (removing its line counts as 0). One audit entry per call; nothing is written when nothing
  * changes or anything is refused.

@@ -257,6 +257,20 @@ export async function judgeFloorDoc(
       reason: `a ${from} ${what.slice(0, -1)} cannot be changed`,
       master: stored,
     };
+  // A closed notice takes no edit but its reopening (to receive more) or its deletion: its header
+  // and lines are what was received against; the client refuses the same (updateReceipt).
+  if (entity === 'receipts' && from === 'closed') {
+    const edited = Object.keys(next).find(
+      (f) => f !== 'status' && f !== '_deleted' && !deepEqual(stored[f], next[f]),
+    );
+    if (edited !== undefined)
+      return {
+        kind: 'reject',
+        code: 'invalid',
+        reason: `a closed receipt cannot be changed (${edited}); reopen it first`,
+        master: stored,
+      };
+  }
   const allowed =
     entity === 'orders'
       ? orderTransitionAllowed(from as OrderDoc['status'], to as OrderDoc['status'])

@@ -313,4 +313,51 @@ describe.each(backends)('concurrent edits of orders and inbound notices merge (%
     const verify = await api<{ ok: boolean }>(s.url, '/api/t/acme/audit/verify', { token: tokens['mgr'] });
     expect(verify.body.ok).toBe(true);
   });
+
+  it('a closed notice takes no header change, stale or not, until it is reopened; nothing is written', async () => {
+    const r: ReceiptDoc = {
+      id: randomUUID(),
+      tenantId: 'acme',
+      reference: `ASN-C-${Math.floor(Math.random() * 1e9)}`,
+      supplier: 'Dairy',
+      expectedAt: '2026-12-01',
+      status: 'open',
+      lines: [{ lineId: '1', itemId: ITEM2, expectedQty: 10 }],
+      updatedAt: new Date().toISOString(),
+      seq: 0,
+    };
+    expect((await push('op.acme', 'receipts', r, null, { action: 'create' })).body.rejections).toEqual([]);
+    const base = await pullOne('mgr', 'receipts', r.id);
+    expect(
+      (await push('op.acme', 'receipts', edited(base, { status: 'closed' }), base)).body.rejections,
+    ).toEqual([]);
+    const stored = () =>
+      s.db.selectFrom('receipts').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
+    const before = await audits(r.id);
+    // Stale (edited from the open base) and current (edited from the closed one): both refused.
+    const closed = await pullOne('mgr', 'receipts', r.id);
+    for (const [from, change] of [
+      [base, { supplier: 'Dairy Co' }],
+      [closed, { supplier: 'Dairy Co' }],
+      [closed, { expectedAt: '2026-12-24', reference: 'ASN-X' }],
+    ] as const) {
+      const b = await push('mgr', 'receipts', edited(from, change), from);
+      expect(b.body.rejections).toHaveLength(1);
+      expect(b.body.rejections[0]).toMatchObject({ id: r.id, code: 'invalid' });
+      expect(b.body.rejections[0]!.reason).toMatch(
+        /^a closed receipt cannot be changed \((supplier|expectedAt|reference)\); reopen it first$/,
+      );
+    }
+    expect(await stored()).toMatchObject({ supplier: 'Dairy', status: 'closed', reference: r.reference });
+    expect(await audits(r.id)).toHaveLength(before.length);
+    // Reopened to receive more, it takes the change again.
+    expect(
+      (await push('mgr', 'receipts', edited(closed, { status: 'receiving' }), closed)).body.rejections,
+    ).toEqual([]);
+    const reopened = await pullOne('mgr', 'receipts', r.id);
+    expect(
+      (await push('mgr', 'receipts', edited(reopened, { supplier: 'Dairy Co' }), reopened)).body.rejections,
+    ).toEqual([]);
+    expect(await stored()).toMatchObject({ supplier: 'Dairy Co', status: 'receiving' });
+  });
 });
