@@ -278,13 +278,18 @@ async function main(): Promise<void> {
       // The real app, built with this storage, on the partition the harness synced.
       const appUrl = kind === 'dexie' ? `${server.url}/dexie/` : `${server.url}/`;
       const app = await appStart(ctx, appUrl, 'mgr', S.items);
+      // The app's own time: loading to a sign-in form that takes input, then from submitting it to
+      // the usable grid. Not the time in between, which is the user's (here: the harness typing).
+      const appMs = app.formReady + app.fromSignIn;
       add({
         name: `app start to usable inventory, ${S.items / 1000}k items synced [${label}]`,
-        value: Math.round(app.fromNavigation),
+        value: Math.round(appMs),
         unit: 'ms',
         target: '≤ 2,000 ms',
-        ok: app.fromNavigation <= 2000,
-        detail: `from navigation; ${Math.round(app.fromSignIn)} ms from submitting sign-in`,
+        ok: appMs <= 2000,
+        detail:
+          `${Math.round(app.formReady)} ms to the sign-in form + ${Math.round(app.fromSignIn)} ms from ` +
+          `submitting it; ${Math.round(app.fromNavigation)} ms from navigation with the harness typing`,
       });
       const appHeap = await heapMb(app.page);
       add({

@@ -41,6 +41,17 @@ describe('inventory rows', () => {
     expect(filterRows(rows, '  ')).toHaveLength(2);
     expect(filterRows(rows, 'nothing')).toHaveLength(0);
   });
+  it('never matches across two fields, and the same row object answers repeated searches alike', () => {
+    // SKU ends in "1", name starts with "Blue", the name ends in "widget" and the barcode begins "400".
+    for (const q of ['1blue', '1 blue', 'widget400', 'widget 400', 'acme-1\u0001blue']) {
+      expect(filterRows(rows, q), q).toHaveLength(0);
+    }
+    for (let i = 0; i < 3; i++) expect(filterRows(rows, 'red g').map((r) => r.id)).toEqual(['2']);
+    // The barcode is matched as stored (a lower-cased query finds no upper-case barcode).
+    const [coded] = toRows([{ ...items[0]!, id: '3', barcode: 'AB-77' }], new Map());
+    expect(filterRows([coded!], 'ab-77')).toHaveLength(0);
+    expect(filterRows([coded!], '-77')).toHaveLength(1);
+  });
 });
 
 describe('receive form rules', () => {
