@@ -200,7 +200,7 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
               .findByIds(handover.ids())
               .exec();
             const taken = handover.take(pulled, checkpoint?.seq, (id) => {
-              const d = found.get(id)?.toJSON() as Record<string, unknown> | undefined;
+              const d = found.get(id)?.toJSON();
               if (!d) return null;
               const p = d['pendingAudit'];
               return {

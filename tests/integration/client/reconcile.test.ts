@@ -103,7 +103,11 @@ class TestApi extends ApiClient {
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 30_000) {
+async function until<T>(
+  what: string,
+  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  ms = 30_000,
+) {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -213,7 +217,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
   it('an order whose newer version the checkpoint passed unapplied reaches the server version at the next hello, reported once', async () => {
     const x = newOrder();
     const v1 = await pushAsAdmin(x, null, { action: 'create' });
-    const client = new TestApi(s.url, { accessToken: () => mgrToken, refresh: async () => null });
+    const client = new TestApi(s.url, { accessToken: () => mgrToken, refresh: () => Promise.resolve(null) });
     const repairs: { collection: string; repaired: Repair[] }[] = [];
     db = await openPartition();
     sync = startTenantSync({
@@ -232,7 +236,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     await sync.initialSync;
     expect((await until('the order to arrive', () => local(x.id)))['seq']).toBe(v1);
     // The first connect's checks (orders and notices) are done and found nothing stale.
-    await until('the first stale checks', async () => client.hellos >= 1 && client.staleChecks >= 2);
+    await until('the first stale checks', () => client.hellos >= 1 && client.staleChecks >= 2);
     expect(repairs).toEqual([]);
 
     // Another PC cancels the order; this PC's pull brings it but its answer is held back for that
@@ -252,7 +256,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
       },
     );
     expect(v2).toBeGreaterThan(v1);
-    await until('the cancellation to be pulled (and held back)', async () =>
+    await until('the cancellation to be pulled (and held back)', () =>
       client.dropped.some((d) => d['id'] === x.id && d['seq'] === v2),
     );
     // A later change arrives: the checkpoint is past the cancellation, the copy still stale.
@@ -269,7 +273,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     // The connection drops and comes back: the hello's stale check repairs the copy.
     const hellos = client.hellos;
     client.dropStream();
-    await until('the stream to reconnect', async () => {
+    await until('the stream to reconnect', () => {
       window.dispatchEvent(new Event('online'));
       return client.hellos > hellos;
     });
@@ -300,7 +304,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     const checks = client.staleChecks;
     const again = client.hellos;
     client.dropStream();
-    await until('the stream to reconnect again', async () => {
+    await until('the stream to reconnect again', () => {
       window.dispatchEvent(new Event('online'));
       return client.hellos > again && client.staleChecks >= checks + 2;
     });
