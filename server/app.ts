@@ -14,7 +14,13 @@ import { LoginRequest, RefreshRequest } from '../shared/api/auth.js';
 import { cosignMessage } from '../shared/audit/cosign.js';
 import { CosignRequest } from '../shared/audit/cosign-sign.js';
 import type { CosignResponse } from '../shared/audit/cosign-sign.js';
-import { PullQuery, PushRequest, SyncCollection } from '../shared/sync/protocol.js';
+import {
+  PullQuery,
+  PushRequest,
+  StaleCollection,
+  StaleRequest,
+  SyncCollection,
+} from '../shared/sync/protocol.js';
 import type { ServerKeys } from './auth/keys.js';
 import { cosignKey, loadServerKeys } from './auth/keys.js';
 import type { AuthDeps } from './auth/service.js';
@@ -47,7 +53,7 @@ import { registerGrantRoutes } from './http/grants.js';
 import { registerLocationRoutes } from './http/locations.js';
 import { registerReportRoutes } from './http/reports.js';
 import { ChangeHub } from './sync/hub.js';
-import { pull, push } from './sync/service.js';
+import { pull, push, stale } from './sync/service.js';
 import type { StreamRegistry } from './sync/stream.js';
 import { openStream } from './sync/stream.js';
 import { registerUpdateFeed } from './http/updates.js';
@@ -396,6 +402,33 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
         if (first.length > 0)
           alerts = await recordActivity(tx, tenant, scope.policy.settings, first, now(), webhook);
         return pull(tx, scope, collection, q.checkpoint, q.limit, now(), q.base);
+      },
+      { at: at() },
+    );
+    raised(alerts);
+    return res;
+  });
+  // Issue #7: a PC asks which of its copies the server holds newer (a safety net for a copy that
+  // went stale while its pull checkpoint moved on). Scoped, noted and projected as pull is.
+  app.post('/api/t/:tenant/sync/:collection/stale', async (req) => {
+    const auth = await authenticate(deps, req.headers.authorization);
+    const tenant = tenantParam(req);
+    const collection = parseOr400(
+      StaleCollection,
+      (req.params as { collection?: unknown }).collection,
+      'collection',
+    );
+    const body = parseOr400(StaleRequest, req.body, 'stale body');
+    let alerts: Alert[] = [];
+    const res = await withTenantScope(
+      db,
+      auth.userId,
+      tenant,
+      async (tx, scope) => {
+        const first = await noteAccess(tx, scope);
+        if (first.length > 0)
+          alerts = await recordActivity(tx, tenant, scope.policy.settings, first, now(), webhook);
+        return stale(tx, scope, collection, body.versions);
       },
       { at: at() },
     );

@@ -5,6 +5,8 @@ import type {
   PullResponse,
   PushResponse,
   PushRow,
+  StaleCollection,
+  StaleResponse,
   StreamEvent,
   SyncCollection,
 } from '../../shared/sync/protocol.js';
@@ -183,6 +185,20 @@ export class ApiClient {
       body: JSON.stringify({ changes, audit }),
     });
     return (await res.json()) as PushResponse;
+  }
+
+  /** Of these versions (`[id, seq]`) held here, the documents the server holds newer (issue #7). */
+  async stale(
+    tenant: string,
+    collection: StaleCollection,
+    versions: [string, number][],
+  ): Promise<StaleResponse> {
+    const res = await this.authed(`/api/t/${encodeURIComponent(tenant)}/sync/${collection}/stale`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ versions }),
+    });
+    return (await res.json()) as StaleResponse;
   }
 
   /**

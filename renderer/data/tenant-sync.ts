@@ -1,5 +1,5 @@
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
-import type { RxReplicationPullStreamItem, WithDeleted } from 'rxdb';
+import type { RxCollection, RxReplicationPullStreamItem, WithDeleted } from 'rxdb';
 import { Subject } from 'rxjs';
 import type { Checkpoint, SyncCollection } from '../../shared/sync/protocol.js';
 import { PUSHABLE } from '../../shared/sync/protocol.js';
@@ -9,6 +9,7 @@ import { acknowledge } from './acks.js';
 import { setBalanceBase } from './balance-base.js';
 import { conflictContext } from './conflicts.js';
 import { PushWatch } from './push-watch.js';
+import { chunked, RECONCILED, type Repair, StaleHandover, staleCandidates } from './reconcile.js';
 import { splitPush } from './writes.js';
 
 /** Where replication reports what the status control shows. */
@@ -50,6 +51,12 @@ export type TenantSyncOptions = {
       server: Record<string, unknown> | null;
     }[],
   ): void;
+  /**
+   * Local copies of orders or notices found older than the server's while the pull checkpoint was
+   * already past the server's version (issue #7), and handed to RxDB again. Reported so the cause
+   * of each divergence can still be looked for.
+   */
+  onRepaired?(collection: SyncCollection, repaired: Repair[]): void;
 };
 
 /** A running replication of one tenant partition. */
@@ -149,12 +156,17 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
     o.status.setProgress(total > 0 && done < total ? { done, total } : null);
   };
 
+  /** Per collection checked at every (re)connect: the server's newer versions for the next pull. */
+  const handovers = new Map<SyncCollection, StaleHandover>();
+
   for (const name of COLLECTIONS) {
     const stream$ = new Subject<RxReplicationPullStreamItem<Record<string, unknown>, Checkpoint>>();
     streams.set(name, stream$);
     const collection = o.db.collections[name];
     // Mutable documents only: a movement never changes once pushed (settledMovements covers it).
     const watch = PUSHABLE.includes(name) && name !== 'movements' ? new PushWatch() : null;
+    const handover = (RECONCILED as readonly SyncCollection[]).includes(name) ? new StaleHandover() : null;
+    if (handover) handovers.set(name, handover);
     const state = replicateRxCollection<Record<string, unknown>, Checkpoint>({
       // Cast: the three collections differ in document type; replication treats them alike.
       collection: collection as never,
@@ -180,7 +192,26 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
             reportProgress();
           }
           o.status.markSynced(new Date().toISOString());
-          const documents = watch ? watch.onPull(res.documents) : res.documents;
+          let pulled = res.documents;
+          if (handover && handover.ids().length > 0) {
+            // What this PC holds now of the versions waiting: a pull or an edit since the check
+            // may have made them moot.
+            const found = await (collection as unknown as RxCollection<Record<string, unknown>>)
+              .findByIds(handover.ids())
+              .exec();
+            const taken = handover.take(pulled, checkpoint?.seq, (id) => {
+              const d = found.get(id)?.toJSON();
+              if (!d) return null;
+              const p = d['pendingAudit'];
+              return {
+                seq: typeof d['seq'] === 'number' ? d['seq'] : 0,
+                pending: Array.isArray(p) && p.length > 0,
+              };
+            });
+            pulled = taken.documents;
+            if (taken.repaired.length > 0) o.onRepaired?.(name, taken.repaired);
+          }
+          const documents = watch ? watch.onPull(pulled) : pulled;
           return {
             documents: documents as WithDeleted<Record<string, unknown>>[],
             checkpoint: res.checkpoint ?? checkpoint,
@@ -250,6 +281,53 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
     for (const s of states) s.reSync();
   };
 
+  /**
+   * Issue #7, at every (re)connect once the first download is done: ask the server which open
+   * orders and notices it holds newer than this PC (those without a local change), and hand its
+   * versions to the next pull. One check per collection at a time (a connect meanwhile runs it
+   * again after); any error is left for the next connect.
+   */
+  const checking = new Set<SyncCollection>();
+  const checkAgain = new Set<SyncCollection>();
+  const reconcile = async (
+    name: SyncCollection,
+    state: RxReplicationState<Record<string, unknown>, Checkpoint>,
+  ) => {
+    const handover = handovers.get(name);
+    if (!handover) return;
+    if (checking.has(name)) {
+      checkAgain.add(name);
+      return;
+    }
+    checking.add(name);
+    try {
+      do {
+        checkAgain.delete(name);
+        await state.awaitInitialReplication();
+        if (stopped) return;
+        const docs = await (o.db.collections[name] as unknown as RxCollection<Record<string, unknown>>)
+          .find()
+          .exec();
+        const versions = staleCandidates(
+          name as (typeof RECONCILED)[number],
+          docs.map((d) => d.toJSON() as Record<string, unknown>),
+        );
+        let newer = 0;
+        for (const part of chunked(versions)) {
+          if (stopped) return;
+          const res = await o.api.stale(o.tenantId, name as (typeof RECONCILED)[number], part);
+          handover.offer(res.documents);
+          newer += res.documents.length;
+        }
+        if (newer > 0 && !stopped) streams.get(name)?.next('RESYNC');
+      } while (checkAgain.has(name) && !stopped);
+    } catch {
+      // Offline again, the server away, the session ended: the next connect checks again.
+    } finally {
+      checking.delete(name);
+    }
+  };
+
   // The live stream: every `change` (and every reconnect) makes the affected collections pull.
   let unauthenticated = false;
   const streamLoop = async () => {
@@ -259,6 +337,10 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
           if (e.type === 'hello') {
             unauthenticated = false;
             for (const s of streams.values()) s.next('RESYNC');
+            COLLECTIONS.forEach((name, i) => {
+              const state = states[i];
+              if (state) void reconcile(name, state);
+            });
             o.onConnected?.();
           } else if (e.type === 'change') for (const c of e.collections) streams.get(c)?.next('RESYNC');
           else if (e.type === 'membership-revoked' && !forbidden) {

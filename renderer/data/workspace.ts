@@ -36,6 +36,8 @@ import { openUserDatabase, removeUserDatabase } from './user-store.js';
 import { flushLocalAlerts, noteActivity } from './local-alerts.js';
 import { onLocalChange } from './writes.js';
 import { startTenantSync, type TenantSync } from './tenant-sync.js';
+import type { Repair } from './reconcile.js';
+import type { SyncCollection } from '../../shared/sync/protocol.js';
 
 /** The open tenant partition, as UI state: which database handle screens read from. */
 export type WorkspaceState = {
@@ -59,6 +61,26 @@ export const useWorkspace = create<WorkspaceState>()(() => ({
 }));
 
 const DEVICE_KEY = 'bulkhead.deviceId';
+
+/** A stale local copy brought up to the server's version at a (re)connect (issue #7). */
+export type RepairRecord = Repair & { tenantId: string; collection: SyncCollection; at: string };
+
+/**
+ * Every repair of this page's life, also exposed as `globalThis.__bulkheadRepairs` for the
+ * reliability suites (a repair heals a divergence whose cause is still to be found).
+ */
+export const repairLog: RepairRecord[] = [];
+(globalThis as { __bulkheadRepairs?: RepairRecord[] }).__bulkheadRepairs = repairLog;
+
+function noteRepairs(tenantId: string, collection: SyncCollection, repaired: readonly Repair[]): void {
+  const at = new Date().toISOString();
+  for (const r of repaired) repairLog.push({ tenantId, collection, ...r, at });
+  console.warn(
+    `[sync] repaired stale ${collection} of ${tenantId}: ${repaired
+      .map((r) => `${r.id} local seq ${r.localSeq} → server seq ${r.serverSeq}`)
+      .join(', ')}`,
+  );
+}
 
 /** The tenant the screens work on: the open partition, or the one being opened. */
 export function useActiveTenant(): string | null {
@@ -499,6 +521,7 @@ async function openTenant(tenantId: string): Promise<void> {
           })),
         ).catch((e: unknown) => console.error('could not file rejected changes in Needs attention', e));
       },
+      onRepaired: (collection, repaired) => noteRepairs(tenantId, collection, repaired),
     });
     conflictContext(db.name).onUnmergeable = (collection, local, server, fields) => {
       const userDb = useUserDb.getState().db;

@@ -9,6 +9,8 @@ import type {
   PushRequest,
   PushResponse,
   Rejection,
+  StaleCollection,
+  StaleResponse,
   SyncCollection,
 } from '../../shared/sync/protocol.js';
 import type { TenantSettings } from '../../shared/access/policy.js';
@@ -50,6 +52,7 @@ import {
   movementRowToDoc,
   sameDoc,
   stripInternal,
+  toNum,
 } from './mapping.js';
 
 type Doc = Record<string, unknown>;
@@ -250,6 +253,50 @@ async function pullBalances(
   return res;
 }
 
+/**
+ * Rows of a tenant table as pull delivers them to the caller: the wire document of each row
+ * (deleted rows as tombstones, `_deleted: true`), projected for the caller's role (I2).
+ */
+function asPulled(
+  scope: TenantScope,
+  collection: 'items' | 'receipts' | 'orders',
+  rows: readonly unknown[],
+): Doc[] {
+  // Each row comes from the table named `collection`, so it fits that table's mapper.
+  const docs: Doc[] = rows.map((r) => ROW_TO_DOC[collection](r as never));
+  const overrides = scope.policy.overrides;
+  return docs.map((d) => project(scope.role, collection, d, overrides));
+}
+
+/**
+ * Of the versions a PC holds (`[id, seq]`), the documents this tenant holds newer, exactly as pull
+ * would deliver them to the caller. A safety net for a PC whose copy went stale while its pull
+ * checkpoint moved on (issue #7): one indexed read, nothing written. Ids of other tenants and
+ * unknown ids are left out without a word (the explicit tenant filter as well as RLS, I1).
+ */
+export async function stale(
+  tx: Kysely<DB>,
+  scope: TenantScope,
+  collection: StaleCollection,
+  versions: readonly (readonly [string, number])[],
+): Promise<StaleResponse> {
+  if (versions.length === 0) return { documents: [] };
+  // An id sent twice counts with its lowest sequence (the answer is then the same for both).
+  const held = new Map<string, number>();
+  for (const [given, seq] of versions) {
+    const id = given.toLowerCase(); // as the database writes a uuid
+    held.set(id, Math.min(seq, held.get(id) ?? seq));
+  }
+  const rows = await tx
+    .selectFrom(collection)
+    .selectAll()
+    .where('tenant_id', '=', scope.tenantId)
+    .where('id', '=', sql<string>`ANY(${[...held.keys()]}::uuid[])`)
+    .execute();
+  const newer = rows.filter((r) => toNum(r.seq) > (held.get(r.id) ?? Infinity));
+  return { documents: asPulled(scope, collection, newer) };
+}
+
 /** Reads one page of a collection above the checkpoint, projected for the caller's role. */
 export async function pull(
   tx: Kysely<DB>,
@@ -274,10 +321,7 @@ export async function pull(
     .orderBy('seq')
     .limit(limit)
     .execute();
-  // Each row comes from the table named `collection`, so it fits that table's mapper.
-  const docs: Doc[] = rows.map((r) => ROW_TO_DOC[collection](r as never));
-  const overrides = scope.policy.overrides;
-  const documents = docs.map((d) => project(scope.role, collection, d, overrides));
+  const documents = asPulled(scope, collection, rows);
   const last = documents[documents.length - 1];
   const res: PullResponse = {
     documents,

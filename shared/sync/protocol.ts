@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClientAuditEntry } from '../audit/entry.js';
-import { BalanceDoc, ItemDoc, MovementDoc } from '../domain/schemas.js';
+import { BalanceDoc, DocId, ItemDoc, MovementDoc } from '../domain/schemas.js';
 import { LocationDoc, OrderDoc, ReceiptDoc } from '../domain/floor.js';
 
 /**
@@ -41,6 +41,31 @@ export type PullResponse<D = Record<string, unknown>> = {
   checkpoint: Checkpoint | null;
   total?: number;
 };
+
+/** Collections whose local copies a client may have checked against the server (`POST …/stale`). */
+export const StaleCollection = z.enum(['orders', 'receipts']);
+export type StaleCollection = z.infer<typeof StaleCollection>;
+
+/** Most `[id, seq]` pairs one `POST …/stale` may carry. */
+export const STALE_MAX = 5000;
+
+/**
+ * Body of `POST …/stale`: the versions this PC holds, as `[id, seq]` pairs. The answer
+ * (`StaleResponse`) carries, as pull would deliver them, the documents the server holds newer.
+ */
+export const StaleRequest = z
+  .object({
+    versions: z.array(z.tuple([DocId, z.number().int().nonnegative()])).max(STALE_MAX),
+  })
+  .strict();
+export type StaleRequest = z.infer<typeof StaleRequest>;
+
+/**
+ * Answer of `POST …/stale`: of the ids sent, those of this tenant that the server holds at a
+ * higher sequence, projected for the caller as pull projects them (deleted ones as tombstones).
+ * Unknown ids and other tenants' ids are left out without a word.
+ */
+export type StaleResponse<D = Record<string, unknown>> = { documents: D[] };
 
 /** Documents as they travel, by collection (projected: hidden fields may be absent). */
 export const DOC_SCHEMAS = {

@@ -5,6 +5,7 @@
  */
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import type { ReliabilityClient } from './harness/client.js';
+import type { RepairRecord } from '../../renderer/data/workspace.js';
 import { startFaultProxy, type FaultProxy } from './proxy.js';
 
 type W = { rel: ReliabilityClient };
@@ -35,6 +36,11 @@ export type Pc = {
   open(): Promise<void>;
   /** The page goes away without any cleanup (power cut, crash, window closed). */
   kill(): Promise<void>;
+  /**
+   * Every stale copy this PC repaired (issue #7), over all its pages: a page keeps its own list
+   * (`__bulkheadRepairs`), so `kill` reads it first. Each is a divergence whose cause is unknown.
+   */
+  repairs(): Promise<RepairRecord[]>;
   call<K extends keyof ReliabilityClient>(
     method: K,
     ...args: Parameters<ReliabilityClient[K]>
@@ -56,6 +62,15 @@ export async function startPc(o: {
   await context.addInitScript('globalThis.__name = (f) => f;');
   const proxy = await startFaultProxy({ target: o.serverUrl, assets: o.assets, rand: o.rand });
   const log = o.log ?? (() => undefined);
+  /** Repairs of pages already gone. */
+  const earlier: RepairRecord[] = [];
+  const pageRepairs = async (page: Page | null): Promise<RepairRecord[]> =>
+    page
+      ? Promise.race([
+          page.evaluate(() => (globalThis as unknown as W).rel.repairs()),
+          new Promise<RepairRecord[]>((resolve) => setTimeout(() => resolve([]), 2000)),
+        ]).catch(() => [])
+      : [];
   const pc: Pc = {
     username: o.username,
     proxy,
@@ -78,7 +93,11 @@ export async function startPc(o: {
     async kill() {
       const p = pc.page;
       pc.page = null;
+      earlier.push(...(await pageRepairs(p)));
       await p?.close({ runBeforeUnload: false });
+    },
+    async repairs() {
+      return [...earlier, ...(await pageRepairs(pc.page))];
     },
     call(method, ...args) {
       if (!pc.page) throw new Error(`${o.username} has no page`);

@@ -20,6 +20,7 @@ import type { ClientSnapshot, FloorAction, FloorDocState, FloorOutcome, MoveSpec
 import type { FaultProfile } from './proxy.js';
 import { startPc, until, type Pc } from './clients.js';
 import type { ControlledServer } from './server-control.js';
+import type { RepairRecord } from '../../renderer/data/workspace.js';
 
 export const TENANTS = ['acme', 'globex', 'initech'] as const;
 type Tenant = (typeof TENANTS)[number];
@@ -197,6 +198,11 @@ type Op = {
 
 export type ScheduleResult = {
   seed: number;
+  /**
+   * Stale local copies the clients repaired at a reconnect (issue #7): each one a divergence that
+   * healed, whose cause is still to be found. A repair does not fail the schedule.
+   */
+  repairs: (RepairRecord & { username: string })[];
   operations: number;
   accepted: number;
   rejected: number;
@@ -466,6 +472,7 @@ export async function runSchedule(
   /** Orders and inbound notices this schedule created (its floor work prefers them). */
   const floorMade = { orders: new Set<string>(), receipts: new Set<string>() };
   const live: Live[] = [];
+  let repairs: ScheduleResult['repairs'] | null = null;
 
   try {
     // The PCs start together, as a shift does.
@@ -785,12 +792,15 @@ export async function runSchedule(
       }),
     );
     phases['agreed'] = Date.now() - t0;
+    repairs = await collectRepairs(live);
+    reportRepairs(plan.seed, repairs);
     await judge(server, plan, live, ops, floorOps, snapshots);
     log(`phases ${JSON.stringify(phases)} total ${Date.now() - t0} ms`);
     const accepted =
       ops.filter((o) => o.expect === 'accept').length + floorOps.filter((o) => o.accepted).length;
     return {
       seed: plan.seed,
+      repairs,
       operations: ops.length + floorOps.length,
       accepted,
       rejected: ops.length + floorOps.length - accepted,
@@ -798,9 +808,30 @@ export async function runSchedule(
       ms: Date.now() - t0,
     };
   } finally {
+    // A schedule that failed before the clients agreed: its repairs may explain why.
+    if (repairs === null) reportRepairs(plan.seed, await collectRepairs(live).catch(() => []));
     for (const c of live) await c.dispose();
     if (!server.running) await server.start();
   }
+}
+
+/** Every client's repairs (issue #7), pages gone included. */
+async function collectRepairs(live: Live[]): Promise<ScheduleResult['repairs']> {
+  const out: ScheduleResult['repairs'] = [];
+  for (const c of live) for (const r of await c.repairs()) out.push({ ...r, username: c.spec.username });
+  return out;
+}
+
+/** Printed with the seed, so a repaired divergence can be replayed and its cause looked for. */
+function reportRepairs(seed: number, repairs: ScheduleResult['repairs']): void {
+  if (repairs.length === 0) return;
+  const line = `repaired divergences: ${repairs
+    .map(
+      (r) =>
+        `${r.username} ${r.tenantId}/${r.collection}/${r.id} seq ${r.localSeq} → ${r.serverSeq} at ${r.at}`,
+    )
+    .join('; ')}`;
+  console.log(`[seed ${seed}] ${line}`);
 }
 
 /**

@@ -21,7 +21,8 @@ import {
 } from '../../../shared/api/sites.js';
 import { ClientAuditEntry } from '../../../shared/audit/entry.js';
 import { CosignRequest } from '../../../shared/audit/cosign-sign.js';
-import { DOC_SCHEMAS, PullQuery, PushRequest } from '../../../shared/sync/protocol.js';
+import { DOC_SCHEMAS, PullQuery, PushRequest, StaleRequest } from '../../../shared/sync/protocol.js';
+import { stableUuid } from '../../../server/db/seed.js';
 import type { RouteEntry } from '../../../server/app.js';
 import type { Expect } from './oracle.js';
 import type { RawBody } from './zod-arb.js';
@@ -95,6 +96,7 @@ const ROUTE_INPUTS: Record<string, RouteInput> = {
   'POST /api/auth/cosign': { body: CosignRequest },
   'GET /api/t/:tenant/sync/:collection/pull': { query: PullQuery },
   'POST /api/t/:tenant/sync/:collection/push': { body: PushRequest },
+  'POST /api/t/:tenant/sync/:collection/stale': { body: StaleRequest },
   'POST /api/grants': { body: GrantRequestBody },
   'POST /api/grants/:id/approve': { body: GrantDecisionBody },
   'POST /api/grants/:id/reject': { body: GrantDecisionBody },
@@ -140,13 +142,16 @@ const enc = (s: string): string => {
 
 /** The route's URL with its parameters filled (defaults: a valid path for admin.acme). */
 export function fillPath(url: string, over: Record<string, string> = {}): string {
-  return url
-    .replace(':tenant', over.tenant ?? 'acme')
-    .replace(':collection', over.collection ?? 'items')
-    .replace(':report', over.report ?? 'inventory')
-    .replace(':userId', over.userId ?? 'u-fin.acme')
-    .replace(':id', over.id ?? randomUUID())
-    .replace(/\*$/, over.wildcard ?? 'latest.yml');
+  return (
+    url
+      .replace(':tenant', over.tenant ?? 'acme')
+      // The stale check takes orders and receipts only: its default path must reach the body check.
+      .replace(':collection', over.collection ?? (url.endsWith('/stale') ? 'orders' : 'items'))
+      .replace(':report', over.report ?? 'inventory')
+      .replace(':userId', over.userId ?? 'u-fin.acme')
+      .replace(':id', over.id ?? randomUUID())
+      .replace(/\*$/, over.wildcard ?? 'latest.yml')
+  );
 }
 
 const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -617,6 +622,28 @@ function forgedCases(key: string, r: RouteEntry, w: FuzzWorld): fc.Arbitrary<Fuz
               };
             }),
         );
+    case 'POST /api/t/:tenant/sync/:collection/stale':
+      // Valid bodies naming other tenants' documents, items and unknown ids, at version 0: the
+      // answer must be empty (never reveal that they exist), whatever the collection asked.
+      return fc
+        .tuple(
+          fc.constantFrom('orders', 'receipts'),
+          fc.array(
+            fc.tuple(
+              fc.oneof(fc.constantFrom(...FOREIGN_FLOOR_IDS, ...w.foreignItemIds), fc.uuid({ version: 4 })),
+              fc.nat({ max: 1000 }),
+            ),
+            { minLength: 1, maxLength: 20 },
+          ),
+        )
+        .map(([collection, versions]) => ({
+          ...base,
+          kind: 'forged:stale-foreign',
+          url: fillPath(r.url, { collection }),
+          headers: admin,
+          body: json({ versions }),
+          expect: 'nothing-found' as const,
+        }));
     case 'POST /api/t/:tenant/audit':
       return fc
         .tuple(
@@ -674,6 +701,12 @@ function forgedCases(key: string, r: RouteEntry, w: FuzzWorld): fc.Arbitrary<Fuz
       return null;
   }
 }
+
+/** Orders and inbound notices of the tenants admin.acme is no member of (seeded ids). */
+const FOREIGN_FLOOR_IDS = ['globex', 'initech'].flatMap((t) => [
+  stableUuid(`${t}/order/1`),
+  stableUuid(`${t}/receipt/1`),
+]);
 
 const REASONS = ['fuzz: retire this one', '  搬迁到新仓库  ', 'moving out'];
 /** Codes that exist nowhere: other tenants' slugs and names, upper-cased as codes must be. */

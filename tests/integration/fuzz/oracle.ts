@@ -46,7 +46,9 @@ export type Expect =
   /** A push: a 4xx, or 200 with every change rejected and none accepted (the protocol's way). */
   | 'push'
   /** Logout of an unknown token is idempotent: 204 or a 4xx. */
-  | 'logout';
+  | 'logout'
+  /** A stale check naming only documents the caller may not see: 200 with no documents, or a 4xx. */
+  | 'nothing-found';
 
 export type Answer = { status: number; headers: Record<string, unknown>; body: string };
 
@@ -88,6 +90,13 @@ export function problemWith(expect: Expect, method: string, a: Answer, pushedIds
       return a.status >= 200 && a.status < 300 ? null : `expected 2xx or 4xx, got ${a.status}`;
     case 'logout':
       return a.status === 204 ? null : `expected 204 or 4xx, got ${a.status}`;
+    case 'nothing-found': {
+      if (a.status !== 200) return `expected 200 or 4xx, got ${a.status}`;
+      const r = JSON.parse(a.body) as { documents?: unknown[] };
+      return Array.isArray(r.documents) && r.documents.length === 0
+        ? null
+        : `revealed documents of another tenant: ${a.body.slice(0, 300)}`;
+    }
     case 'push': {
       if (a.status !== 200) return `push: expected 200 or 4xx, got ${a.status}`;
       const r = JSON.parse(a.body) as { rejections?: unknown[]; accepted?: unknown[] };

@@ -17,6 +17,8 @@ type Def = {
   innerType?: z.ZodType;
   in?: z.ZodType;
   element?: z.ZodType;
+  /** Tuples: the element schema of each position. */
+  items?: z.ZodType[];
   keyType?: z.ZodType;
   valueType?: z.ZodType;
   options?: z.ZodType[];
@@ -257,6 +259,8 @@ export function arbFromSchema(
         maxLength: Math.min(c.maxLength ?? 3, min + 3),
       });
     }
+    case 'tuple':
+      return fc.tuple(...(d.items ?? []).map(rec));
     case 'record': {
       const key = arbFromSchema(
         d.keyType as z.ZodType,

@@ -29,6 +29,7 @@ import { pendingChanges } from '../../../renderer/data/pending.js';
 import {
   currentActor,
   reauthenticate,
+  type RepairRecord,
   signIn,
   switchTenant,
   useWorkspace,
@@ -347,6 +348,10 @@ const api = {
       });
     }
     return out;
+  },
+  /** Stale local copies this page repaired at a (re)connect (issue #7; workspace.ts keeps them). */
+  repairs(): RepairRecord[] {
+    return [...((globalThis as { __bulkheadRepairs?: RepairRecord[] }).__bulkheadRepairs ?? [])];
   },
   /** The name of a (user, tenant) partition, to look for it among the IndexedDB databases. */
   partitionName(userId: string, tenantId: string): string {

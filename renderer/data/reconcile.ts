@@ -1,0 +1,107 @@
+import { isFinalStatus, type MergeEntity } from '../../shared/domain/merge.js';
+import { STALE_MAX } from '../../shared/sync/protocol.js';
+
+/*
+ * Reconcile on reconnect (issue #7): a safety net for a local copy that went stale while RxDB's
+ * pull checkpoint moved past the newer server version without applying it (soak seed 980000157:
+ * mgr held an acme order "open"@157, the server "cancelled"@165; mgr never edited it). Whatever
+ * the cause, at every (re)connect the PC sends the versions of its open documents that carry no
+ * local change to `POST …/stale`; the server answers those it holds newer, and the next pull hands
+ * them to RxDB (as PushWatch does), which takes them since the PC's copy equals its master. Each
+ * repair is reported, so the cause can still be found.
+ */
+
+type Doc = Record<string, unknown>;
+
+/** The collections checked: mutable documents that stay open for a while. */
+export const RECONCILED: readonly MergeEntity[] = ['orders', 'receipts'];
+
+/** A local copy brought up to the server's version. */
+export type Repair = { id: string; localSeq: number; serverSeq: number };
+
+const seqOf = (d: Doc): number => (typeof d['seq'] === 'number' ? d['seq'] : 0);
+const hasPending = (d: Doc): boolean => Array.isArray(d['pendingAudit']) && d['pendingAudit'].length > 0;
+
+/**
+ * The `[id, seq]` pairs worth asking the server about: documents the server has (seq above 0),
+ * not final (a shipped or cancelled order, a cancelled notice takes no further change; a closed
+ * notice can still be reopened), not deleted, and without a local change not pushed yet (RxDB
+ * ignores a pulled version while one is unpushed; PushWatch covers that case).
+ */
+export function staleCandidates(entity: MergeEntity, docs: readonly Doc[]): [string, number][] {
+  const out: [string, number][] = [];
+  for (const d of docs) {
+    if (d['_deleted'] === true || hasPending(d) || isFinalStatus(entity, d['status'])) continue;
+    const seq = seqOf(d);
+    if (seq > 0 && typeof d['id'] === 'string') out.push([d['id'], seq]);
+  }
+  return out;
+}
+
+/** `xs` in pieces of at most `size` (a stale request carries at most STALE_MAX pairs). */
+export function chunked<T>(xs: readonly T[], size = STALE_MAX): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+/** What the PC holds of a document when a pull is about to hand a repaired version over. */
+export type LocalNow = { seq: number; pending: boolean } | null;
+
+/**
+ * The server's newer versions of stale documents, waiting for the next pull of their collection.
+ *
+ * `offer` the documents the stale check answered; the next pull's handler calls `take` with its
+ * documents, the checkpoint it pulled from and what the PC holds now. A version is handed to RxDB
+ * (in the pull's documents, once) and reported as a repair only when the pull checkpoint is
+ * already at or past it — else the pull itself brings it (this page or a later one), which is the
+ * normal case of a change made while the check ran — and while the PC's copy is still older and
+ * carries no local change (a pull that applied it meanwhile, or a new local edit, makes it moot).
+ */
+export class StaleHandover {
+  private readonly ready = new Map<string, Doc>();
+
+  /** The server's answer: its versions of documents this PC holds older. */
+  offer(docs: readonly Doc[]): void {
+    for (const d of docs) {
+      const id = String(d['id']);
+      const seen = this.ready.get(id);
+      if (!seen || seqOf(d) > seqOf(seen)) this.ready.set(id, d);
+    }
+  }
+
+  /** Ids waiting for the next pull (the handler reads what the PC holds of them). */
+  ids(): string[] {
+    return [...this.ready.keys()];
+  }
+
+  /**
+   * One pull's documents, before RxDB sees them: returns them with the repaired versions (no id
+   * twice) and the repairs. Everything offered is settled by this call, handed over or dropped.
+   */
+  take(
+    pulled: readonly Doc[],
+    checkpointSeq: number | undefined,
+    local: (id: string) => LocalNow,
+  ): { documents: Doc[]; repaired: Repair[] } {
+    if (this.ready.size === 0) return { documents: [...pulled], repaired: [] };
+    const documents = [...pulled];
+    const at = new Map(documents.map((d, i) => [String(d['id']), i]));
+    const front: Doc[] = [];
+    const repaired: Repair[] = [];
+    for (const [id, d] of this.ready) {
+      const serverSeq = seqOf(d);
+      const i = at.get(id);
+      const inPull = i === undefined ? undefined : documents[i];
+      if (inPull && seqOf(inPull) >= serverSeq) continue; // the pull brings it (or newer)
+      if (checkpointSeq === undefined || serverSeq > checkpointSeq) continue; // a pull brings it
+      const now = local(id);
+      if (!now || now.pending || now.seq >= serverSeq) continue;
+      repaired.push({ id, localSeq: now.seq, serverSeq });
+      if (i !== undefined) documents[i] = d;
+      else front.push(d);
+    }
+    this.ready.clear();
+    return { documents: [...front, ...documents], repaired };
+  }
+}

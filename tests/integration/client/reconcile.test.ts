@@ -1,0 +1,313 @@
+import { randomUUID } from 'node:crypto';
+import { addRxPlugin, createRxDatabase } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
+import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { OrderDoc } from '../../../shared/domain/floor.js';
+import type {
+  PullResponse,
+  PushResponse,
+  StaleCollection,
+  StaleResponse,
+  StreamEvent,
+  SyncCollection,
+} from '../../../shared/sync/protocol.js';
+import { demoUserId, stableUuid } from '../../../server/db/seed.js';
+import { ApiClient } from '../../../renderer/data/api.js';
+import { conflictContext, conflictHandler } from '../../../renderer/data/conflicts.js';
+import type { TenantCollections, TenantDatabase } from '../../../renderer/data/database.js';
+import type { Repair } from '../../../renderer/data/reconcile.js';
+import {
+  balanceSchema,
+  encryptSensitive,
+  itemSchema,
+  locationSchema,
+  MIGRATIONS,
+  movementSchema,
+  orderSchema,
+  receiptSchema,
+  schemaForRole,
+} from '../../../renderer/data/schemas.js';
+import { startTenantSync, type TenantSync } from '../../../renderer/data/tenant-sync.js';
+import type { TestServer } from '../../helpers/server.js';
+import { api, auditFor, integrationBackends, login, startTestServer } from '../../helpers/server.js';
+
+/*
+ * Issue #7, end to end: the real replication (tenant-sync.ts, RxDB) of mgr's acme partition
+ * against a live server. The PC's copy of an order is made stale the way soak seed 980000157 left
+ * it — a pull brings the newer version and RxDB moves its checkpoint past it without applying it
+ * (here: the pull's answer for that id is held back) — and stays stale through later pulls. At the
+ * next reconnect the stale check repairs it, and `onRepaired` reports it.
+ */
+
+addRxPlugin(RxDBMigrationSchemaPlugin);
+const backends = await integrationBackends();
+type Doc = Record<string, unknown>;
+const ITEM1 = stableUuid('acme/item/1');
+
+/** The API as the PC uses it, with a pull that can hold documents back and a stream the test can cut. */
+class TestApi extends ApiClient {
+  readonly held = new Set<string>();
+  readonly dropped: Doc[] = [];
+  hellos = 0;
+  staleChecks = 0;
+  private cut: AbortController | null = null;
+
+  override async pull(
+    tenant: string,
+    collection: SyncCollection,
+    checkpoint: number | undefined,
+    limit: number,
+    base?: number,
+  ): Promise<PullResponse> {
+    const res = await super.pull(tenant, collection, checkpoint, limit, base);
+    if (collection !== 'orders' || this.held.size === 0) return res;
+    const documents = res.documents.filter((d) => {
+      const hold = this.held.has(String(d['id']));
+      if (hold) this.dropped.push(d);
+      return !hold;
+    });
+    return { ...res, documents };
+  }
+
+  override async stale(
+    tenant: string,
+    collection: StaleCollection,
+    versions: [string, number][],
+  ): Promise<StaleResponse> {
+    try {
+      return await super.stale(tenant, collection, versions);
+    } finally {
+      this.staleChecks++;
+    }
+  }
+
+  override async stream(
+    tenant: string,
+    signal: AbortSignal,
+    onEvent: (e: StreamEvent) => void,
+  ): Promise<void> {
+    const own = new AbortController();
+    this.cut = own;
+    signal.addEventListener('abort', () => own.abort());
+    await super.stream(tenant, own.signal, (e) => {
+      if (e.type === 'hello') this.hellos++;
+      onEvent(e);
+    });
+  }
+
+  /** The connection drops (as a Wi-Fi reconnect would): the stream ends with a network error. */
+  dropStream(): void {
+    this.cut?.abort();
+  }
+}
+
+async function until<T>(
+  what: string,
+  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  ms = 30_000,
+) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== null && v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let n = 0;
+async function openPartition(): Promise<TenantDatabase> {
+  const db = await createRxDatabase<TenantCollections>({
+    name: `reconcile${++n}${Date.now()}`,
+    storage: wrappedKeyEncryptionCryptoJsStorage({ storage: getRxStorageMemory() }),
+    password: 'a-test-data-key-of-some-length',
+    multiInstance: false,
+  });
+  const role = 'manager';
+  const ctx = conflictContext(db.name);
+  await db.addCollections({
+    items: {
+      schema: encryptSensitive(schemaForRole(itemSchema, 'items', role), 'items'),
+      conflictHandler: conflictHandler('items', ctx) as never,
+      migrationStrategies: MIGRATIONS.items,
+    },
+    movements: {
+      schema: schemaForRole(movementSchema, 'movements', role),
+      conflictHandler: conflictHandler('movements', ctx) as never,
+      migrationStrategies: MIGRATIONS.movements,
+    },
+    balances: {
+      schema: schemaForRole(balanceSchema, 'balances', role),
+      migrationStrategies: MIGRATIONS.balances,
+    },
+    receipts: {
+      schema: schemaForRole(receiptSchema, 'receipts', role),
+      conflictHandler: conflictHandler('receipts', ctx) as never,
+    },
+    orders: {
+      schema: encryptSensitive(schemaForRole(orderSchema, 'orders', role), 'orders'),
+      conflictHandler: conflictHandler('orders', ctx) as never,
+    },
+    locations: { schema: locationSchema },
+  });
+  return db;
+}
+
+const status = {
+  setOnline: () => undefined,
+  setActive: () => undefined,
+  markSynced: () => undefined,
+  setError: () => undefined,
+  setProgress: () => undefined,
+};
+
+describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (backend) => {
+  let s: TestServer;
+  let adminToken = '';
+  let mgrToken = '';
+  let db: TenantDatabase | null = null;
+  let sync: TenantSync | null = null;
+  const hadWindow = 'window' in globalThis;
+
+  const pushAsAdmin = async (newDocumentState: Doc, assumedMasterState: Doc | null, over = {}) => {
+    const changes = [{ newDocumentState, assumedMasterState }];
+    const r = await api<PushResponse<Doc>>(s.url, '/api/t/acme/sync/orders/push', {
+      token: adminToken,
+      body: { changes, audit: auditFor(demoUserId('admin.acme'), 'orders', changes, over) },
+    });
+    expect(r.body).toMatchObject({ conflicts: [], rejections: [] });
+    return Number(r.body.accepted?.[0]?.seq);
+  };
+  const newOrder = (): OrderDoc => ({
+    id: randomUUID(),
+    tenantId: 'acme',
+    number: `SO-R-${Math.floor(Math.random() * 1e9)}`,
+    customerName: 'Kim Retail',
+    customerPhone: '+31 10 555 0199',
+    customerEmail: 'kim@example.com',
+    shipTo: { line1: '1 Harbour Rd', line2: null, city: 'Rotterdam', postalCode: '3011', country: 'NL' },
+    status: 'open',
+    lines: [{ lineId: '1', itemId: ITEM1, qty: 2 }],
+    updatedAt: new Date().toISOString(),
+    seq: 0,
+  });
+  const local = async (id: string) =>
+    ((await db?.orders.findOne(id).exec())?.toJSON() as Doc | undefined) ?? null;
+
+  beforeAll(async () => {
+    s = await startTestServer({ backend, seed: { itemsPerTenant: 4 } });
+    adminToken = (await login(s.url, 'admin.acme')).accessToken;
+    mgrToken = (await login(s.url, 'mgr')).accessToken;
+    // tenant-sync listens for the OS's online/offline events.
+    if (!hadWindow) (globalThis as { window?: unknown }).window = new EventTarget();
+  });
+  afterEach(async () => {
+    await sync?.stop();
+    await db?.close();
+    sync = null;
+    db = null;
+  });
+  afterAll(async () => {
+    if (!hadWindow) delete (globalThis as { window?: unknown }).window;
+    await s?.close();
+  });
+
+  it('an order whose newer version the checkpoint passed unapplied reaches the server version at the next hello, reported once', async () => {
+    const x = newOrder();
+    const v1 = await pushAsAdmin(x, null, { action: 'create' });
+    const client = new TestApi(s.url, { accessToken: () => mgrToken, refresh: () => Promise.resolve(null) });
+    const repairs: { collection: string; repaired: Repair[] }[] = [];
+    db = await openPartition();
+    sync = startTenantSync({
+      db,
+      api: client,
+      serverUrl: s.url,
+      userId: demoUserId('mgr'),
+      tenantId: 'acme',
+      policyVersion: 1,
+      status,
+      onForbidden: () => undefined,
+      onUnauthenticated: () => undefined,
+      onPolicyChanged: () => undefined,
+      onRepaired: (collection, repaired) => repairs.push({ collection, repaired }),
+    });
+    await sync.initialSync;
+    expect((await until('the order to arrive', () => local(x.id)))['seq']).toBe(v1);
+    // The first connect's checks (orders and notices) are done and found nothing stale.
+    await until('the first stale checks', () => client.hellos >= 1 && client.staleChecks >= 2);
+    expect(repairs).toEqual([]);
+
+    // Another PC cancels the order; this PC's pull brings it but its answer is held back for that
+    // id, so RxDB moves the checkpoint past the cancellation without applying it.
+    client.held.add(x.id);
+    const server = await api<PullResponse<Doc>>(s.url, '/api/t/acme/sync/orders/pull?limit=5000', {
+      token: adminToken,
+    });
+    const base = server.body.documents.find((d) => d['id'] === x.id)!;
+    const v2 = await pushAsAdmin(
+      { ...base, status: 'cancelled', updatedAt: new Date().toISOString() },
+      base,
+      {
+        action: 'update',
+        reason: 'customer withdrew',
+        confirmation: { typed: x.number, reason: 'customer withdrew' },
+      },
+    );
+    expect(v2).toBeGreaterThan(v1);
+    await until('the cancellation to be pulled (and held back)', () =>
+      client.dropped.some((d) => d['id'] === x.id && d['seq'] === v2),
+    );
+    // A later change arrives: the checkpoint is past the cancellation, the copy still stale.
+    const y = newOrder();
+    const vy = await pushAsAdmin(y, null, { action: 'create' });
+    await until('the later order to arrive', () => local(y.id));
+    client.held.clear();
+    expect(vy).toBeGreaterThan(v2);
+    sync.reSync();
+    await until('a resync', async () => (await sync!.flush(5000)) || null);
+    expect(await local(x.id)).toMatchObject({ status: 'open', seq: v1 });
+    expect(repairs).toEqual([]);
+
+    // The connection drops and comes back: the hello's stale check repairs the copy.
+    const hellos = client.hellos;
+    client.dropStream();
+    await until('the stream to reconnect', () => {
+      window.dispatchEvent(new Event('online'));
+      return client.hellos > hellos;
+    });
+    const repairedDoc = await until('the copy to reach the server version', async () => {
+      const d = await local(x.id);
+      return d && d['seq'] === v2 ? d : null;
+    });
+    expect(repairedDoc).toMatchObject({ status: 'cancelled', seq: v2 });
+    expect(repairedDoc).not.toHaveProperty('pendingAudit');
+    expect(repairs).toEqual([
+      { collection: 'orders', repaired: [{ id: x.id, localSeq: v1, serverSeq: v2 }] },
+    ]);
+    // Nothing of it was pushed back: the server still holds v2, audited once by admin.acme.
+    const row = await s.db
+      .selectFrom('orders')
+      .select(['seq', 'status'])
+      .where('id', '=', x.id)
+      .executeTakeFirstOrThrow();
+    expect({ seq: Number(row.seq), status: row.status }).toEqual({ seq: v2, status: 'cancelled' });
+    const audits = await s.db
+      .selectFrom('audit_log')
+      .select('actor_id')
+      .where('entity_id', '=', x.id)
+      .execute();
+    expect(audits.map((a) => a.actor_id)).toEqual([demoUserId('admin.acme'), demoUserId('admin.acme')]);
+
+    // The next connect finds nothing stale any more: no second report.
+    const checks = client.staleChecks;
+    const again = client.hellos;
+    client.dropStream();
+    await until('the stream to reconnect again', () => {
+      window.dispatchEvent(new Event('online'));
+      return client.hellos > again && client.staleChecks >= checks + 2;
+    });
+    expect(repairs).toHaveLength(1);
+  });
+});
