@@ -29,6 +29,7 @@ import {
   peerPropagation,
   rawIdb,
   searchOnce,
+  syncIdle,
   switchTo,
 } from '../tests/bench/browser-bench.js';
 import { addManagerToInitech, benchItem, loadTenant, peerDocs } from '../tests/bench/data.js';
@@ -307,6 +308,12 @@ async function main(): Promise<void> {
         return { ...it, uom: 'pcs', purchasePrice: undefined, onHand: 0, includesPending: false };
       });
       const queries = ['ACME-0012', 'Valve 12', '2000000001', 'gasket 9', 'ACME-00009'];
+      // The first search right after start shares the main thread with the sign-in's pulls and
+      // the stale check (reported on its own); the measured ones run once the sync is idle.
+      const firstQ = queries[0] ?? 'ACME';
+      const firstSearch = await searchOnce(app.page, firstQ, filterRows(rows, firstQ).length);
+      await searchOnce(app.page, '', S.items);
+      await syncIdle(app.page);
       const searches: number[] = [];
       for (let i = 0; i < S.searches; i++) {
         const q = queries[i % queries.length] ?? 'ACME';
@@ -319,7 +326,10 @@ async function main(): Promise<void> {
         unit: 'ms',
         target: '≤ 50 ms',
         ok: pct(searches, 95) <= 50,
-        detail: `p50 ${r1(pct(searches, 50))} ms; SKU, name and barcode substrings, one input event each`,
+        detail:
+          `p50 ${r1(pct(searches, 50))} ms; SKU, name and barcode substrings, one input event each, ` +
+          `sync idle; in order: ${searches.map((x) => Math.round(x)).join(', ')} ms; ` +
+          `the first search right after start, while its pulls run: ${Math.round(firstSearch)} ms`,
       });
 
       // Tenant switches: first visits sync; then timed switches between globex and initech.

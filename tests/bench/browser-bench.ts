@@ -202,6 +202,24 @@ export function switchTo(page: Page, tenant: string, prefix: string, total: numb
   );
 }
 
+/** Until the app's sync status has shown no activity for 20 frames in a row. */
+export async function syncIdle(page: Page): Promise<void> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const t0 = performance.now();
+        let quiet = 0;
+        const check = () => {
+          quiet = document.querySelector('.sync-active') ? 0 : quiet + 1;
+          if (quiet >= 20) resolve();
+          else if (performance.now() - t0 > 60_000) reject(new Error('sync still active after 60 s'));
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      }),
+  );
+}
+
 /**
  * Type a query into the grid's search box (as one input event) and time until the grid shows the
  * expected count and its first row contains the query.

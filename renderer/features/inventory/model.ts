@@ -64,12 +64,14 @@ export function warmSearch(rows: readonly InventoryRow[]): () => void {
   let i = 0;
   let handle = 0;
   const step = (deadline: IdleDeadline) => {
-    while (i < rows.length && deadline.timeRemaining() > 1) {
+    // At least one slice per call: a page kept busy (replication after sign-in) gets no idle time,
+    // and the callback then comes after `timeout` anyway.
+    do {
       const end = Math.min(rows.length, i + 2000);
       for (; i < end; i++) searchKey(rows[i] as InventoryRow);
-    }
-    if (i < rows.length) handle = idle(step);
+    } while (i < rows.length && deadline.timeRemaining() > 1);
+    if (i < rows.length) handle = idle(step, { timeout: 50 });
   };
-  handle = idle(step);
+  handle = idle(step, { timeout: 50 });
   return () => globalThis.cancelIdleCallback(handle);
 }
