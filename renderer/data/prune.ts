@@ -127,8 +127,8 @@ export async function pruneMovements(db: TenantDatabase, now = Date.now()): Prom
 
 /**
  * Prune the open partition once its first download is done and then every `everyMs`, each time
- * only while replication has nothing in flight (`flush`): a pruned document must not be in the
- * middle of a push or of the push side's scan, which would find it without its meta document.
+ * only while replication has nothing in flight (`flush`): the facts are read when no pull is half
+ * applied and no push is waiting for its answer (a movement settled by one is pruned next time).
  * Returns the stop function (call it before the partition closes).
  */
 export function startMovementPruning(

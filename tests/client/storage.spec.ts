@@ -466,4 +466,63 @@ test.describe('chunked storage: old synced movements leave the partition (issue 
     expect(await bh.ids()).toEqual(compacted?.live);
     await bh.stop();
   });
+
+  test('a prune interrupted between its movements and their meta records reopens, and the next prune ends it', async ({
+    page,
+  }) => {
+    const pushes: string[] = [];
+    const watchPushes = (p: Page) =>
+      p.route('**/api/t/globex/sync/*/push', async (route) => {
+        pushes.push(route.request().postData() ?? '');
+        await route.continue();
+      });
+    const on = (p: Page) => ({
+      start: () => p.evaluate(() => (globalThis as unknown as W).bh.start('chunked', 'mgr', 'globex')),
+      ids: () => p.evaluate(() => (globalThis as unknown as W).bh.movementIds()),
+      logs: (prefix: string) =>
+        p.evaluate(([x]) => (globalThis as unknown as W).bh.chunkedLogs(x), [prefix] as const),
+    });
+    const all = Object.values(seeded).flat().sort();
+    const prunable = [...seeded.old, ...seeded.shipped].sort();
+    const metaIds = prunable.map((id) => `${id}|0`);
+    const isMovementMeta = (m: { written: string[] }) => m.written.includes(`${seeded.recent[0]}|0`);
+    await watchPushes(page);
+    await harness(page);
+    const first = on(page);
+    await first.start();
+    // The seeded movements, and what the first test's PC pushed meanwhile.
+    const held = await first.ids();
+    expect(held).toEqual(expect.arrayContaining(all));
+    // The movements' forget record committed, then the page died before their meta documents went.
+    const [movementsLog] = await first.logs('movements');
+    await page.evaluate(
+      ([name, forget]) => (globalThis as unknown as W).bh.forgetBehindStorage(name, forget),
+      [movementsLog?.name ?? '', prunable] as const,
+    );
+    await page.close({ runBeforeUnload: false });
+
+    const next = await page.context().newPage();
+    await watchPushes(next);
+    await harness(next);
+    const again = on(next);
+    // It opens and syncs without them; their meta documents are still there, unused.
+    await again.start();
+    expect(await again.ids()).toEqual(held.filter((id) => !prunable.includes(id)));
+    const metaBefore = (await again.logs('rx-replication-meta-')).find(isMovementMeta);
+    expect(metaBefore?.live).toEqual(expect.arrayContaining(metaIds));
+    // The next prune drops those meta documents too (checkpoints kept), with no event.
+    const res = await next.evaluate(() => (globalThis as unknown as W).bh.prune());
+    // (The unreflected one may go now: the first test's push moved the balances past it.)
+    const stays = [...prunable, ...seeded.open, ...seeded.recent];
+    expect(res.pruned.filter((id) => stays.includes(id))).toEqual([]);
+    expect(res.events).toEqual([]);
+    const metaAfter = (await again.logs('rx-replication-meta-')).find(isMovementMeta);
+    expect(metaAfter?.live.filter((id) => metaIds.includes(id))).toEqual([]);
+    expect(metaAfter?.live.filter((id) => id.endsWith('|1'))).toEqual(
+      metaBefore?.live.filter((id) => id.endsWith('|1')),
+    );
+    // Nothing was pushed for them at any point: no movement without its meta document was seen.
+    for (const id of prunable) expect(pushes.some((b) => b.includes(id))).toBe(false);
+    await next.evaluate(() => (globalThis as unknown as W).bh.stop());
+  });
 });

@@ -40,9 +40,10 @@ import { RXDB_VERSION } from 'rxdb/plugins/utils';
  *   replication meta documents (`rx-replication-meta-*`: the master state RxDB keeps per pulled
  *   document; the checkpoint documents stay). It is durable as one "forget" record appended to each
  *   log (replayed at open, which leaves those documents out of memory) and a compaction no longer
- *   rewrites them. The meta documents are forgotten first and the collection's own documents only
- *   once that record committed, so an interrupted forget leaves a log that opens with or without
- *   the documents (a document without its meta document is forgotten again by the next prune).
+ *   rewrites them. The documents are forgotten first and their meta documents only once that
+ *   record committed, so an interrupted forget leaves logs that open with or without the
+ *   documents, never a document without its meta document (which replication would push as new);
+ *   meta documents left behind are forgotten by the next `forget`.
  * - One writer: the in-memory copy is per JavaScript realm. Bulkhead opens a partition in one
  *   window only (Electron); a second tab on the same partition would not see the first one's
  *   writes until it reopens the partition.
@@ -66,7 +67,7 @@ export type ChunkedIdbInstance = {
    * must not see a local deletion, which replication would push. Resolves with the number of
    * this collection's documents forgotten, once the records committed. Call it while the
    * collection's replication runs: only meta collections open in this realm are cleaned (a meta
-   * document left behind only takes room; nothing reads it again).
+   * document left behind only takes room, nothing reads it; the next `forget` drops it).
    */
   forget(ids: readonly string[]): Promise<number>;
 };
@@ -499,7 +500,7 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
    * Forget the documents `ids` of one state: a `forget` record appended to its log (created
    * synchronously, as a write's: records keep the order of the memory changes), the documents
    * dropped from memory at once, without a change event. Resolves with how many were held, once
-   * the record committed (`strict`: a prune of the collection waits for its meta collection's).
+   * the record committed (`strict`: the meta documents are forgotten only after it is on disk).
    */
   const forgetIn = async (s: Shared, ids: readonly string[]): Promise<number> => {
     s.applyPending?.();
@@ -571,13 +572,17 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
         ChunkedIdbInstance = {
         async forget(ids: readonly string[]): Promise<number> {
           if (closed) throw new Error('chunked-idb: forget on a closed instance');
+          // The documents first: once their record committed, replication's push side can never
+          // find one of them without its meta document (it would push it as new).
+          const forgotten = await forgetIn(state, ids);
+          // Then, in every open meta collection of this collection (same database, schema version
+          // and document properties), the meta documents (`<id>|0`; checkpoints are `up|1` and
+          // `down|1`) of documents this collection no longer holds: these, and any an earlier
+          // forget left behind when the page died in between. RxDB writes a pulled document before
+          // its meta document and never drops a document (a deletion is kept), so no other meta
+          // document is without its document.
           inst.ensurePersistence();
-          const held = ids.filter((id) => state.internals.documents.has(id));
-          if (held.length === 0) return 0;
-          // Their replication meta documents first (`<id>|0`; checkpoints are `up|1`/`down|1`), in
-          // every open meta collection of this collection: same database, schema version and
-          // document properties. Only then the documents, so no crash leaves a meta document
-          // without its document (one forgotten too soon would stay for ever).
+          const documents = state.internals.documents;
           const metas = [...shared.values()].filter(
             (m) =>
               m.metaOf === state.properties &&
@@ -587,16 +592,15 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
           await Promise.all(
             metas.map((m) => {
               m.applyPending?.();
-              const metaIds = held
-                .map((id) => `${id}|0`)
-                .filter((mid) => {
-                  const d = m.internals.documents.get(mid) as Record<string, unknown> | undefined;
-                  return d !== undefined && d['isCheckpoint'] === '0';
-                });
-              return forgetIn(m, metaIds);
+              const orphans: string[] = [];
+              for (const [mid, d] of m.internals.documents) {
+                const meta = d as unknown as Record<string, unknown>;
+                if (meta['isCheckpoint'] === '0' && !documents.has(String(meta['itemId']))) orphans.push(mid);
+              }
+              return forgetIn(m, orphans);
             }),
           );
-          return forgetIn(state, held);
+          return forgotten;
         },
         /**
          * Replication's "what changed since the checkpoint": a scan of the documents while the

@@ -535,6 +535,25 @@ async function chunkedLogs(
   return out;
 }
 
+/**
+ * Append a `forget` record naming `ids` to the chunked log `idbName` directly, behind the storage's
+ * back: the state a prune leaves when the page dies after this log's record committed.
+ */
+async function forgetBehindStorage(idbName: string, ids: string[]): Promise<void> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(idbName);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error('open failed'));
+  });
+  await new Promise<void>((resolve, reject) => {
+    const tx = db.transaction('log', 'readwrite');
+    tx.objectStore('log').put(JSON.stringify({ forget: ids }));
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error ?? new Error('write failed'));
+  });
+  db.close();
+}
+
 const api = {
   start,
   stop,
@@ -558,6 +577,7 @@ const api = {
   recordOldMovement,
   prune,
   chunkedLogs,
+  forgetBehindStorage,
 };
 export type BulkheadHarness = typeof api;
 (globalThis as unknown as { bh: BulkheadHarness }).bh = api;
