@@ -579,8 +579,8 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
           // and document properties), the meta documents (`<id>|0`; checkpoints are `up|1` and
           // `down|1`) of documents this collection no longer holds: these, and any an earlier
           // forget left behind when the page died in between. RxDB writes a pulled document before
-          // its meta document and never drops a document (a deletion is kept), so no other meta
-          // document is without its document.
+          // its meta document and never drops a document (a deletion is kept; Bulkhead adds no
+          // cleanup plugin), so no other meta document is without its document.
           inst.ensurePersistence();
           const documents = state.internals.documents;
           const metas = [...shared.values()].filter(
