@@ -73,6 +73,8 @@ export function selectStorage(kind: StorageKind): void {
   storageKind = kind;
 }
 
+// Only the chunked storage can drop documents below RxDB (`forget`): old synced movements are
+// pruned there (`prune.ts`, issue #5); a Dexie partition keeps them, as before.
 function baseStorage(kind: StorageKind): RxStorage<unknown, unknown> {
   return kind === 'dexie' ? getRxStorageDexie() : getChunkedIdbStorage();
 }

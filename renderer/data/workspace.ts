@@ -36,6 +36,7 @@ import { openUserDatabase, removeUserDatabase } from './user-store.js';
 import { flushLocalAlerts, noteActivity } from './local-alerts.js';
 import { onLocalChange } from './writes.js';
 import { startTenantSync, type TenantSync } from './tenant-sync.js';
+import { startMovementPruning } from './prune.js';
 import type { Repair } from './reconcile.js';
 import type { SyncCollection } from '../../shared/sync/protocol.js';
 
@@ -105,7 +106,8 @@ let refreshKey: string | null = null;
 let refreshing: Promise<string | null> | null = null;
 let dataKey: string | null = null;
 let membershipTimer: ReturnType<typeof setTimeout> | null = null;
-let current: { db: TenantDatabase; sync: TenantSync; tenantId: string } | null = null;
+let current: { db: TenantDatabase; sync: TenantSync; tenantId: string; stopPruning: () => void } | null =
+  null;
 // Serialises open/close/purge so a fast double switch never leaves two partitions open.
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -235,6 +237,7 @@ async function closeCurrent(): Promise<void> {
   useWorkspace.setState({ db: null, tenantId: null });
   useSyncStatus.getState().reset();
   if (c) {
+    c.stopPruning();
     await c.sync.stop();
     await c.db.close();
   }
@@ -540,7 +543,8 @@ async function openTenant(tenantId: string): Promise<void> {
         },
       ]).catch((e: unknown) => console.error('could not file a conflict in Needs attention', e));
     };
-    current = { db, sync, tenantId };
+    // Issue #5: synced, reflected movements past the pull horizon leave the partition (prune.ts).
+    current = { db, sync, tenantId, stopPruning: startMovementPruning(db, sync) };
     useSession.getState().setActiveTenant(tenantId);
     useWorkspace.setState({ db, tenantId, opening: null });
   } catch (e) {

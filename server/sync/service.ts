@@ -13,6 +13,11 @@ import type {
   StaleResponse,
   SyncCollection,
 } from '../../shared/sync/protocol.js';
+import {
+  MOVEMENT_HORIZON_DAYS,
+  OPEN_ORDER_STATUSES,
+  OPEN_RECEIPT_STATUSES,
+} from '../../shared/sync/protocol.js';
 import type { TenantSettings } from '../../shared/access/policy.js';
 import type { ActivityEvent } from '../../shared/alerts/rules.js';
 import type { Alert } from '../../shared/api/alerts.js';
@@ -101,7 +106,8 @@ async function pullLocations(
 
 /**
  * The movement horizon of a client partition (issue #5, large tenants). A PC pulls the movements
- * the server received in the last `MOVEMENT_HORIZON_DAYS` days, and every movement of an order or
+ * the server received in the last `MOVEMENT_HORIZON_DAYS` days (in `shared/sync/protocol.ts`: the
+ * client prunes by the same rule), and every movement of an order or
  * inbound notice that is still being worked on (whatever its age: the outbound and receiving
  * screens derive picked and received quantities from them), on the first sync and on every later
  * pull. Older movements stay on the server: stock on the PC is the server's balances plus this
@@ -109,9 +115,9 @@ async function pullLocations(
  * days keep the current floor work visible and cover a movement that reaches the server before
  * the order it belongs to.
  */
-export const MOVEMENT_HORIZON_DAYS = 7;
-const OPEN_ORDER = ['open', 'picking', 'packed'];
-const OPEN_RECEIPT = ['open', 'receiving'];
+export { MOVEMENT_HORIZON_DAYS };
+const OPEN_ORDER = [...OPEN_ORDER_STATUSES];
+const OPEN_RECEIPT = [...OPEN_RECEIPT_STATUSES];
 
 /** The tenant's highest sequence in `table` above `after`; null when nothing is newer. */
 async function topSeq(

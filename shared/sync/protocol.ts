@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ClientAuditEntry } from '../audit/entry.js';
 import { BalanceDoc, DocId, ItemDoc, MovementDoc } from '../domain/schemas.js';
-import { LocationDoc, OrderDoc, ReceiptDoc } from '../domain/floor.js';
+import { LocationDoc, OrderDoc, ReceiptDoc, type OrderStatus, type ReceiptStatus } from '../domain/floor.js';
 
 /**
  * Collections that replicate, by their local (and URL) names. `locations` is site-wide reference
@@ -9,6 +9,20 @@ import { LocationDoc, OrderDoc, ReceiptDoc } from '../domain/floor.js';
  */
 export const SyncCollection = z.enum(['items', 'movements', 'balances', 'receipts', 'orders', 'locations']);
 export type SyncCollection = z.infer<typeof SyncCollection>;
+
+/**
+ * The movement horizon of a client partition (issue #5, large tenants), in days: a PC pulls the
+ * movements the server received this recently, plus every movement of an order or inbound notice
+ * still being worked on (`OPEN_ORDER_STATUSES`, `OPEN_RECEIPT_STATUSES`). The client prunes synced
+ * movements older than this (plus a day) from its partition by the same rule.
+ */
+export const MOVEMENT_HORIZON_DAYS = 7;
+
+/** Order statuses of an order still being worked on: its movements stay on a PC whatever their age. */
+export const OPEN_ORDER_STATUSES: readonly OrderStatus[] = ['open', 'picking', 'packed'];
+
+/** Notice statuses of an inbound notice still being received: its movements stay on a PC likewise. */
+export const OPEN_RECEIPT_STATUSES: readonly ReceiptStatus[] = ['open', 'receiving'];
 
 /** Collections the client may push to; balances are derived on the server, locations are reference data. */
 export const PUSHABLE: readonly SyncCollection[] = ['items', 'movements', 'receipts', 'orders'];

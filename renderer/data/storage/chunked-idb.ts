@@ -34,6 +34,16 @@ import { RXDB_VERSION } from 'rxdb/plugins/utils';
  *   crash leaves a prefix of the writes; replication checkpoints are documents of RxDB's own meta
  *   collection and go through the same log, so a first sync interrupted at any point reopens and
  *   resumes from its last stored checkpoint. Compaction replaces the log in one transaction.
+ * - Forgetting without events (issue #5, movement pruning): `forget(ids)` on an instance of this
+ *   storage (see `ChunkedIdbInstance`) drops documents from the memory state without a change
+ *   event, a revision or a replication push — RxDB never sees a deletion — together with their
+ *   replication meta documents (`rx-replication-meta-*`: the master state RxDB keeps per pulled
+ *   document; the checkpoint documents stay). It is durable as one "forget" record appended to each
+ *   log (replayed at open, which leaves those documents out of memory) and a compaction no longer
+ *   rewrites them. The documents are forgotten first and their meta documents only once that
+ *   record committed, so an interrupted forget leaves logs that open with or without the
+ *   documents, never a document without its meta document (which replication would push as new);
+ *   meta documents left behind are forgotten by the next `forget`.
  * - One writer: the in-memory copy is per JavaScript realm. Bulkhead opens a partition in one
  *   window only (Electron); a second tab on the same partition would not see the first one's
  *   writes until it reopens the partition.
@@ -45,10 +55,43 @@ export type ChunkedIdbSettings = {
   strictBelow?: number;
 };
 
+/**
+ * What an instance of this storage offers beyond RxDB's interface (reach it under RxDB's wrappers
+ * with `innermost` in `raw-read.ts`; the Dexie storage has none of it).
+ */
+export type ChunkedIdbInstance = {
+  /**
+   * Drop the documents `ids` (primary keys) of this collection, and their replication meta
+   * documents, from memory and, by one record per log, from IndexedDB — without change events.
+   * For documents the server holds and this PC no longer needs (synced, reflected, old): RxDB
+   * must not see a local deletion, which replication would push. Resolves with the number of
+   * this collection's documents forgotten, once the records committed. Call it while the
+   * collection's replication runs: only meta collections open in this realm are cleaned (a meta
+   * document left behind only takes room, nothing reads it; the next `forget` drops it).
+   */
+  forget(ids: readonly string[]): Promise<number>;
+};
+
+/** A log record: the documents of one write, or the primary keys `forget` dropped. */
+type ForgetRecord = { forget: string[] };
+
 type Log = { db: IDBDatabase; name: string; records: number; docsInLog: number; compacting: boolean };
 type Checkpoint = { id: string; lwt: number };
 type Shared = {
+  /** The RxDB database and collection this state belongs to. */
+  databaseName: string;
+  collectionName: string;
+  version: number;
+  /** Top-level property names of the collection's schema, sorted (matches meta collections). */
+  properties: string;
   internals: MemoryStorageInternals<unknown>;
+  /**
+   * Of a replication meta collection: the property names of the documents it keeps master states
+   * of (RxDB copies the replicated schema's properties into `docData`); null for other collections.
+   */
+  metaOf: string | null;
+  /** Applies the write the memory storage may still hold for its idle time (any open instance). */
+  applyPending: (() => void) | null;
   log: Log;
   refCount: number;
   /** Writes applied to this state so far (any instance); invalidates `changed`. */
@@ -61,6 +104,36 @@ type Shared = {
 };
 
 const STORE = 'log';
+/** RxDB's replication meta collections: `rx-replication-meta-<hash of collection and identifier>`. */
+const META_PREFIX = 'rx-replication-meta-';
+
+/** A schema's top-level property names, sorted and joined (how a meta collection is matched). */
+function propertyNames(properties: object | undefined): string {
+  return properties ? Object.keys(properties).sort().join(',') : '';
+}
+
+/**
+ * Remove one document from a memory state: from `documents` and from every index built so far
+ * (an index entry is found by its index string, which ends with the primary key: unique).
+ */
+function removeFromState(internals: MemoryStorageInternals<unknown>, id: string): void {
+  const doc = internals.documents.get(id);
+  if (!doc) return;
+  internals.documents.delete(id);
+  for (const byIndex of internals.byIndexArray) {
+    const entries = byIndex.docsWithIndex;
+    const key = byIndex.getIndexableString(doc);
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((entries[mid] as (typeof entries)[number])[0] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    const at = entries[lo];
+    if (at && at[0] === key && at[2] === id) entries.splice(lo, 1);
+  }
+}
 
 /**
  * Makes every index of a memory state lazy: an index is built (one sort over the documents in the
@@ -195,10 +268,16 @@ async function parseRows(rows: string[], key: string, yielding = false): Promise
   let docsInLog = 0;
   for (let i = 0; i < rows.length; i++) {
     if (yielding && i > 0) await yieldToEvents();
-    const docs = JSON.parse(rows[i] as string) as RxDocumentData<unknown>[];
+    const parsed = JSON.parse(rows[i] as string) as RxDocumentData<unknown>[] | ForgetRecord;
     rows[i] = '';
-    docsInLog += docs.length;
-    for (const d of docs) documents.set((d as unknown as Record<string, string>)[key] as string, d);
+    if (!Array.isArray(parsed)) {
+      // A `forget` record: the documents it names leave the state (a later write may bring one back).
+      docsInLog += parsed.forget.length;
+      for (const id of parsed.forget) documents.delete(id);
+      continue;
+    }
+    docsInLog += parsed.length;
+    for (const d of parsed) documents.set((d as unknown as Record<string, string>)[key] as string, d);
   }
   return { key, documents, records: rows.length, docsInLog };
 }
@@ -341,9 +420,9 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
     try {
       db = await openIdb(name);
       // Parsed already when the app prefetched the partition during sign-in; else read it now.
-      log =
-        (await takePrefetched(params.databaseName, name)) ??
-        (await parseRows(await readRows(db), primaryPath));
+      // A read keyed otherwise than this collection is read again (`forget` records name keys).
+      const early = await takePrefetched(params.databaseName, name);
+      log = early?.key === primaryPath ? early : await parseRows(await readRows(db), primaryPath);
     } catch (e) {
       loaded.delete(name);
       db?.close();
@@ -361,14 +440,18 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
     // when first read (makeIndexesLazy). The `_meta.lwt` index that replication reads is not built
     // here either: `getChangedDocumentsSince` scans instead while few documents changed.
     makeIndexesLazy(inst.internals, primaryPath);
-    if (log.key === primaryPath) {
-      inst.internals.documents = log.documents;
-    } else {
-      for (const d of log.documents.values())
-        inst.internals.documents.set((d as unknown as Record<string, string>)[primaryPath] as string, d);
-    }
+    inst.internals.documents = log.documents;
+    const properties = params.schema.properties as Record<string, { properties?: object }>;
     const s: Shared = {
+      databaseName: params.databaseName,
+      collectionName: params.collectionName,
+      version: params.schema.version,
+      properties: propertyNames(properties),
+      metaOf: params.collectionName.startsWith(META_PREFIX)
+        ? propertyNames(properties['docData']?.properties)
+        : null,
       internals: inst.internals,
+      applyPending: null,
       log: { db, name, records: log.records, docsInLog: log.docsInLog, compacting: false },
       refCount: 0,
       writes: 0,
@@ -413,6 +496,30 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
       });
   };
 
+  /**
+   * Forget the documents `ids` of one state: a `forget` record appended to its log (created
+   * synchronously, as a write's: records keep the order of the memory changes), the documents
+   * dropped from memory at once, without a change event. Resolves with how many were held, once
+   * the record committed (`strict`: the meta documents are forgotten only after it is on disk).
+   */
+  const forgetIn = async (s: Shared, ids: readonly string[]): Promise<number> => {
+    s.applyPending?.();
+    const held = ids.filter((id) => s.internals.documents.has(id));
+    if (held.length === 0) return 0;
+    const tx = s.log.db.transaction(STORE, 'readwrite', { durability: 'strict' });
+    bump(s.log.name);
+    tx.objectStore(STORE).put(JSON.stringify({ forget: held } satisfies ForgetRecord));
+    s.log.records += 1;
+    s.log.docsInLog += held.length;
+    for (const id of held) removeFromState(s.internals, id);
+    s.writes += 1;
+    s.changed = null;
+    await done(tx);
+    // The forgotten documents still take room in older records until the next compaction.
+    maybeCompact(s, () => s.applyPending?.());
+    return held.length;
+  };
+
   const storage: RxStorage<unknown, unknown> = {
     name: 'bulkhead-chunked-idb',
     rxdbVersion: RXDB_VERSION,
@@ -437,6 +544,8 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
         params as RxStorageInstanceCreationParams<unknown, object>,
         {},
       );
+      // Any instance applies the state's pending write (it reads the shared internals only).
+      state.applyPending ??= () => inst.ensurePersistence();
       const idOf = (d: RxDocumentData<unknown>) =>
         (d as unknown as Record<string, string>)[inst.primaryPath] as string;
       const memWrite = inst.bulkWrite.bind(inst);
@@ -459,7 +568,40 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
       const overrides: Pick<
         RxStorageInstance<unknown, unknown, unknown>,
         'bulkWrite' | 'close' | 'remove' | 'getChangedDocumentsSince'
-      > = {
+      > &
+        ChunkedIdbInstance = {
+        async forget(ids: readonly string[]): Promise<number> {
+          if (closed) throw new Error('chunked-idb: forget on a closed instance');
+          // The documents first: once their record committed, replication's push side can never
+          // find one of them without its meta document (it would push it as new).
+          const forgotten = await forgetIn(state, ids);
+          // Then, in every open meta collection of this collection (same database, schema version
+          // and document properties), the meta documents (`<id>|0`; checkpoints are `up|1` and
+          // `down|1`) of documents this collection no longer holds: these, and any an earlier
+          // forget left behind when the page died in between. RxDB writes a pulled document before
+          // its meta document and never drops a document (a deletion is kept; Bulkhead adds no
+          // cleanup plugin), so no other meta document is without its document.
+          inst.ensurePersistence();
+          const documents = state.internals.documents;
+          const metas = [...shared.values()].filter(
+            (m) =>
+              m.metaOf === state.properties &&
+              m.databaseName === state.databaseName &&
+              m.version === state.version,
+          );
+          await Promise.all(
+            metas.map((m) => {
+              m.applyPending?.();
+              const orphans: string[] = [];
+              for (const [mid, d] of m.internals.documents) {
+                const meta = d as unknown as Record<string, unknown>;
+                if (meta['isCheckpoint'] === '0' && !documents.has(String(meta['itemId']))) orphans.push(mid);
+              }
+              return forgetIn(m, orphans);
+            }),
+          );
+          return forgotten;
+        },
         /**
          * Replication's "what changed since the checkpoint": a scan of the documents while the
          * `_meta.lwt` index is not built and few documents qualify (after a completed sync, none or

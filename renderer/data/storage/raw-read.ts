@@ -1,4 +1,5 @@
 import type { RxCollection, RxDocumentData, RxStorageInstance } from 'rxdb';
+import type { ChunkedIdbInstance } from './chunked-idb.js';
 
 type AnyInstance = RxStorageInstance<unknown, unknown, unknown> & {
   originalStorageInstance?: AnyInstance;
@@ -42,4 +43,20 @@ export async function readAllRaw<T>(collection: RxCollection<T>): Promise<RxDocu
   const prepared = collection.find().getPreparedQuery();
   const res = await collection.storageInstance.query(prepared);
   return res.documents;
+}
+
+/**
+ * Drop documents of a collection below RxDB, without change events (see `ChunkedIdbInstance` in
+ * `chunked-idb.ts`: memory, log and the documents' replication meta documents). Resolves with how
+ * many were dropped, or null where the storage cannot (RxDB's Dexie storage: nothing is pruned
+ * there, its documents just stay).
+ */
+export async function forgetRaw<T>(
+  collection: RxCollection<T>,
+  ids: readonly string[],
+): Promise<number | null> {
+  const inner = innermost(collection.storageInstance as unknown as AnyInstance) as AnyInstance &
+    Partial<ChunkedIdbInstance>;
+  if (typeof inner.forget !== 'function') return null;
+  return inner.forget(ids);
 }

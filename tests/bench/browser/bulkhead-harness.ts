@@ -22,6 +22,11 @@ import {
 import { chunkedIdbName, prefetchChunkedIdb } from '../../../renderer/data/storage/chunked-idb.js';
 import { startTenantSync, type TenantSync } from '../../../renderer/data/tenant-sync.js';
 import { recordMovement as writeMovement } from '../../../renderer/data/writes.js';
+import { useAcks } from '../../../renderer/data/acks.js';
+import { balanceBase } from '../../../renderer/data/balance-base.js';
+import { pruneMovements } from '../../../renderer/data/prune.js';
+import { readAllRaw } from '../../../renderer/data/storage/raw-read.js';
+import { LiveInventory } from '../../../renderer/features/inventory/live.js';
 
 export type { StorageKind };
 
@@ -417,6 +422,138 @@ async function rawIdb(
   return { oneMs, packedMs };
 }
 
+/** On-hand per item of the open partition as the inventory grid derives it (`LiveInventory`). */
+async function onHand(): Promise<Record<string, { onHand: number; includesPending: boolean }>> {
+  if (!open) throw new Error('nothing open');
+  const db = open.db;
+  const live = new LiveInventory(() => balanceBase(db.name));
+  live.setAcks(useAcks.getState().seqs);
+  const [items, balances, movements] = await Promise.all([
+    readAllRaw(db.items),
+    readAllRaw(db.balances),
+    readAllRaw(db.movements),
+  ]);
+  live.applyBalances(balances);
+  live.applyItems(items);
+  live.applyMovements(movements);
+  const out: Record<string, { onHand: number; includesPending: boolean }> = {};
+  for (const r of live.rows()) out[r.id] = { onHand: r.onHand, includesPending: r.includesPending };
+  return out;
+}
+
+/** Ids of the movements the open partition holds (its storage's state, not a cached query). */
+async function movementIds(): Promise<string[]> {
+  if (!open) throw new Error('nothing open');
+  return (await readAllRaw(open.db.movements)).map((m) => m.id).sort();
+}
+
+/** Record a movement (as the app does) created `daysAgo` days ago by this PC's clock; its id. */
+async function recordOldMovement(daysAgo: number): Promise<string> {
+  if (!open) throw new Error('nothing open');
+  const m = {
+    ...movement(await anyItemId()),
+    createdAt: new Date(Date.now() - daysAgo * 86_400_000).toISOString(),
+  };
+  await writeMovement(open.db, { userId: open.session.userId, deviceId: 'bench' }, m);
+  return m.id;
+}
+
+/**
+ * Prune the open partition's movements as the app does (`pruneMovements`), noting every change
+ * event the collection and its storage instance emit meanwhile for the pruned documents.
+ */
+async function prune(): Promise<{ pruned: string[]; events: string[] }> {
+  if (!open) throw new Error('nothing open');
+  const db = open.db;
+  const seen: string[] = [];
+  const subs = [
+    db.movements.$.subscribe((ev) => seen.push(ev.documentId)),
+    db.movements.storageInstance.changeStream().subscribe((bulk) => {
+      for (const e of bulk.events) seen.push(e.documentId);
+    }),
+  ];
+  try {
+    const pruned = await pruneMovements(db);
+    return { pruned: pruned.sort(), events: seen.filter((id) => pruned.includes(id)) };
+  } finally {
+    for (const s of subs) s.unsubscribe();
+  }
+}
+
+/**
+ * The chunked logs in IndexedDB of the open partition's collections whose name starts with
+ * `prefix` (`rx-replication-meta-` for replication's meta collections), read directly: per log its
+ * record count, the `forget` records, the primary keys written in any record (still taking room)
+ * and those of the documents live (not deleted) once the log is replayed (as an open replays it).
+ */
+async function chunkedLogs(
+  prefix: string,
+): Promise<{ name: string; records: number; forgetRecords: number; written: string[]; live: string[] }[]> {
+  if (!open) throw new Error('nothing open');
+  const base = chunkedIdbName(partitionName(open.session.userId, open.session.tenantId), prefix, 0).replace(
+    /--0$/,
+    '',
+  );
+  const names = (await idbNames()).filter((n) => n.startsWith(base)).sort();
+  const out = [];
+  for (const name of names) {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(name);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error ?? new Error('open failed'));
+    });
+    const rows = await new Promise<string[]>((resolve, reject) => {
+      const req = db.transaction('log', 'readonly').objectStore('log').getAll();
+      req.onsuccess = () => resolve(req.result as string[]);
+      req.onerror = () => reject(req.error ?? new Error('read failed'));
+    });
+    db.close();
+    const written = new Set<string>();
+    const live = new Set<string>();
+    let forgetRecords = 0;
+    for (const row of rows) {
+      const r = JSON.parse(row) as { id: string; _deleted?: boolean }[] | { forget: string[] };
+      if (Array.isArray(r)) {
+        for (const d of r) {
+          written.add(d.id);
+          if (d._deleted) live.delete(d.id);
+          else live.add(d.id);
+        }
+      } else {
+        forgetRecords += 1;
+        for (const id of r.forget) live.delete(id);
+      }
+    }
+    out.push({
+      name,
+      records: rows.length,
+      forgetRecords,
+      written: [...written].sort(),
+      live: [...live].sort(),
+    });
+  }
+  return out;
+}
+
+/**
+ * Append a `forget` record naming `ids` to the chunked log `idbName` directly, behind the storage's
+ * back: the state a prune leaves when the page dies after this log's record committed.
+ */
+async function forgetBehindStorage(idbName: string, ids: string[]): Promise<void> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(idbName);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error('open failed'));
+  });
+  await new Promise<void>((resolve, reject) => {
+    const tx = db.transaction('log', 'readwrite');
+    tx.objectStore('log').put(JSON.stringify({ forget: ids }));
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error ?? new Error('write failed'));
+  });
+  db.close();
+}
+
 const api = {
   start,
   stop,
@@ -435,6 +572,12 @@ const api = {
   clearLogBehindStorage,
   changedSince,
   changedPages,
+  onHand,
+  movementIds,
+  recordOldMovement,
+  prune,
+  chunkedLogs,
+  forgetBehindStorage,
 };
 export type BulkheadHarness = typeof api;
 (globalThis as unknown as { bh: BulkheadHarness }).bh = api;
