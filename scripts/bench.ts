@@ -313,7 +313,7 @@ async function main(): Promise<void> {
       const firstQ = queries[0] ?? 'ACME';
       const firstSearch = await searchOnce(app.page, firstQ, filterRows(rows, firstQ).length);
       await searchOnce(app.page, '', S.items);
-      await syncIdle(app.page);
+      const idle = await syncIdle(app.page);
       const searches: number[] = [];
       for (let i = 0; i < S.searches; i++) {
         const q = queries[i % queries.length] ?? 'ACME';
@@ -328,7 +328,7 @@ async function main(): Promise<void> {
         ok: pct(searches, 95) <= 50,
         detail:
           `p50 ${r1(pct(searches, 50))} ms; SKU, name and barcode substrings, one input event each, ` +
-          `sync idle; in order: ${searches.map((x) => Math.round(x)).join(', ')} ms; ` +
+          `${idle ? 'sync idle' : 'sync still active after 30 s'}; in order: ${searches.map((x) => Math.round(x)).join(', ')} ms; ` +
           `the first search right after start, while its pulls run: ${Math.round(firstSearch)} ms`,
       });
 

@@ -202,21 +202,25 @@ export function switchTo(page: Page, tenant: string, prefix: string, total: numb
   );
 }
 
-/** Until the app's sync status has shown no activity for 20 frames in a row. */
-export async function syncIdle(page: Page): Promise<void> {
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
+/**
+ * Until the app's sync status has shown no activity for 20 frames in a row: true, or false when it
+ * was still active after `limitMs` (the caller goes on and says so).
+ */
+export async function syncIdle(page: Page, limitMs = 30_000): Promise<boolean> {
+  return page.evaluate(
+    (limit) =>
+      new Promise<boolean>((resolve) => {
         const t0 = performance.now();
         let quiet = 0;
         const check = () => {
           quiet = document.querySelector('.sync-active') ? 0 : quiet + 1;
-          if (quiet >= 20) resolve();
-          else if (performance.now() - t0 > 60_000) reject(new Error('sync still active after 60 s'));
+          if (quiet >= 20) resolve(true);
+          else if (performance.now() - t0 > limit) resolve(false);
           else requestAnimationFrame(check);
         };
         requestAnimationFrame(check);
       }),
+    limitMs,
   );
 }
 
