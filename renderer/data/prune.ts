@@ -134,14 +134,20 @@ export async function pruneMovements(db: TenantDatabase, now = Date.now()): Prom
 export function startMovementPruning(
   db: TenantDatabase,
   sync: { initialSync: Promise<void>; flush(timeoutMs: number): Promise<boolean> },
-  o: { everyMs?: number; settleMs?: number } = {},
+  o: {
+    everyMs?: number;
+    settleMs?: number;
+    /** The pruning itself (tests pass a stand-in). */
+    prune?: (db: TenantDatabase) => Promise<unknown>;
+  } = {},
 ): () => void {
+  const prune = o.prune ?? ((d: TenantDatabase) => pruneMovements(d));
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   const run = async () => {
     timer = null;
     try {
-      if (!stopped && (await sync.flush(o.settleMs ?? 60_000)) && !stopped) await pruneMovements(db);
+      if (!stopped && (await sync.flush(o.settleMs ?? 60_000)) && !stopped) await prune(db);
     } catch (e) {
       if (!stopped) console.warn('movement pruning failed', e);
     }

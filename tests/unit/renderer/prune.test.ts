@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SETTLED } from '../../../renderer/data/acks.js';
 import {
   isPrunable,
   PRUNE_AFTER_MS,
+  startMovementPruning,
   type RetentionFacts,
   type StoredMovement,
 } from '../../../renderer/data/prune.js';
@@ -12,6 +13,7 @@ import {
   OPEN_RECEIPT_STATUSES,
 } from '../../../shared/sync/protocol.js';
 import { MOVEMENT_HORIZON_DAYS as SERVER_HORIZON } from '../../../server/sync/service.js';
+import type { TenantDatabase } from '../../../renderer/data/database.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -93,5 +95,94 @@ describe('movement retention (issue #5)', () => {
 
   it('keeps a movement of an order this PC does not hold yet', () => {
     expect(isPrunable(old({ refId: 'order-not-pulled-yet' }), facts())).toBe(false);
+  });
+});
+
+describe('movement pruning schedule (issue #5)', () => {
+  const db = {} as TenantDatabase;
+  /** A replication stand-in: its first download and each flush resolve when the test says so. */
+  const fakeSync = () => {
+    let done!: () => void;
+    const initialSync = new Promise<void>((r) => (done = r));
+    const flushes: ((idle: boolean) => void)[] = [];
+    return {
+      sync: {
+        initialSync,
+        flush: () => new Promise<boolean>((r) => flushes.push(r)),
+      },
+      firstDownloadDone: () => done(),
+      flushes,
+    };
+  };
+  const settle = () => new Promise<void>((r) => setImmediate(r));
+
+  it('prunes only after the first download and once replication is idle, then again every period, until stopped', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const f = fakeSync();
+      const runs: number[] = [];
+      const stop = startMovementPruning(db, f.sync, {
+        everyMs: 1000,
+        prune: () => {
+          runs.push(Date.now());
+          return Promise.resolve();
+        },
+      });
+      await settle();
+      expect(f.flushes).toHaveLength(0); // still downloading: nothing asked, nothing pruned
+      f.firstDownloadDone();
+      await settle();
+      expect(f.flushes).toHaveLength(1);
+      expect(runs).toHaveLength(0); // waits for replication to be idle
+      f.flushes[0]!(true);
+      await settle();
+      expect(runs).toHaveLength(1);
+      // Not idle within the wait: skipped this time, tried again next period.
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(f.flushes).toHaveLength(2);
+      f.flushes[1]!(false);
+      await settle();
+      expect(runs).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1000);
+      f.flushes[2]!(true);
+      await settle();
+      expect(runs).toHaveLength(2);
+      // Stopped (the partition closes): no further run, even when a pending flush resolves.
+      await vi.advanceTimersByTimeAsync(1000);
+      stop();
+      f.flushes[3]!(true);
+      await settle();
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(runs).toHaveLength(2);
+      expect(f.flushes).toHaveLength(4);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a failed prune is reported and the schedule goes on', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const f = fakeSync();
+      let calls = 0;
+      const stop = startMovementPruning(db, f.sync, {
+        everyMs: 1000,
+        prune: () => (++calls === 1 ? Promise.reject(new Error('disk full')) : Promise.resolve()),
+      });
+      f.firstDownloadDone();
+      await settle();
+      f.flushes[0]!(true);
+      await settle();
+      expect(warn).toHaveBeenCalledWith('movement pruning failed', expect.any(Error));
+      await vi.advanceTimersByTimeAsync(1000);
+      f.flushes[1]!(true);
+      await settle();
+      expect(calls).toBe(2);
+      stop();
+    } finally {
+      warn.mockRestore();
+      vi.useRealTimers();
+    }
   });
 });
