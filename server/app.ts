@@ -54,8 +54,7 @@ import { registerLocationRoutes } from './http/locations.js';
 import { registerReportRoutes } from './http/reports.js';
 import { ChangeHub } from './sync/hub.js';
 import { pull, push, stale } from './sync/service.js';
-import type { StreamRegistry } from './sync/stream.js';
-import { openStream } from './sync/stream.js';
+import { openStream, StreamRegistry } from './sync/stream.js';
 import { registerUpdateFeed } from './http/updates.js';
 
 export type BuildServerOptions = {
@@ -176,7 +175,7 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
   const deps: AuthDeps = { db, now, keys, at, limitUser };
   const throttle = new LoginThrottle(now);
   const hub = new ChangeHub(db);
-  const streams: StreamRegistry = new Set();
+  const streams = new StreamRegistry();
   const webhook = opts.alertWebhook ?? null;
   const dispatcher = webhook ? new WebhookDispatcher(db, webhook, app.log) : null;
   const raised = (alerts: Alert[]): void => {
@@ -216,6 +215,7 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
     await dispatcher?.stop();
   });
   app.addHook('preClose', (done) => {
+    streams.closing = true;
     for (const end of [...streams]) end();
     done();
   });

@@ -10,8 +10,16 @@ import type { ChangeHub, HubMessage } from './hub.js';
 
 export const HEARTBEAT_MS = 15_000;
 
-/** Open SSE responses, so shutdown can end them instead of waiting forever. */
-export type StreamRegistry = Set<() => void>;
+/**
+ * Open SSE responses, so shutdown can end them instead of waiting forever. `closing` is set when
+ * shutdown begins: a stream still being set up then (authenticating, reading its scope) is
+ * answered 503 instead of being opened after the others were ended — the server would otherwise
+ * wait for that client to hang up before it could stop (soak seed 1100000128: a tenant switch
+ * right before a restart held the restart for ~60 s).
+ */
+export class StreamRegistry extends Set<() => void> {
+  closing = false;
+}
 
 /**
  * Server-sent events for one tenant. The scope is checked at connect and re-checked on every
@@ -49,6 +57,15 @@ export async function openStream(
     throw e;
   }
 
+  if (deps.streams.closing) {
+    unsubscribe();
+    // And hang up after the answer: a kept-alive connection would hold the shutdown as well.
+    reply.raw.shouldKeepAlive = false;
+    void reply.header('connection', 'close');
+    throw new HttpError(503, 'shutting_down', 'the server is restarting; retry shortly');
+  }
+  // From here to the registration below nothing waits: shutdown either sees this stream or has
+  // already refused it above.
   reply.hijack();
   const res = reply.raw;
   const headers: Record<string, string | number | string[]> = {};

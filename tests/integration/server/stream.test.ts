@@ -132,3 +132,52 @@ describe.each(backends)('change stream (%s)', (backend) => {
     }
   });
 });
+
+// PostgreSQL only: the stream's setup is held inside the database (PGlite has one connection).
+describe.runIf(backends.includes('postgres'))('a stream still being set up when shutdown begins', () => {
+  it('is answered 503 and does not hold the shutdown (soak seed 1100000128)', async () => {
+    const s2 = await startTestServer({ backend: 'postgres', seed: { itemsPerTenant: 2 } });
+    const token = (await login(s2.url, 'mgr')).accessToken;
+    const ac = new AbortController();
+    let stream: Promise<Response> | undefined;
+    let closing: Promise<void> | undefined;
+    try {
+      await s2.db.transaction().execute(async (trx) => {
+        // Hold the stream in its scope read: memberships are locked until this transaction ends.
+        await sql`LOCK TABLE memberships IN ACCESS EXCLUSIVE MODE`.execute(trx);
+        stream = fetch(`${s2.url}/api/t/acme/sync/stream`, {
+          headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+          signal: ac.signal,
+        });
+        stream.catch(() => undefined);
+        const waiting = async () => {
+          const w = await sql<{ n: number | string }>`SELECT count(*) AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(s2.db);
+          return Number(w.rows[0]?.n) > 0;
+        };
+        for (let i = 0; !(await waiting()); i++) {
+          if (i > 400) throw new Error('the stream never waited for the lock');
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        // Shutdown begins (the open streams are ended) while this one is still being set up.
+        closing = s2.app.close();
+        // New requests are refused (503, or the port no longer listens) once closing has begun.
+        for (let i = 0; (await fetch(`${s2.url}/api/health`).catch(() => null))?.status === 200; i++) {
+          if (i > 400) throw new Error('the server never started closing');
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      });
+      const res = await stream!;
+      expect(res.status).toBe(503);
+      // Closing completes although this client never hung up.
+      const outcome = await Promise.race([
+        closing!.then(() => 'closed'),
+        new Promise<string>((r) => setTimeout(() => r('still waiting after 10 s'), 10_000)),
+      ]);
+      expect(outcome).toBe('closed');
+    } finally {
+      ac.abort();
+      await s2.close();
+    }
+  });
+});
