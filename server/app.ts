@@ -379,6 +379,31 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
   });
 
   // --- sync ---
+  /**
+   * A read of one tenant's sync data (pull, the stale check): in the user's tenant scope, the
+   * first access through a grant noted and its alerts raised once the transaction committed.
+   */
+  const syncRead = async <T>(
+    userId: string,
+    tenant: string,
+    read: (tx: Parameters<Parameters<typeof withTenantScope>[3]>[0], scope: TenantScope) => Promise<T>,
+  ): Promise<T> => {
+    let alerts: Alert[] = [];
+    const res = await withTenantScope(
+      db,
+      userId,
+      tenant,
+      async (tx, scope) => {
+        const first = await noteAccess(tx, scope);
+        if (first.length > 0)
+          alerts = await recordActivity(tx, tenant, scope.policy.settings, first, now(), webhook);
+        return read(tx, scope);
+      },
+      { at: at() },
+    );
+    raised(alerts);
+    return res;
+  };
   app.get('/api/t/:tenant/sync/stream', async (req, reply) => {
     const tenant = tenantParam(req);
     await openStream({ ...deps, hub, streams, heartbeatMs: opts.heartbeatMs }, req, reply, tenant);
@@ -392,21 +417,9 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
       'collection',
     );
     const q = parseOr400(PullQuery, req.query, 'query');
-    let alerts: Alert[] = [];
-    const res = await withTenantScope(
-      db,
-      auth.userId,
-      tenant,
-      async (tx, scope) => {
-        const first = await noteAccess(tx, scope);
-        if (first.length > 0)
-          alerts = await recordActivity(tx, tenant, scope.policy.settings, first, now(), webhook);
-        return pull(tx, scope, collection, q.checkpoint, q.limit, now(), q.base);
-      },
-      { at: at() },
+    return syncRead(auth.userId, tenant, (tx, scope) =>
+      pull(tx, scope, collection, q.checkpoint, q.limit, now(), q.base),
     );
-    raised(alerts);
-    return res;
   });
   // Issue #7: a PC asks which of its copies the server holds newer (a safety net for a copy that
   // went stale while its pull checkpoint moved on). Scoped, noted and projected as pull is.
@@ -419,21 +432,7 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
       'collection',
     );
     const body = parseOr400(StaleRequest, req.body, 'stale body');
-    let alerts: Alert[] = [];
-    const res = await withTenantScope(
-      db,
-      auth.userId,
-      tenant,
-      async (tx, scope) => {
-        const first = await noteAccess(tx, scope);
-        if (first.length > 0)
-          alerts = await recordActivity(tx, tenant, scope.policy.settings, first, now(), webhook);
-        return stale(tx, scope, collection, body.versions);
-      },
-      { at: at() },
-    );
-    raised(alerts);
-    return res;
+    return syncRead(auth.userId, tenant, (tx, scope) => stale(tx, scope, collection, body.versions));
   });
   app.post('/api/t/:tenant/sync/:collection/push', async (req) => {
     // Performance: the session is checked inside the push's own transaction, in the scope's first
