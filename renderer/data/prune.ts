@@ -1,4 +1,3 @@
-import { prepareQuery, type RxCollection } from 'rxdb';
 import { isUnreflected } from '../../shared/domain/stock.js';
 import {
   MOVEMENT_HORIZON_DAYS,
@@ -67,37 +66,24 @@ export function isPrunable(m: StoredMovement, f: RetentionFacts): boolean {
   return ref === null || (f.knownRefs.has(ref) && !f.openRefs.has(ref));
 }
 
-/** Every document of a collection as the storage holds it, deleted ones included. */
-async function everyDoc(
-  collection: RxCollection<Record<string, unknown>>,
-): Promise<Record<string, unknown>[]> {
-  const primary = collection.schema.primaryPath;
-  const res = await collection.storageInstance.query(
-    prepareQuery(collection.schema.jsonSchema, {
-      selector: {},
-      sort: [{ [primary]: 'asc' }],
-      skip: 0,
-    } as never),
-  );
-  return res.documents;
-}
-
 /** The facts of the open partition `db` for `isPrunable`, at `now`. */
 export async function retentionFacts(db: TenantDatabase, now = Date.now()): Promise<RetentionFacts> {
   const [balances, orders, receipts] = await Promise.all([
     readAllRaw(db.balances),
-    everyDoc(db.orders as unknown as RxCollection<Record<string, unknown>>),
-    everyDoc(db.receipts as unknown as RxCollection<Record<string, unknown>>),
+    readAllRaw(db.orders, { withDeleted: true }),
+    readAllRaw(db.receipts, { withDeleted: true }),
   ]);
   let maxBalanceSeq = 0;
   for (const b of balances) if (b.seq > maxBalanceSeq) maxBalanceSeq = b.seq;
   const openRefs = new Set<string>();
   const knownRefs = new Set<string>();
-  const collect = (docs: Record<string, unknown>[], open: readonly string[]) => {
+  const collect = (
+    docs: readonly { id: string; status: string; _deleted: boolean }[],
+    open: readonly string[],
+  ) => {
     for (const d of docs) {
-      const id = String(d['id']);
-      knownRefs.add(id);
-      if (d['_deleted'] !== true && open.includes(String(d['status']))) openRefs.add(id);
+      knownRefs.add(d.id);
+      if (!d._deleted && open.includes(d.status)) openRefs.add(d.id);
     }
   };
   collect(orders, OPEN_ORDER_STATUSES);

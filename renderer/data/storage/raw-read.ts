@@ -1,4 +1,4 @@
-import type { RxCollection, RxDocumentData, RxStorageInstance } from 'rxdb';
+import { prepareQuery, type RxCollection, type RxDocumentData, type RxStorageInstance } from 'rxdb';
 import type { ChunkedIdbInstance } from './chunked-idb.js';
 
 type AnyInstance = RxStorageInstance<unknown, unknown, unknown> & {
@@ -26,7 +26,11 @@ function innermost(instance: AnyInstance): AnyInstance {
  * The order is unspecified. Pair it with the collection's change events (subscribe before
  * calling) to keep a derived view current.
  */
-export async function readAllRaw<T>(collection: RxCollection<T>): Promise<RxDocumentData<T>[]> {
+export async function readAllRaw<T>(
+  collection: RxCollection<T>,
+  /** Deleted documents too (RxDB keeps them as tombstones). */
+  o: { withDeleted?: boolean } = {},
+): Promise<RxDocumentData<T>[]> {
   const wrapped = collection.storageInstance as unknown as AnyInstance;
   const inner = innermost(wrapped);
   const encrypted = collection.schema.jsonSchema.encrypted ?? [];
@@ -36,11 +40,18 @@ export async function readAllRaw<T>(collection: RxCollection<T>): Promise<RxDocu
     inner.ensurePersistence?.();
     const out: RxDocumentData<T>[] = [];
     for (const d of (internals.documents as Map<string, RxDocumentData<T>>).values()) {
-      if (!d._deleted) out.push(d);
+      if (o.withDeleted || !d._deleted) out.push(d);
     }
     return out;
   }
-  const prepared = collection.find().getPreparedQuery();
+  // RxDB's own queries leave deleted documents out; a query of the storage itself keeps them.
+  const prepared = o.withDeleted
+    ? prepareQuery(collection.schema.jsonSchema, {
+        selector: {},
+        sort: [{ [collection.schema.primaryPath]: 'asc' }],
+        skip: 0,
+      } as never)
+    : collection.find().getPreparedQuery();
   const res = await collection.storageInstance.query(prepared);
   return res.documents;
 }
