@@ -371,6 +371,59 @@ const pendingOf = (c: ClientSnapshot) =>
     c.items.filter((i) => i.pending > 0).length + c.movements.filter((m) => m.seq === 0).length,
   );
 
+/**
+ * What a client still holds unpushed, each change beside the server's copy of the document (seq,
+ * status, deleted) and whether the server already recorded its pending audit entries: the text a
+ * "did not push" timeout prints, so a stuck order or notice is named, not only counted.
+ */
+async function describePending(server: ControlledServer, c: Live, ops: Op[]): Promise<string> {
+  const pending = await c.call('pendingDetail');
+  const db = server.db();
+  const ids = (coll: string) => pending.filter((p) => p.collection === coll).map((p) => p.id);
+  const read = async (table: 'items' | 'movements' | 'orders' | 'receipts') => {
+    const wanted = ids(table);
+    if (!wanted.length) return [] as { id: string; seq: number; status: string | null; deleted: boolean }[];
+    if (table === 'orders' || table === 'receipts')
+      return (
+        await db
+          .selectFrom(table)
+          .select(['id', 'seq', 'status', 'deleted'])
+          .where('id', 'in', wanted)
+          .execute()
+      ).map((r) => ({ ...r, seq: Number(r.seq) }));
+    if (table === 'items')
+      return (
+        await db.selectFrom('items').select(['id', 'seq', 'deleted']).where('id', 'in', wanted).execute()
+      ).map((r) => ({ ...r, seq: Number(r.seq), status: null }));
+    return (await db.selectFrom('movements').select(['id', 'seq']).where('id', 'in', wanted).execute()).map(
+      (r) => ({
+        ...r,
+        seq: Number(r.seq),
+        status: null,
+        deleted: false,
+      }),
+    );
+  };
+  const onServer = (
+    await Promise.all((['items', 'movements', 'orders', 'receipts'] as const).map(read))
+  ).flat();
+  const entryIds = pending.flatMap((p) => p.entries.map((e) => e.id));
+  const audited = new Set(
+    entryIds.length
+      ? (await db.selectFrom('audit_log').select('id').where('id', 'in', entryIds).execute()).map((r) => r.id)
+      : [],
+  );
+  return `pending: ${JSON.stringify({
+    changes: pending.map((p) => ({
+      ...p,
+      op: ops.find((o) => o.docId === p.id)?.kind,
+      entries: p.entries.map((e) => ({ ...e, onServer: audited.has(e.id) })),
+      server: onServer.find((r) => r.id === p.id) ?? null,
+    })),
+    status: await c.call('status'),
+  })}`;
+}
+
 const FLOOR_OPS = new Set<OpKind>([
   'receipt-create',
   'receive-line',
@@ -740,27 +793,7 @@ export async function runSchedule(
             `${c.spec.username} to push its ${tenant} changes`,
             async () => (pendingOf(await c.call('snapshot')) === 0 ? true : null),
             45_000,
-            async () => {
-              const s = await c.call('snapshot');
-              const stuck = s.movements.filter((m) => m.seq === 0).map((m) => m.id);
-              const onServer = stuck.length
-                ? await server
-                    .db()
-                    .selectFrom('movements')
-                    .select(['id', 'seq'])
-                    .where('id', 'in', stuck)
-                    .execute()
-                : [];
-              return `pending: ${JSON.stringify({
-                items: s.items.filter((i) => i.pending),
-                movements: stuck.map((id) => ({
-                  id,
-                  op: ops.find((o) => o.docId === id)?.kind,
-                  server: onServer.find((m) => m.id === id)?.seq ?? null,
-                })),
-                status: await c.call('status'),
-              })}`;
-            },
+            async () => describePending(server, c, ops),
           );
         }
       }),

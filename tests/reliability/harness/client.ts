@@ -111,6 +111,16 @@ export type ClientSnapshot = {
   databases: string[];
 };
 
+/** A local change not taken by the server yet, as a failure description names it. */
+export type PendingDetail = {
+  collection: string;
+  id: string;
+  seq: number;
+  status: string | null;
+  deleted: boolean;
+  entries: { id: string; action: string }[];
+};
+
 /** An order or inbound notice as the oracle compares it. */
 export type FloorDocState = { id: string; tenantId: string; status: string; seq: number; pending: number };
 
@@ -186,6 +196,25 @@ const api = {
   async remove(itemId: string, confirmation: Confirmation | null): Promise<void> {
     const { db } = openDb();
     await deleteItem(db, currentActor(), itemId, { confirmation, reason: confirmation?.reason ?? null });
+  },
+  /**
+   * Every local change still waiting for the server, named (collection, id, seq, status, deleted,
+   * the pending audit entries): what a "did not push" failure prints.
+   */
+  async pendingDetail(): Promise<PendingDetail[]> {
+    const { db } = useWorkspace.getState();
+    if (!db) return [];
+    return (await pendingChanges(db)).map(({ collection, doc }) => ({
+      collection,
+      id: String(doc['id']),
+      seq: Number(doc['seq'] ?? 0),
+      status: typeof doc['status'] === 'string' ? doc['status'] : null,
+      deleted: doc['_deleted'] === true,
+      entries: (Array.isArray(doc['pendingAudit'])
+        ? (doc['pendingAudit'] as Record<string, unknown>[])
+        : []
+      ).map((e) => ({ id: String(e['id']), action: String(e['action']) })),
+    }));
   },
   /** Orders and inbound notices of the open tenant (what the outbound/receiving screens list). */
   async floorDocs(): Promise<{ orders: FloorDocState[]; receipts: FloorDocState[] }> {
