@@ -10,6 +10,7 @@ import {
 import { isUnreflected, itemDelta } from '../../../shared/domain/stock.js';
 import { effectiveSeq, useAcks } from '../../data/acks.js';
 import { balanceBase } from '../../data/balance-base.js';
+import { runAll, runSliced, type Pass } from '../../data/slices.js';
 import { readAllRaw } from '../../data/storage/raw-read.js';
 import { useWorkspace } from '../../data/workspace.js';
 
@@ -82,10 +83,33 @@ export function watchRows(
   acks: ReadonlyMap<string, number>,
   base = 0,
 ): WatchRows {
+  return runAll(watchRowsPass(items, balances, movements, acks, base));
+}
+
+/** Documents between two pauses of `watchRowsPass` (a few milliseconds of work). */
+const STRIDE = 4096;
+
+/**
+ * `watchRows` as a pass that pauses every `STRIDE` documents (data/slices.ts): the stock watch
+ * runs it in slices, so a large tenant's expiry view never holds the window in one long task.
+ */
+export function* watchRowsPass(
+  items: readonly WatchItem[],
+  balances: readonly WatchBalance[],
+  movements: readonly WatchMovement[],
+  acks: ReadonlyMap<string, number>,
+  base = 0,
+): Pass<WatchRows> {
+  let n = 0;
+  const due = () => ++n % STRIDE === 0;
   let maxSeq = 0;
-  for (const b of balances) if (!b._deleted && b.seq > maxSeq) maxSeq = b.seq;
+  for (const b of balances) {
+    if (!b._deleted && b.seq > maxSeq) maxSeq = b.seq;
+    if (due()) yield;
+  }
   const pending: MovementDoc[] = [];
   for (const m of movements) {
+    if (due()) yield;
     if (m._deleted) continue;
     const seq = effectiveSeq(m, acks, base);
     if (isUnreflected({ seq }, maxSeq)) pending.push(seq === m.seq ? m : { ...m, seq });
@@ -93,13 +117,17 @@ export function watchRows(
   // Expiry per item × batch, from the balances and the pending receipts.
   const expiry = new Map<string, string>();
   const ek = (itemId: string, batch: string | null) => `${itemId}\u0000${batch ?? ''}`;
-  for (const b of balances) if (!b._deleted && b.expiresAt) expiry.set(ek(b.itemId, b.batch), b.expiresAt);
+  for (const b of balances) {
+    if (!b._deleted && b.expiresAt) expiry.set(ek(b.itemId, b.batch), b.expiresAt);
+    if (due()) yield;
+  }
   for (const m of pending) if (m.expiresAt) expiry.set(ek(m.itemId, m.batch), m.expiresAt);
   // Rows of dated batches: the balance, plus each pending movement the row does not reflect yet
   // (the per-row rule of `onHandByLocation`: unsynced, or newer than the row's sequence).
   type Row = StockRow & { seq: number };
   const rows = new Map<string, Row>();
   for (const b of balances) {
+    if (due()) yield;
     if (b._deleted || !expiry.has(ek(b.itemId, b.batch))) continue;
     rows.set(balanceId(b.itemId, b.locationId, b.batch), {
       itemId: b.itemId,
@@ -125,14 +153,21 @@ export function watchRows(
     if (m.fromLocationId !== null) add(m, m.fromLocationId, -m.quantity);
   }
   const withExpiry: StockRow[] = [];
-  for (const { seq: _seq, ...r } of rows.values())
+  for (const { seq: _seq, ...r } of rows.values()) {
     if (r.quantity !== 0) withExpiry.push({ ...r, expiresAt: expiry.get(ek(r.itemId, r.batch)) ?? null });
+    if (due()) yield;
+  }
   // Low stock: on hand of the items with a minimum (balances + pending movements).
-  const watched = items.filter((i) => !i._deleted && i.minStock !== null && i.minStock !== undefined);
+  const watched: WatchItem[] = [];
+  for (const i of items) {
+    if (!i._deleted && i.minStock !== null && i.minStock !== undefined) watched.push(i);
+    if (due()) yield;
+  }
   const onHand = new Map<string, number>(watched.map((i) => [i.id, 0]));
   for (const b of balances) {
     const q = b._deleted ? undefined : onHand.get(b.itemId);
     if (q !== undefined) onHand.set(b.itemId, q + b.quantity);
+    if (due()) yield;
   }
   for (const m of pending) {
     const q = onHand.get(m.itemId);
@@ -140,7 +175,10 @@ export function watchRows(
   }
   const names = new Map<string, { sku: string; name: string }>();
   for (const r of withExpiry) names.set(r.itemId, { sku: r.itemId, name: '' });
-  for (const i of items) if (!i._deleted && names.has(i.id)) names.set(i.id, { sku: i.sku, name: i.name });
+  for (const i of items) {
+    if (!i._deleted && names.has(i.id)) names.set(i.id, { sku: i.sku, name: i.name });
+    if (due()) yield;
+  }
   return { withExpiry, low: lowStock(watched, onHand), names };
 }
 
@@ -173,7 +211,13 @@ export function useStockWatch(): WatchRows | null {
             readAllRaw(db.movements),
           ]);
           if (closed) return;
-          setOut(watchRows(items, balances, movements, useAcks.getState().seqs, balanceBase(db.name)));
+          // In slices: no long task on a large tenant. A change meanwhile runs it again after
+          // (never abandoned for one: a steady stream of pulls would starve the view).
+          const rows = await runSliced(
+            watchRowsPass(items, balances, movements, useAcks.getState().seqs, balanceBase(db.name)),
+            { cancelled: () => closed },
+          );
+          if (rows && !closed) setOut(rows);
         } while (again && !closed);
       } catch (e) {
         // The partition closed while it was read (tenant switch, sign-out): nothing to show.

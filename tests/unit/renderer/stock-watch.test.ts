@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { expiringSoon } from '../../../shared/domain/floor.js';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../../shared/domain/schemas.js';
-import { stockRows, watchRows } from '../../../renderer/features/floor/stock-hooks.js';
+import { stockRows, watchRows, watchRowsPass } from '../../../renderer/features/floor/stock-hooks.js';
+import { runSliced } from '../../../renderer/data/slices.js';
 
 const item = (id: string, minStock: number | null): ItemDoc =>
   ({ id, tenantId: 'acme', sku: `SKU-${id}`, name: `Item ${id}`, uom: 'pcs', minStock, seq: 1 }) as ItemDoc;
@@ -126,5 +127,31 @@ describe('expiry and low stock from plain documents (watchRows)', () => {
     const { withExpiry } = watchRows([], bs, ms, new Map());
     expect(withExpiry).toHaveLength(4 * n);
     expect(withExpiry.find((r) => r.itemId === 'i7' && r.locationId === 'B-0')?.quantity).toBe(9);
+  });
+
+  it('runs in slices on a large tenant (the window is not held) and gives the same rows', async () => {
+    const n = 20_000;
+    const its = Array.from({ length: n }, (_, i) => item(`i${i}`, i % 100 === 0 ? 1_000 : null));
+    const bs = its.flatMap((it, i) => [
+      bal(it.id, 'B-0', 'L', 10, 2 * i + 1, '2026-02-01'),
+      bal(it.id, 'B-1', null, 3, 2 * i + 2),
+    ]);
+    const ms = [mov('new', 'i7', 'B-0', null, 'L', 1, 0)];
+    // A clock that moves 1 ms per reading and a 1 ms budget: a slice ends at every pause of the pass.
+    let clock = 0;
+    let pauses = 0;
+    const sliced = await runSliced(watchRowsPass(its, bs, ms, new Map()), {
+      budgetMs: 1,
+      now: () => clock++,
+      pause: () => {
+        pauses += 1;
+        return Promise.resolve();
+      },
+    });
+    // A pause every 4,096 documents: 20,000 items and 40,000 balances, read in several passes.
+    expect(pauses).toBeGreaterThan(20);
+    expect(sliced).toEqual(watchRows(its, bs, ms, new Map()));
+    expect(sliced?.withExpiry.find((r) => r.itemId === 'i7')?.quantity).toBe(9);
+    expect(sliced?.low).toHaveLength(n / 100);
   });
 });
