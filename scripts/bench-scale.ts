@@ -35,7 +35,13 @@ import { benchItem } from '../tests/bench/data.js';
 import type { Metric } from '../tests/bench/report.js';
 import { loadScaleTenant } from '../tests/bench/scale-data.js';
 import { analyzeTables } from '../tests/bench/server-bench.js';
-import { observeLongTasks, scrollThrough, timeAction, type Timing } from '../tests/bench/scale-browser.js';
+import {
+  longestTask,
+  observeLongTasks,
+  scrollThrough,
+  timeAction,
+  type Timing,
+} from '../tests/bench/scale-browser.js';
 import { renderScaleSection } from '../tests/bench/scale-report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -253,10 +259,13 @@ async function main(): Promise<void> {
     const page = app.page;
     screen(
       'app start to the first rendered inventory rows',
-      { ms: app.fromSignIn, longestTaskMs: 0 },
-      '≤ 1,000 ms',
+      {
+        ms: app.fromSignIn,
+        longestTaskMs: await longestTask(page, app.fromNavigation - app.fromSignIn, app.fromNavigation),
+      },
+      '≤ 1,000 ms, no task > 200 ms',
       1000,
-      `from submitting sign-in (${Math.round(app.fromNavigation)} ms from navigation); tasks not recorded here`,
+      `from submitting sign-in (${Math.round(app.fromNavigation)} ms from navigation); steps: ${app.steps}`,
     );
     const heapStart = await heapMb(page);
     add({

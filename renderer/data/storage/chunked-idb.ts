@@ -136,6 +136,23 @@ function removeFromState(internals: MemoryStorageInternals<unknown>, id: string)
 }
 
 /**
+ * Remove documents `ids` from a memory state. A few go one by one (`removeFromState`: a binary
+ * search and a splice per built index); more are removed with one filter pass per built index, so
+ * forgetting a backlog (a PC that held the whole ledger: hundreds of thousands of movements) is
+ * linear, not a splice of the whole index per document.
+ */
+export function dropFromState(internals: MemoryStorageInternals<unknown>, ids: readonly string[]): void {
+  if (ids.length <= 64) {
+    for (const id of ids) removeFromState(internals, id);
+    return;
+  }
+  const gone = new Set<string>();
+  for (const id of ids) if (internals.documents.delete(id)) gone.add(id);
+  for (const byIndex of internals.byIndexArray)
+    byIndex.docsWithIndex = byIndex.docsWithIndex.filter((entry) => !gone.has(entry[2]));
+}
+
+/**
  * Makes every index of a memory state lazy: an index is built (one sort over the documents in the
  * state) the first time a query, count, changes-since or cleanup reads it, and kept up to date by
  * writes from then on. Until then writes skip it. An index nobody queries (for example `seq` of
@@ -253,9 +270,35 @@ function yieldToEvents(): Promise<void> {
   });
 }
 
+/**
+ * A User Timing measure (`bulkhead:<what> <collection>`) of a step of opening a log, from `start`
+ * to now: the benchmarks read them to say where an app start's time went. Never throws.
+ */
+function measure(what: string, idbName: string, start: number, detail?: Record<string, number>): void {
+  try {
+    const collection = /--([^-]+(?:-[^-]+)*)--\d+$/.exec(idbName)?.[1] ?? idbName;
+    performance.measure(`bulkhead:${what} ${collection}`, { start, end: performance.now(), detail });
+  } catch {
+    // No User Timing here (an old runtime): nothing to record.
+  }
+}
+
 /** Every record of a log, oldest first, read in one transaction. */
 async function readRows(db: IDBDatabase): Promise<string[]> {
-  return (await request(db.transaction(STORE, 'readonly').objectStore(STORE).getAll())) as string[];
+  const start = performance.now();
+  const req = db.transaction(STORE, 'readonly').objectStore(STORE).getAll();
+  const rows = await new Promise<string[]>((resolve, reject) => {
+    req.onsuccess = () => {
+      const got = performance.now();
+      measure('idb-read', db.name, start);
+      // Reading `result` turns the records into strings on this thread: measured apart.
+      const result = req.result as string[];
+      measure('idb-result', db.name, got, { records: result.length });
+      resolve(result);
+    };
+    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
+  });
+  return rows;
 }
 
 /**
@@ -263,12 +306,16 @@ async function readRows(db: IDBDatabase): Promise<string[]> {
  * parsed. `yielding`: give the event loop a turn between records (a prefetch shares the main
  * thread with the sign-in it runs beside; an open wants its log as soon as possible).
  */
-async function parseRows(rows: string[], key: string, yielding = false): Promise<ParsedLog> {
+async function parseRows(rows: string[], key: string, yielding = false, idbName = ''): Promise<ParsedLog> {
+  const start = performance.now();
+  let busy = 0;
   const documents = new Map<string, RxDocumentData<unknown>>();
   let docsInLog = 0;
   for (let i = 0; i < rows.length; i++) {
     if (yielding && i > 0) await yieldToEvents();
+    const t = performance.now();
     const parsed = JSON.parse(rows[i] as string) as RxDocumentData<unknown>[] | ForgetRecord;
+    busy += performance.now() - t;
     rows[i] = '';
     if (!Array.isArray(parsed)) {
       // A `forget` record: the documents it names leave the state (a later write may bring one back).
@@ -279,6 +326,8 @@ async function parseRows(rows: string[], key: string, yielding = false): Promise
     docsInLog += parsed.length;
     for (const d of parsed) documents.set((d as unknown as Record<string, string>)[key] as string, d);
   }
+  // `busy`: the time in JSON.parse itself (a yielding parse also waits for other tasks).
+  if (idbName) measure('parse', idbName, start, { documents: documents.size, busy: Math.round(busy) });
   return { key, documents, records: rows.length, docsInLog };
 }
 
@@ -322,7 +371,7 @@ export function prefetchChunkedIdb(databaseName: string, keepMs = 60_000): Promi
       // Every Bulkhead collection (and RxDB's own) is keyed by `id`; an open checks it.
       const read: Promise<Prefetched | null> = parsing
         .then(() => rows)
-        .then((r) => parseRows(r, PREFETCH_KEY, true))
+        .then((r) => parseRows(r, PREFETCH_KEY, true, name))
         .then((log) => ({ ...log, generation: at }))
         .catch(() => null);
       parsing = read;
@@ -422,7 +471,8 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
       // Parsed already when the app prefetched the partition during sign-in; else read it now.
       // A read keyed otherwise than this collection is read again (`forget` records name keys).
       const early = await takePrefetched(params.databaseName, name);
-      log = early?.key === primaryPath ? early : await parseRows(await readRows(db), primaryPath);
+      log =
+        early?.key === primaryPath ? early : await parseRows(await readRows(db), primaryPath, false, name);
     } catch (e) {
       loaded.delete(name);
       db?.close();
@@ -511,7 +561,7 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
     tx.objectStore(STORE).put(JSON.stringify({ forget: held } satisfies ForgetRecord));
     s.log.records += 1;
     s.log.docsInLog += held.length;
-    for (const id of held) removeFromState(s.internals, id);
+    dropFromState(s.internals, held);
     s.writes += 1;
     s.changed = null;
     await done(tx);
