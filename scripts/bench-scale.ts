@@ -257,16 +257,22 @@ async function main(): Promise<void> {
     // --- the real app on the synced partition ---
     const app = await appStart(ctx, `${server.url}/`, 'mgr', N);
     const page = app.page;
-    screen(
-      'app start to the first rendered inventory rows',
-      {
-        ms: app.fromSignIn,
-        longestTaskMs: await longestTask(page, app.fromNavigation - app.fromSignIn, app.fromNavigation),
-      },
-      '≤ 1,000 ms, no task > 200 ms',
-      1000,
-      `from submitting sign-in (${Math.round(app.fromNavigation)} ms from navigation); steps: ${app.steps}`,
-    );
+    // Issue #8's app start: the app's own time, loading to a sign-in form that takes input plus
+    // submitting it to the usable grid (not the harness typing in between), target ≤ 2 s; and no
+    // main-thread task over 200 ms from submitting (the screens' freeze target).
+    const appMs = app.formReady + app.fromSignIn;
+    const startTask = await longestTask(page, app.fromNavigation - app.fromSignIn, app.fromNavigation);
+    add({
+      name: 'app start to the first rendered inventory rows',
+      value: Math.round(appMs),
+      unit: 'ms',
+      target: '≤ 2,000 ms, no task > 200 ms',
+      ok: appMs <= 2000 && startTask <= 200,
+      detail:
+        `longest main-thread task ${Math.round(startTask)} ms; ${Math.round(app.formReady)} ms to the sign-in ` +
+        `form + ${Math.round(app.fromSignIn)} ms from submitting it (${Math.round(app.fromNavigation)} ms from ` +
+        `navigation with the harness typing); steps after submitting: ${app.steps}`,
+    });
     const heapStart = await heapMb(page);
     add({
       name: 'app JS heap with the tenant open',

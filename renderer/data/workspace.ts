@@ -35,6 +35,7 @@ import { cosignOffline, hmacHex } from './offline-auth.js';
 import { openUserDatabase, removeUserDatabase } from './user-store.js';
 import { flushLocalAlerts, noteActivity } from './local-alerts.js';
 import { onLocalChange } from './writes.js';
+import { timedStep } from './timing.js';
 import { startTenantSync, type TenantSync } from './tenant-sync.js';
 import { startMovementPruning } from './prune.js';
 import type { Repair } from './reconcile.js';
@@ -191,9 +192,9 @@ export async function signIn(username: string, password: string): Promise<void> 
   // partition opens; a failure only leaves the previous record in place.
   let remembered: Promise<void> = Promise.resolve();
   try {
-    const res = await client.login(username, password, deviceId());
+    const res = await timedStep('login', client.login(username, password, deviceId()));
     user = res.user;
-    dataKey = await localDataKey(res.user.id, password);
+    dataKey = await timedStep('data-key', localDataKey(res.user.id, password));
     await adoptOnlineLogin(res);
     useWorkspace.setState({ needsSignIn: false, notice: null, error: null });
     remembered = (async () => {
@@ -221,7 +222,7 @@ export async function signIn(username: string, password: string): Promise<void> 
       offline: true,
     });
   }
-  await openUserStore(user.id);
+  await timedStep('user-store', openUserStore(user.id));
   await serial(() => enforceMemberships());
   const tenants = currentTenants(useSession.getState().memberships, user.id);
   if (tenants[0]) {
@@ -469,7 +470,7 @@ async function openTenant(tenantId: string): Promise<void> {
     }
     let db: TenantDatabase;
     try {
-      db = await openTenantDatabase(user.id, tenantId, membership.role, dataKey);
+      db = await timedStep('tenant-open', openTenantDatabase(user.id, tenantId, membership.role, dataKey));
     } catch {
       // Unreadable with this key (password changed) or an old schema: it is a cache, rebuild it.
       await removeTenantDatabase(user.id, tenantId, dataKey);

@@ -198,6 +198,18 @@ export async function startSteps(page: Page, from: number, to: number): Promise<
         })),
     [from, to] as const,
   );
+  // BENCH_STEPS=1: every measure on its own line too (start/end after `from`).
+  if (process.env['BENCH_STEPS'])
+    for (const e of entries)
+      console.log(
+        `[step] ${e.name.slice('bulkhead:'.length)} +${Math.round(e.start - from)}…+${Math.round(e.start + e.duration - from)}${e.busy !== undefined ? ` (busy ${e.busy})` : ''}`,
+      );
+  if (process.env['BENCH_STEPS'])
+    for (const [start, duration] of await page.evaluate(
+      () => (globalThis as { __longTasks?: [number, number][] }).__longTasks ?? [],
+    ))
+      if (start >= from && start <= to)
+        console.log(`[step] long task +${Math.round(start - from)}…+${Math.round(start + duration - from)}`);
   const kinds = new Map<string, { ms: number; end: number }>();
   for (const e of entries) {
     const kind = e.name.slice('bulkhead:'.length).split(' ')[0] as string;

@@ -13,6 +13,8 @@ import {
   type RxStorageMemory,
 } from 'rxdb/plugins/storage-memory';
 import { RXDB_VERSION } from 'rxdb/plugins/utils';
+import { nextTask } from '../slices.js';
+import { measureStep } from '../timing.js';
 
 /**
  * "Chunked IndexedDB" storage: the working set of every collection lives in RxDB's open-source
@@ -258,29 +260,22 @@ const listing = new Map<string, Promise<void>>();
 /** Collection databases loaded in this realm right now: a prefetch skips them (never used). */
 const loaded = new Set<string>();
 
-/** Let pending events (a network answer, a crypto result) run: a task, without a timer's clamp. */
-function yieldToEvents(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
+/** A step of opening a log, measured as `bulkhead:<what> <collection>` (data/timing.ts). */
+function measure(what: string, idbName: string, start: number, detail?: Record<string, number>): void {
+  const collection = /--([^-]+(?:-[^-]+)*)--\d+$/.exec(idbName)?.[1] ?? idbName;
+  measureStep(`${what} ${collection}`, start, detail);
 }
 
-/**
- * A User Timing measure (`bulkhead:<what> <collection>`) of a step of opening a log, from `start`
- * to now: the benchmarks read them to say where an app start's time went. Never throws.
- */
-function measure(what: string, idbName: string, start: number, detail?: Record<string, number>): void {
-  try {
-    const collection = /--([^-]+(?:-[^-]+)*)--\d+$/.exec(idbName)?.[1] ?? idbName;
-    performance.measure(`bulkhead:${what} ${collection}`, { start, end: performance.now(), detail });
-  } catch {
-    // No User Timing here (an old runtime): nothing to record.
-  }
+/** The longest a prefetch of replication's logs waits for an idle window (ms). */
+const IDLE_WAIT_MS = 500;
+
+/** Resolves when the window is idle (`requestIdleCallback`), at the latest after `timeoutMs`. */
+function idle(timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback === 'function')
+      requestIdleCallback(() => resolve(), { timeout: timeoutMs });
+    else setTimeout(resolve, 0);
+  });
 }
 
 /** Every record of a log, oldest first, read in one transaction. */
@@ -301,21 +296,29 @@ async function readRows(db: IDBDatabase): Promise<string[]> {
   return rows;
 }
 
+/** Longest stretch a log's parse holds the main thread before it lets other tasks run (ms). */
+const PARSE_SLICE_MS = 30;
+
 /**
  * Replay a log's records into a map by primary key `key`; each record string is dropped once
- * parsed. `yielding`: give the event loop a turn between records (a prefetch shares the main
- * thread with the sign-in it runs beside; an open wants its log as soon as possible).
+ * parsed. Gives the event loop a turn every `PARSE_SLICE_MS`: a prefetch shares the main thread
+ * with the sign-in it runs beside, and an open during work (replication's logs, as big as the
+ * items, open after the first screen) must not freeze the window.
  */
-async function parseRows(rows: string[], key: string, yielding = false, idbName = ''): Promise<ParsedLog> {
+async function parseRows(rows: string[], key: string, idbName = ''): Promise<ParsedLog> {
   const start = performance.now();
   let busy = 0;
+  let sliceStart = start;
   const documents = new Map<string, RxDocumentData<unknown>>();
   let docsInLog = 0;
   for (let i = 0; i < rows.length; i++) {
-    if (yielding && i > 0) await yieldToEvents();
-    const t = performance.now();
+    const now = performance.now();
+    if (now - sliceStart >= PARSE_SLICE_MS) {
+      busy += now - sliceStart;
+      await nextTask();
+      sliceStart = performance.now();
+    }
     const parsed = JSON.parse(rows[i] as string) as RxDocumentData<unknown>[] | ForgetRecord;
-    busy += performance.now() - t;
     rows[i] = '';
     if (!Array.isArray(parsed)) {
       // A `forget` record: the documents it names leave the state (a later write may bring one back).
@@ -326,7 +329,8 @@ async function parseRows(rows: string[], key: string, yielding = false, idbName 
     docsInLog += parsed.length;
     for (const d of parsed) documents.set((d as unknown as Record<string, string>)[key] as string, d);
   }
-  // `busy`: the time in JSON.parse itself (a yielding parse also waits for other tasks).
+  busy += performance.now() - sliceStart;
+  // `busy`: the parse's own time (between its slices other tasks run).
   if (idbName) measure('parse', idbName, start, { documents: documents.size, busy: Math.round(busy) });
   return { key, documents, records: rows.length, docsInLog };
 }
@@ -346,9 +350,10 @@ export function prefetchChunkedIdb(databaseName: string, keepMs = 60_000): Promi
   const reads: Promise<unknown>[] = [];
   const run = (async () => {
     const all = await indexedDB.databases();
-    // All records are requested at once (IndexedDB reads them off the main thread), but parsed one
-    // log at a time, the collections before replication's own (`rx-replication-meta-*`, as big as
-    // the items): the screens need the collections first, replication starts after the open.
+    // The collections' records are requested at once (IndexedDB reads them off the main thread)
+    // and parsed one log at a time; replication's own (`rx-replication-meta-*`, as big as the
+    // items) come after them: the screens need the collections first, replication starts after
+    // the open.
     const names = all
       .map((d) => d.name)
       .filter((n): n is string => typeof n === 'string' && isChunkedIdbOf(databaseName, n))
@@ -357,21 +362,27 @@ export function prefetchChunkedIdb(databaseName: string, keepMs = 60_000): Promi
         (a, b) => Number(a.includes('--rx-replication-meta-')) - Number(b.includes('--rx-replication-meta-')),
       );
     let parsing: Promise<unknown> = Promise.resolve();
+    // Replication's logs are requested only once the collections are parsed and the window went
+    // idle (the first screen drawn): read during the collections' parse they took the disk and,
+    // turned into strings on this thread, half of its time (100k-item tenant: ~500 ms of 1.6 s).
+    let afterCollections: Promise<unknown> | null = null;
     for (const name of names) {
       const at = generation(name);
-      const rows = (async () => {
+      const isMeta = name.includes('--rx-replication-meta-');
+      if (isMeta && !afterCollections) afterCollections = parsing.then(() => idle(IDLE_WAIT_MS));
+      const rows = ((isMeta && afterCollections) || Promise.resolve()).then(async () => {
         const db = await openIdb(name);
         try {
           return await readRows(db);
         } finally {
           db.close();
         }
-      })();
+      });
       rows.catch(() => undefined); // a failed read is answered below, once its turn comes
       // Every Bulkhead collection (and RxDB's own) is keyed by `id`; an open checks it.
       const read: Promise<Prefetched | null> = parsing
         .then(() => rows)
-        .then((r) => parseRows(r, PREFETCH_KEY, true, name))
+        .then((r) => parseRows(r, PREFETCH_KEY, name))
         .then((log) => ({ ...log, generation: at }))
         .catch(() => null);
       parsing = read;
@@ -471,8 +482,7 @@ export function getChunkedIdbStorage(settings: ChunkedIdbSettings = {}): RxStora
       // Parsed already when the app prefetched the partition during sign-in; else read it now.
       // A read keyed otherwise than this collection is read again (`forget` records name keys).
       const early = await takePrefetched(params.databaseName, name);
-      log =
-        early?.key === primaryPath ? early : await parseRows(await readRows(db), primaryPath, false, name);
+      log = early?.key === primaryPath ? early : await parseRows(await readRows(db), primaryPath, name);
     } catch (e) {
       loaded.delete(name);
       db?.close();
