@@ -132,6 +132,33 @@ export async function appStart(
   // When the sign-in form could take input (the app's part before the user types).
   await page.getByLabel(/username/i).waitFor();
   const formReady = await page.evaluate(() => performance.now());
+  if (process.env['BENCH_STEPS'])
+    console.log(
+      '[step] page load',
+      JSON.stringify(
+        await page.evaluate(() => {
+          const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+          const r = performance
+            .getEntriesByType('resource')
+            .map((e) => [
+              e.name.split('/').pop(),
+              Math.round(e.startTime),
+              Math.round(e.startTime + e.duration),
+            ]);
+          return {
+            responseEnd: Math.round(n?.responseEnd ?? 0),
+            domInteractive: Math.round(n?.domInteractive ?? 0),
+            dcl: Math.round(n?.domContentLoadedEventEnd ?? 0),
+            load: Math.round(n?.loadEventEnd ?? 0),
+            resources: r,
+            bulkhead: performance
+              .getEntriesByType('measure')
+              .filter((e) => e.name.startsWith('bulkhead:'))
+              .map((e) => [e.name, Math.round(e.startTime), Math.round(e.duration)]),
+          };
+        }),
+      ),
+    );
   await page.getByLabel(/username/i).fill(user);
   await page.getByLabel(/password/i).fill('demo1234');
   // BENCH_PROFILE=<file>: a CPU profile (CDP) of the app start, from sign-in to usable grid.

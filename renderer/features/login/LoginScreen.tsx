@@ -2,7 +2,6 @@ import { useState, type SyntheticEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, NetworkError } from '../../data/api.js';
 import { OfflineLoginError } from '../../data/offline-auth.js';
-import { signIn } from '../../data/workspace.js';
 
 /** Online sign-in (offline sign-in with a signed ticket arrives with the access issue). */
 export function LoginScreen() {
@@ -32,6 +31,8 @@ export function LoginScreen() {
     setBusy(true);
     setError(null);
     try {
+      // The data layer is a chunk of its own (App.tsx), loaded while the form was shown.
+      const { signIn } = await import('../../data/workspace.js');
       await signIn(username.trim(), password);
     } catch (err) {
       if (err instanceof OfflineLoginError) setError(offlineMessage(err));
