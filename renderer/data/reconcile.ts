@@ -5,10 +5,17 @@ import { STALE_MAX } from '../../shared/sync/protocol.js';
  * Reconcile on reconnect (issue #7): a safety net for a local copy that went stale while RxDB's
  * pull checkpoint moved past the newer server version without applying it (soak seed 980000157:
  * mgr held an acme order "open"@157, the server "cancelled"@165; mgr never edited it). Whatever
- * the cause, at every (re)connect the PC sends the versions of its open documents that carry no
- * local change to `POST …/stale`; the server answers those it holds newer, and the next pull hands
- * them to RxDB (as PushWatch does), which takes them since the PC's copy equals its master. Each
- * repair is reported, so the cause can still be found.
+ * the cause, at every (re)connect the PC sends the versions of its open documents to
+ * `POST …/stale`; the server answers those it holds newer, and the next pull hands them to RxDB
+ * (as PushWatch does). RxDB takes a version only when the PC's copy equals its master, i.e. holds
+ * nothing unpushed; a copy with a change not pushed yet keeps it (RxDB pushes it first, and a
+ * conflict is merged as always). Each repair is reported, so the cause can still be found.
+ *
+ * Copies with local audit entries are checked too (fault seed 92040059, 3 of 12 replays under
+ * load): mgr's pick of an order was accepted by the server (its entry is in the audit log, the
+ * server at seq 32) while the PC kept "picking"@30 with the entry pending — RxDB had the push
+ * answered, so nothing was left to push, and the pull had passed 31 and 32 while the push was under
+ * way; the tenant switches that followed dropped PushWatch's hand-over, which lives in memory.
  */
 
 type Doc = Record<string, unknown>;
@@ -16,22 +23,23 @@ type Doc = Record<string, unknown>;
 /** The collections checked: mutable documents that stay open for a while. */
 export const RECONCILED: readonly MergeEntity[] = ['orders', 'receipts'];
 
-/** A local copy brought up to the server's version. */
-export type Repair = { id: string; localSeq: number; serverSeq: number };
+/**
+ * A local copy handed the server's version. `pending`: it carried audit entries — RxDB takes the
+ * version if they were pushed already (the stuck case of seed 92040059) and ignores it if not.
+ */
+export type Repair = { id: string; localSeq: number; serverSeq: number; pending: boolean };
 
 const seqOf = (d: Doc): number => (typeof d['seq'] === 'number' ? d['seq'] : 0);
-const hasPending = (d: Doc): boolean => Array.isArray(d['pendingAudit']) && d['pendingAudit'].length > 0;
 
 /**
  * The `[id, seq]` pairs worth asking the server about: documents the server has (seq above 0),
  * not final (a shipped or cancelled order, a cancelled notice takes no further change; a closed
- * notice can still be reopened), not deleted, and without a local change not pushed yet (RxDB
- * ignores a pulled version while one is unpushed; PushWatch covers that case).
+ * notice can still be reopened) and not deleted — with local audit entries or without (see above).
  */
 export function staleCandidates(entity: MergeEntity, docs: readonly Doc[]): [string, number][] {
   const out: [string, number][] = [];
   for (const d of docs) {
-    if (d['_deleted'] === true || hasPending(d) || isFinalStatus(entity, d['status'])) continue;
+    if (d['_deleted'] === true || isFinalStatus(entity, d['status'])) continue;
     const seq = seqOf(d);
     if (seq > 0 && typeof d['id'] === 'string') out.push([d['id'], seq]);
   }
@@ -55,8 +63,9 @@ export type LocalNow = { seq: number; pending: boolean } | null;
  * documents, the checkpoint it pulled from and what the PC holds now. A version is handed to RxDB
  * (in the pull's documents, once) and reported as a repair only when the pull checkpoint is
  * already at or past it — else the pull itself brings it (this page or a later one), which is the
- * normal case of a change made while the check ran — and while the PC's copy is still older and
- * carries no local change (a pull that applied it meanwhile, or a new local edit, makes it moot).
+ * normal case of a change made while the check ran — and while the PC's copy is still older (a
+ * pull that applied it meanwhile makes it moot). A copy with local entries gets it too: RxDB
+ * decides (it ignores a version while the copy holds a change it has not pushed).
  */
 export class StaleHandover {
   private readonly ready = new Map<string, Doc>();
@@ -96,8 +105,8 @@ export class StaleHandover {
       if (inPull && seqOf(inPull) >= serverSeq) continue; // the pull brings it (or newer)
       if (checkpointSeq === undefined || serverSeq > checkpointSeq) continue; // a pull brings it
       const now = local(id);
-      if (!now || now.pending || now.seq >= serverSeq) continue;
-      repaired.push({ id, localSeq: now.seq, serverSeq });
+      if (!now || now.seq >= serverSeq) continue;
+      repaired.push({ id, localSeq: now.seq, serverSeq, pending: now.pending });
       if (i !== undefined) documents[i] = d;
       else front.push(d);
     }

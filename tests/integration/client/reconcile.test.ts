@@ -4,9 +4,12 @@ import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TENANT_SETTINGS } from '../../../shared/access/policy.js';
+import type { ClientAuditEntry } from '../../../shared/audit/entry.js';
 import type { OrderDoc } from '../../../shared/domain/floor.js';
 import type {
   PullResponse,
+  PushRow,
   PushResponse,
   StaleCollection,
   StaleResponse,
@@ -14,10 +17,11 @@ import type {
   SyncCollection,
 } from '../../../shared/sync/protocol.js';
 import { demoUserId, stableUuid } from '../../../server/db/seed.js';
-import { ApiClient } from '../../../renderer/data/api.js';
+import { ApiClient, NetworkError } from '../../../renderer/data/api.js';
 import { conflictContext, conflictHandler } from '../../../renderer/data/conflicts.js';
 import type { TenantCollections, TenantDatabase } from '../../../renderer/data/database.js';
 import type { Repair } from '../../../renderer/data/reconcile.js';
+import { updateOrder } from '../../../renderer/data/floor.js';
 import {
   balanceSchema,
   encryptSensitive,
@@ -95,6 +99,19 @@ class TestApi extends ApiClient {
       if (e.type === 'hello') this.hellos++;
       onEvent(e);
     });
+  }
+
+  /** While set, pushes of orders fail as if the network were down (RxDB retries them). */
+  holdPushes = false;
+
+  override async push(
+    tenant: string,
+    collection: SyncCollection,
+    changes: PushRow[],
+    audit: ClientAuditEntry[],
+  ): Promise<PushResponse> {
+    if (this.holdPushes && collection === 'orders') throw new NetworkError('push held by the test');
+    return super.push(tenant, collection, changes, audit);
   }
 
   /** The connection drops (as a Wi-Fi reconnect would): the stream ends with a network error. */
@@ -284,7 +301,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     expect(repairedDoc).toMatchObject({ status: 'cancelled', seq: v2 });
     expect(repairedDoc).not.toHaveProperty('pendingAudit');
     expect(repairs).toEqual([
-      { collection: 'orders', repaired: [{ id: x.id, localSeq: v1, serverSeq: v2 }] },
+      { collection: 'orders', repaired: [{ id: x.id, localSeq: v1, serverSeq: v2, pending: false }] },
     ]);
     // Nothing of it was pushed back: the server still holds v2, audited once by admin.acme.
     const row = await s.db
@@ -309,5 +326,178 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
       return client.hellos > again && client.staleChecks >= checks + 2;
     });
     expect(repairs).toHaveLength(1);
+  });
+
+  it('an order edited here whose accepted version the pull passed unapplied (its entry still pending) reaches the server version at the next hello', async () => {
+    const x = newOrder();
+    const v1 = await pushAsAdmin(x, null, { action: 'create' });
+    const client = new TestApi(s.url, { accessToken: () => mgrToken, refresh: () => Promise.resolve(null) });
+    const repairs: { collection: string; repaired: Repair[] }[] = [];
+    db = await openPartition();
+    sync = startTenantSync({
+      db,
+      api: client,
+      serverUrl: s.url,
+      userId: demoUserId('mgr'),
+      tenantId: 'acme',
+      policyVersion: 1,
+      status,
+      onForbidden: () => undefined,
+      onUnauthenticated: () => undefined,
+      onPolicyChanged: () => undefined,
+      onRepaired: (collection, repaired) => repairs.push({ collection, repaired }),
+    });
+    await sync.initialSync;
+    expect((await until('the order to arrive', () => local(x.id)))['seq']).toBe(v1);
+    await until('the first stale checks', () => client.hellos >= 1 && client.staleChecks >= 2);
+
+    // mgr edits the order here. The server takes the change, but the pull's answer for that id is
+    // held back: RxDB has the push answered (nothing left to push) and moves its checkpoint past
+    // the accepted version, so the copy keeps its entry pending (fault seed 92040059).
+    client.held.add(x.id);
+    const ctx = {
+      db,
+      tenantId: 'acme',
+      actor: { userId: demoUserId('mgr'), deviceId: 'pc-reconcile' },
+      role: 'manager' as const,
+      settings: DEFAULT_TENANT_SETTINGS,
+    };
+    await updateOrder(ctx, x.id, { customerName: 'Kim Wholesale' });
+    const entryId = String(((await local(x.id))?.['pendingAudit'] as { id: string }[])[0]?.id);
+    const v2 = await until('the change to be accepted', async () => {
+      const row = await s.db
+        .selectFrom('orders')
+        .select('seq')
+        .where('id', '=', x.id)
+        .executeTakeFirstOrThrow();
+      return Number(row.seq) > v1 ? Number(row.seq) : null;
+    });
+    await until('the accepted version to be pulled (and held back)', () =>
+      client.dropped.some((d) => d['id'] === x.id && d['seq'] === v2),
+    );
+    const y = newOrder();
+    await pushAsAdmin(y, null, { action: 'create' });
+    await until('a later order to arrive', () => local(y.id));
+    client.held.clear();
+    sync.reSync();
+    await until('a resync', async () => (await sync!.flush(5000)) || null);
+    // Stuck: the server's version passed, the entry (already on the server) still pending here.
+    const stuck = await local(x.id);
+    expect(stuck).toMatchObject({ seq: v1, customerName: 'Kim Wholesale' });
+    expect((stuck?.['pendingAudit'] as { id: string }[]).map((e) => e.id)).toEqual([entryId]);
+
+    // The connection drops and comes back: the hello's stale check hands the version over.
+    const hellos = client.hellos;
+    client.dropStream();
+    await until('the stream to reconnect', () => {
+      window.dispatchEvent(new Event('online'));
+      return client.hellos > hellos;
+    });
+    const repairedDoc = await until('the copy to reach the server version', async () => {
+      const d = await local(x.id);
+      return d && d['seq'] === v2 ? d : null;
+    });
+    expect(repairedDoc).toMatchObject({ customerName: 'Kim Wholesale', seq: v2 });
+    expect(repairedDoc?.['pendingAudit'] ?? []).toEqual([]);
+    expect(repairs).toEqual([
+      { collection: 'orders', repaired: [{ id: x.id, localSeq: v1, serverSeq: v2, pending: true }] },
+    ]);
+    // The change was audited once, by mgr; nothing was pushed again.
+    const audits = await s.db
+      .selectFrom('audit_log')
+      .select(['id', 'actor_id'])
+      .where('entity_id', '=', x.id)
+      .orderBy('seq')
+      .execute();
+    expect(audits.map((a) => a.actor_id)).toEqual([demoUserId('admin.acme'), demoUserId('mgr')]);
+    expect(audits[1]?.id).toBe(entryId);
+  });
+
+  it('an order with a change not pushed yet keeps it through the stale check; the change is merged and audited once when pushes resume', async () => {
+    const x = newOrder();
+    const v1 = await pushAsAdmin(x, null, { action: 'create' });
+    const client = new TestApi(s.url, { accessToken: () => mgrToken, refresh: () => Promise.resolve(null) });
+    const repairs: { collection: string; repaired: Repair[] }[] = [];
+    db = await openPartition();
+    sync = startTenantSync({
+      db,
+      api: client,
+      serverUrl: s.url,
+      userId: demoUserId('mgr'),
+      tenantId: 'acme',
+      policyVersion: 1,
+      status,
+      onForbidden: () => undefined,
+      onUnauthenticated: () => undefined,
+      onPolicyChanged: () => undefined,
+      onRepaired: (collection, repaired) => repairs.push({ collection, repaired }),
+    });
+    await sync.initialSync;
+    await until('the order to arrive', () => local(x.id));
+    await until('the first stale checks', () => client.hellos >= 1 && client.staleChecks >= 2);
+
+    // mgr edits the order while its pushes fail; meanwhile another PC changes another field.
+    client.holdPushes = true;
+    const ctx = {
+      db,
+      tenantId: 'acme',
+      actor: { userId: demoUserId('mgr'), deviceId: 'pc-reconcile' },
+      role: 'manager' as const,
+      settings: DEFAULT_TENANT_SETTINGS,
+    };
+    await updateOrder(ctx, x.id, { customerName: 'Kim Wholesale' });
+    const entryId = String(((await local(x.id))?.['pendingAudit'] as { id: string }[])[0]?.id);
+    const server = await api<PullResponse<Doc>>(s.url, '/api/t/acme/sync/orders/pull?limit=5000', {
+      token: adminToken,
+    });
+    const base = server.body.documents.find((d) => d['id'] === x.id)!;
+    const v2 = await pushAsAdmin(
+      { ...base, customerPhone: '+31 10 555 0100', updatedAt: new Date().toISOString() },
+      base,
+      { action: 'update' },
+    );
+    // A reconnect: the stale check asks about this copy too and hands the server's version over;
+    // RxDB keeps the copy, which holds a change it has not pushed.
+    const checks = client.staleChecks;
+    client.dropStream();
+    await until('the stream to reconnect and check', () => {
+      window.dispatchEvent(new Event('online'));
+      return client.staleChecks >= checks + 2;
+    });
+    sync.reSync();
+    await until('the handed-over version to be offered', () => repairs.length > 0);
+    expect(repairs).toEqual([
+      { collection: 'orders', repaired: [{ id: x.id, localSeq: v1, serverSeq: v2, pending: true }] },
+    ]);
+    const kept = await local(x.id);
+    expect(kept).toMatchObject({ customerName: 'Kim Wholesale' });
+    expect((kept?.['pendingAudit'] as { id: string }[]).map((e) => e.id)).toEqual([entryId]);
+
+    // Pushes resume: the change meets the other PC's as a conflict, merged; both stay.
+    client.holdPushes = false;
+    window.dispatchEvent(new Event('online'));
+    const row = await until('the change to reach the server', async () => {
+      const r = await s.db
+        .selectFrom('orders')
+        .select(['seq', 'customer_name', 'customer_phone'])
+        .where('id', '=', x.id)
+        .executeTakeFirstOrThrow();
+      return r.customer_name === 'Kim Wholesale' ? r : null;
+    });
+    expect(row.customer_phone).toBe('+31 10 555 0100');
+    const audits = await s.db
+      .selectFrom('audit_log')
+      .select(['id', 'actor_id'])
+      .where('entity_id', '=', x.id)
+      .orderBy('seq')
+      .execute();
+    expect(audits.filter((a) => a.actor_id === demoUserId('mgr')).map((a) => a.id)).toEqual([entryId]);
+    const settled = await until('the copy to settle', async () => {
+      const d = await local(x.id);
+      return d && !((d['pendingAudit'] as unknown[] | undefined)?.length ?? 0) && d['seq'] === Number(row.seq)
+        ? d
+        : null;
+    });
+    expect(settled).toMatchObject({ customerName: 'Kim Wholesale', customerPhone: '+31 10 555 0100' });
   });
 });

@@ -10,7 +10,7 @@ const doc = (id: string, seq: number, status = 'open', over: Record<string, unkn
 const entry = { id: 'e1', action: 'update' };
 
 describe('staleCandidates: which local copies are checked against the server', () => {
-  it('sends open orders the server has, without a local change', () => {
+  it('sends open orders the server has, with local entries or without', () => {
     const docs = [
       doc('o1', 157, 'open'),
       doc('o2', 12, 'picking'),
@@ -18,7 +18,7 @@ describe('staleCandidates: which local copies are checked against the server', (
       doc('o4', 20, 'shipped'),
       doc('o5', 21, 'cancelled'),
       doc('o6', 0, 'open'), // created here, never pushed
-      doc('o7', 30, 'open', { pendingAudit: [entry] }), // edited here, not pushed yet
+      doc('o7', 30, 'open', { pendingAudit: [entry] }), // edited here: pushed or not, RxDB decides
       doc('o8', 31, 'open', { pendingAudit: [] }), // pushed: the entries are gone
       doc('o9', 32, 'open', { _deleted: true }),
     ];
@@ -26,6 +26,7 @@ describe('staleCandidates: which local copies are checked against the server', (
       ['o1', 157],
       ['o2', 12],
       ['o3', 13],
+      ['o7', 30],
       ['o8', 31],
     ]);
   });
@@ -42,6 +43,7 @@ describe('staleCandidates: which local copies are checked against the server', (
       ['r1', 5],
       ['r2', 6],
       ['r3', 7],
+      ['r5', 9],
     ]);
     // "shipped" is final for orders only.
     expect(staleCandidates('receipts', [doc('r6', 3, 'shipped')])).toEqual([['r6', 3]]);
@@ -67,7 +69,7 @@ describe('StaleHandover: the server’s newer versions handed to the next pull',
     h.offer([doc('o1', 165, 'cancelled')]);
     const first = h.take([doc('o2', 170)], 170, holds({ o1: { seq: 157, pending: false } }));
     expect(first.documents).toEqual([doc('o1', 165, 'cancelled'), doc('o2', 170)]);
-    expect(first.repaired).toEqual([{ id: 'o1', localSeq: 157, serverSeq: 165 }]);
+    expect(first.repaired).toEqual([{ id: 'o1', localSeq: 157, serverSeq: 165, pending: false }]);
     // Once only.
     const again = h.take([], 170, holds({ o1: { seq: 157, pending: false } }));
     expect(again).toEqual({ documents: [], repaired: [] });
@@ -91,7 +93,7 @@ describe('StaleHandover: the server’s newer versions handed to the next pull',
       holds({ o1: { seq: 150, pending: false } }),
     );
     expect(r.documents).toEqual([doc('o2', 171), doc('o1', 165, 'cancelled')]);
-    expect(r.repaired).toEqual([{ id: 'o1', localSeq: 150, serverSeq: 165 }]);
+    expect(r.repaired).toEqual([{ id: 'o1', localSeq: 150, serverSeq: 165, pending: false }]);
   });
 
   it('leaves a version above the checkpoint to the pull (a change made while the check ran): no repair', () => {
@@ -106,20 +108,29 @@ describe('StaleHandover: the server’s newer versions handed to the next pull',
     expect(h.take([], undefined, holds({ o1: { seq: 157, pending: false } })).repaired).toEqual([]);
   });
 
-  it('drops a version the PC caught up with meanwhile, or that a new local edit now hides', () => {
+  it('drops a version the PC caught up with meanwhile', () => {
     const h = new StaleHandover();
-    h.offer([doc('o1', 165), doc('o2', 166), doc('o3', 167), doc('o4', 168)]);
+    h.offer([doc('o1', 165), doc('o2', 166), doc('o4', 168)]);
     const r = h.take(
       [],
       200,
       holds({
         o1: { seq: 165, pending: false }, // a pull applied it meanwhile
         o2: { seq: 190, pending: false }, // and a newer one
-        o3: { seq: 150, pending: true }, // edited here since the check: PushWatch's case
         // o4: gone here (a tombstone applied meanwhile)
       }),
     );
     expect(r).toEqual({ documents: [], repaired: [] });
+  });
+
+  it('hands a version over to a copy with local entries too, and says so (RxDB decides)', () => {
+    // Seed 92040059: the pick was accepted (its entry on the server, seq 32), the PC kept
+    // "picking"@30 with the entry pending and nothing left to push; the pull had passed 32.
+    const h = new StaleHandover();
+    h.offer([doc('o3', 32, 'picking')]);
+    const r = h.take([], 40, holds({ o3: { seq: 30, pending: true } }));
+    expect(r.documents).toEqual([doc('o3', 32, 'picking')]);
+    expect(r.repaired).toEqual([{ id: 'o3', localSeq: 30, serverSeq: 32, pending: true }]);
   });
 
   it('keeps the newest version of an id offered twice (two requests of one check)', () => {
@@ -129,7 +140,7 @@ describe('StaleHandover: the server’s newer versions handed to the next pull',
     expect(h.ids()).toEqual(['o1']);
     const r = h.take([], 180, holds({ o1: { seq: 157, pending: false } }));
     expect(r.documents).toEqual([doc('o1', 170, 'cancelled')]);
-    expect(r.repaired).toEqual([{ id: 'o1', localSeq: 157, serverSeq: 170 }]);
+    expect(r.repaired).toEqual([{ id: 'o1', localSeq: 157, serverSeq: 170, pending: false }]);
   });
 
   it('hands a server tombstone over like any other version', () => {
@@ -138,7 +149,7 @@ describe('StaleHandover: the server’s newer versions handed to the next pull',
     h.offer([tomb]);
     const r = h.take([], 170, holds({ o1: { seq: 157, pending: false } }));
     expect(r.documents).toEqual([tomb]);
-    expect(r.repaired).toEqual([{ id: 'o1', localSeq: 157, serverSeq: 165 }]);
+    expect(r.repaired).toEqual([{ id: 'o1', localSeq: 157, serverSeq: 165, pending: false }]);
   });
 
   it('passes a pull through untouched when nothing waits', () => {
