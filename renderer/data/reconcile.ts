@@ -11,11 +11,12 @@ import { STALE_MAX } from '../../shared/sync/protocol.js';
  * nothing unpushed; a copy with a change not pushed yet keeps it (RxDB pushes it first, and a
  * conflict is merged as always). Each repair is reported, so the cause can still be found.
  *
- * Copies with local audit entries are checked too (fault seed 92040059, 3 of 12 replays under
- * load): mgr's pick of an order was accepted by the server (its entry is in the audit log, the
- * server at seq 32) while the PC kept "picking"@30 with the entry pending — RxDB had the push
- * answered, so nothing was left to push, and the pull had passed 31 and 32 while the push was under
- * way; the tenant switches that followed dropped PushWatch's hand-over, which lives in memory.
+ * Copies with local audit entries are checked too: a copy whose change the server accepted but
+ * whose accepted version the pull passed keeps its entries pending with nothing left to push
+ * (built by hand in tests/integration/client/reconcile.test.ts); RxDB takes the version there.
+ * Fault seed 92040059 (mgr's pick accepted, the server at 32, the PC "picking"@30 with the entry
+ * pending) looks alike but is not cured by it: RxDB ignores the version handed over there, i.e.
+ * holds the copy as unpushed, and still does not push it (issue #7, cause not found yet).
  */
 
 type Doc = Record<string, unknown>;
