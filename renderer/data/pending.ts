@@ -1,5 +1,6 @@
-import { prepareQuery, type RxCollection } from 'rxdb';
+import type { RxCollection } from 'rxdb';
 import type { TenantDatabase } from './database.js';
+import { queryStorage } from './storage/raw-read.js';
 
 /** A local change the server has not taken yet. */
 export type PendingDoc = {
@@ -17,19 +18,8 @@ function hasPendingAudit(doc: Record<string, unknown>): boolean {
  * Deleted documents of a collection, read from its storage: RxDB queries never return them, but a
  * delete made on this PC and not pushed yet is a change like any other (I6).
  */
-async function deletedDocs(
-  collection: RxCollection<Record<string, unknown>>,
-): Promise<Record<string, unknown>[]> {
-  const schema = collection.schema.jsonSchema;
-  const primary = collection.schema.primaryPath;
-  const res = await collection.storageInstance.query(
-    prepareQuery(schema, {
-      selector: { _deleted: { $eq: true } },
-      sort: [{ [primary]: 'asc' }],
-      skip: 0,
-    } as never),
-  );
-  return res.documents;
+function deletedDocs(collection: RxCollection<Record<string, unknown>>): Promise<Record<string, unknown>[]> {
+  return queryStorage(collection, { _deleted: { $eq: true } });
 }
 
 /** Edited documents (items, orders, notices; live or deleted) whose audit entries are not pushed yet. */

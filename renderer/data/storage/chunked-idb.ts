@@ -13,7 +13,7 @@ import {
   type RxStorageMemory,
 } from 'rxdb/plugins/storage-memory';
 import { RXDB_VERSION } from 'rxdb/plugins/utils';
-import { nextTask } from '../slices.js';
+import { nextTask, runSliced, type Pass } from '../slices.js';
 import { measureStep } from '../timing.js';
 
 /**
@@ -214,9 +214,13 @@ export function chunkedIdbName(databaseName: string, collectionName: string, ver
   return `bh-chunks-${databaseName}--${collectionName}--${version}`;
 }
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
+/** `req`'s result once it succeeded; `onSuccess` runs first (before `result` is read). */
+function request<T>(req: IDBRequest<T>, onSuccess?: () => void): Promise<T> {
   return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
+    req.onsuccess = () => {
+      onSuccess?.();
+      resolve(req.result);
+    };
     req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
   });
 }
@@ -281,18 +285,13 @@ function idle(timeoutMs: number): Promise<void> {
 /** Every record of a log, oldest first, read in one transaction. */
 async function readRows(db: IDBDatabase): Promise<string[]> {
   const start = performance.now();
-  const req = db.transaction(STORE, 'readonly').objectStore(STORE).getAll();
-  const rows = await new Promise<string[]>((resolve, reject) => {
-    req.onsuccess = () => {
-      const got = performance.now();
-      measure('idb-read', db.name, start);
-      // Reading `result` turns the records into strings on this thread: measured apart.
-      const result = req.result as string[];
-      measure('idb-result', db.name, got, { records: result.length });
-      resolve(result);
-    };
-    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
-  });
+  let got = start;
+  const rows = (await request(db.transaction(STORE, 'readonly').objectStore(STORE).getAll(), () => {
+    got = performance.now();
+    measure('idb-read', db.name, start);
+  })) as string[];
+  // Reading `result` turned the records into strings on this thread: measured apart.
+  measure('idb-result', db.name, got, { records: rows.length });
   return rows;
 }
 
@@ -301,36 +300,41 @@ const PARSE_SLICE_MS = 30;
 
 /**
  * Replay a log's records into a map by primary key `key`; each record string is dropped once
- * parsed. Gives the event loop a turn every `PARSE_SLICE_MS`: a prefetch shares the main thread
+ * parsed. Runs in slices of `PARSE_SLICE_MS` (data/slices.ts): a prefetch shares the main thread
  * with the sign-in it runs beside, and an open during work (replication's logs, as big as the
  * items, open after the first screen) must not freeze the window.
  */
 async function parseRows(rows: string[], key: string, idbName = ''): Promise<ParsedLog> {
   const start = performance.now();
+  // The parse's own time: between its slices other tasks run.
   let busy = 0;
-  let sliceStart = start;
+  let resumed = start;
   const documents = new Map<string, RxDocumentData<unknown>>();
   let docsInLog = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const now = performance.now();
-    if (now - sliceStart >= PARSE_SLICE_MS) {
-      busy += now - sliceStart;
-      await nextTask();
-      sliceStart = performance.now();
+  function* replay(): Pass<void> {
+    for (let i = 0; i < rows.length; i++) {
+      const parsed = JSON.parse(rows[i] as string) as RxDocumentData<unknown>[] | ForgetRecord;
+      rows[i] = '';
+      if (!Array.isArray(parsed)) {
+        // A `forget` record: the documents it names leave the state (a later write may bring one back).
+        docsInLog += parsed.forget.length;
+        for (const id of parsed.forget) documents.delete(id);
+      } else {
+        docsInLog += parsed.length;
+        for (const d of parsed) documents.set((d as unknown as Record<string, string>)[key] as string, d);
+      }
+      yield;
     }
-    const parsed = JSON.parse(rows[i] as string) as RxDocumentData<unknown>[] | ForgetRecord;
-    rows[i] = '';
-    if (!Array.isArray(parsed)) {
-      // A `forget` record: the documents it names leave the state (a later write may bring one back).
-      docsInLog += parsed.forget.length;
-      for (const id of parsed.forget) documents.delete(id);
-      continue;
-    }
-    docsInLog += parsed.length;
-    for (const d of parsed) documents.set((d as unknown as Record<string, string>)[key] as string, d);
   }
-  busy += performance.now() - sliceStart;
-  // `busy`: the parse's own time (between its slices other tasks run).
+  await runSliced(replay(), {
+    budgetMs: PARSE_SLICE_MS,
+    pause: async () => {
+      busy += performance.now() - resumed;
+      await nextTask();
+      resumed = performance.now();
+    },
+  });
+  busy += performance.now() - resumed;
   if (idbName) measure('parse', idbName, start, { documents: documents.size, busy: Math.round(busy) });
   return { key, documents, records: rows.length, docsInLog };
 }

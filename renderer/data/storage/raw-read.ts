@@ -44,14 +44,25 @@ export async function readAllRaw<T>(
     }
     return out;
   }
-  // RxDB's own queries leave deleted documents out; a query of the storage itself keeps them.
-  const prepared = o.withDeleted
-    ? prepareQuery(collection.schema.jsonSchema, {
-        selector: {},
-        sort: [{ [collection.schema.primaryPath]: 'asc' }],
-        skip: 0,
-      } as never)
-    : collection.find().getPreparedQuery();
+  if (o.withDeleted) return queryStorage(collection, {});
+  const res = await collection.storageInstance.query(collection.find().getPreparedQuery());
+  return res.documents;
+}
+
+/**
+ * The documents of a collection matching `selector`, read from its storage (decrypted where the
+ * collection encrypts), deleted ones included: RxDB's own queries leave tombstones out, a query of
+ * the storage itself keeps them. Ordered by primary key.
+ */
+export async function queryStorage<T>(
+  collection: RxCollection<T>,
+  selector: Record<string, unknown>,
+): Promise<RxDocumentData<T>[]> {
+  const prepared = prepareQuery(collection.schema.jsonSchema, {
+    selector,
+    sort: [{ [collection.schema.primaryPath]: 'asc' }],
+    skip: 0,
+  } as never);
   const res = await collection.storageInstance.query(prepared);
   return res.documents;
 }
