@@ -21,7 +21,7 @@ import { ApiClient, NetworkError } from '../../../renderer/data/api.js';
 import { conflictContext, conflictHandler } from '../../../renderer/data/conflicts.js';
 import type { TenantCollections, TenantDatabase } from '../../../renderer/data/database.js';
 import type { Repair } from '../../../renderer/data/reconcile.js';
-import { updateOrder } from '../../../renderer/data/floor.js';
+import { updateOrder, type OrderPatch } from '../../../renderer/data/floor.js';
 import {
   balanceSchema,
   encryptSensitive,
@@ -213,6 +213,60 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
   const local = async (id: string) =>
     ((await db?.orders.findOne(id).exec())?.toJSON() as Doc | undefined) ?? null;
 
+  /**
+   * mgr's acme partition replicating through a TestApi, once order `x` (at `v1`) arrived and the
+   * first connect's stale checks (orders and notices) are done.
+   */
+  const startMgr = async (x: OrderDoc, v1: number) => {
+    const client = new TestApi(s.url, { accessToken: () => mgrToken, refresh: () => Promise.resolve(null) });
+    const repairs: { collection: string; repaired: Repair[] }[] = [];
+    db = await openPartition();
+    const live = startTenantSync({
+      db,
+      api: client,
+      serverUrl: s.url,
+      userId: demoUserId('mgr'),
+      tenantId: 'acme',
+      policyVersion: 1,
+      status,
+      onForbidden: () => undefined,
+      onUnauthenticated: () => undefined,
+      onPolicyChanged: () => undefined,
+      onRepaired: (collection, repaired) => repairs.push({ collection, repaired }),
+    });
+    sync = live;
+    await live.initialSync;
+    expect((await until('the order to arrive', () => local(x.id)))['seq']).toBe(v1);
+    await until('the first stale checks', () => client.hellos >= 1 && client.staleChecks >= 2);
+    return { client, repairs, live };
+  };
+  /**
+   * The connection drops and comes back (as a Wi-Fi reconnect would): resolves once a new hello
+   * arrived and its stale checks (orders and notices) answered.
+   */
+  const reconnect = async (client: TestApi) => {
+    const hellos = client.hellos;
+    const checks = client.staleChecks;
+    client.dropStream();
+    await until('the stream to reconnect and check', () => {
+      window.dispatchEvent(new Event('online'));
+      return client.hellos > hellos && client.staleChecks >= checks + 2;
+    });
+  };
+  /** mgr edits an order on this PC (the floor's own write path); the id of its pending entry. */
+  const editAsMgr = async (orderId: string, patch: OrderPatch): Promise<string> => {
+    if (!db) throw new Error('no partition open');
+    const ctx = {
+      db,
+      tenantId: 'acme',
+      actor: { userId: demoUserId('mgr'), deviceId: 'pc-reconcile' },
+      role: 'manager' as const,
+      settings: DEFAULT_TENANT_SETTINGS,
+    };
+    await updateOrder(ctx, orderId, patch);
+    return String(((await local(orderId))?.['pendingAudit'] as { id: string }[])[0]?.id);
+  };
+
   beforeAll(async () => {
     s = await startTestServer({ backend, seed: { itemsPerTenant: 4 } });
     adminToken = (await login(s.url, 'admin.acme')).accessToken;
@@ -234,26 +288,8 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
   it('an order whose newer version the checkpoint passed unapplied reaches the server version at the next hello, reported once', async () => {
     const x = newOrder();
     const v1 = await pushAsAdmin(x, null, { action: 'create' });
-    const client = new TestApi(s.url, { accessToken: () => mgrToken, refresh: () => Promise.resolve(null) });
-    const repairs: { collection: string; repaired: Repair[] }[] = [];
-    db = await openPartition();
-    sync = startTenantSync({
-      db,
-      api: client,
-      serverUrl: s.url,
-      userId: demoUserId('mgr'),
-      tenantId: 'acme',
-      policyVersion: 1,
-      status,
-      onForbidden: () => undefined,
-      onUnauthenticated: () => undefined,
-      onPolicyChanged: () => undefined,
-      onRepaired: (collection, repaired) => repairs.push({ collection, repaired }),
-    });
-    await sync.initialSync;
-    expect((await until('the order to arrive', () => local(x.id)))['seq']).toBe(v1);
     // The first connect's checks (orders and notices) are done and found nothing stale.
-    await until('the first stale checks', () => client.hellos >= 1 && client.staleChecks >= 2);
+    const { client, repairs, live } = await startMgr(x, v1);
     expect(repairs).toEqual([]);
 
     // Another PC cancels the order; this PC's pull brings it but its answer is held back for that
@@ -282,18 +318,13 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     await until('the later order to arrive', () => local(y.id));
     client.held.clear();
     expect(vy).toBeGreaterThan(v2);
-    sync.reSync();
-    await until('a resync', async () => (await sync!.flush(5000)) || null);
+    live.reSync();
+    await until('a resync', async () => (await live.flush(5000)) || null);
     expect(await local(x.id)).toMatchObject({ status: 'open', seq: v1 });
     expect(repairs).toEqual([]);
 
     // The connection drops and comes back: the hello's stale check repairs the copy.
-    const hellos = client.hellos;
-    client.dropStream();
-    await until('the stream to reconnect', () => {
-      window.dispatchEvent(new Event('online'));
-      return client.hellos > hellos;
-    });
+    await reconnect(client);
     const repairedDoc = await until('the copy to reach the server version', async () => {
       const d = await local(x.id);
       return d && d['seq'] === v2 ? d : null;
@@ -318,52 +349,20 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     expect(audits.map((a) => a.actor_id)).toEqual([demoUserId('admin.acme'), demoUserId('admin.acme')]);
 
     // The next connect finds nothing stale any more: no second report.
-    const checks = client.staleChecks;
-    const again = client.hellos;
-    client.dropStream();
-    await until('the stream to reconnect again', () => {
-      window.dispatchEvent(new Event('online'));
-      return client.hellos > again && client.staleChecks >= checks + 2;
-    });
+    await reconnect(client);
     expect(repairs).toHaveLength(1);
   });
 
   it('an order edited here whose accepted version the pull passed unapplied (its entry still pending) reaches the server version at the next hello', async () => {
     const x = newOrder();
     const v1 = await pushAsAdmin(x, null, { action: 'create' });
-    const client = new TestApi(s.url, { accessToken: () => mgrToken, refresh: () => Promise.resolve(null) });
-    const repairs: { collection: string; repaired: Repair[] }[] = [];
-    db = await openPartition();
-    sync = startTenantSync({
-      db,
-      api: client,
-      serverUrl: s.url,
-      userId: demoUserId('mgr'),
-      tenantId: 'acme',
-      policyVersion: 1,
-      status,
-      onForbidden: () => undefined,
-      onUnauthenticated: () => undefined,
-      onPolicyChanged: () => undefined,
-      onRepaired: (collection, repaired) => repairs.push({ collection, repaired }),
-    });
-    await sync.initialSync;
-    expect((await until('the order to arrive', () => local(x.id)))['seq']).toBe(v1);
-    await until('the first stale checks', () => client.hellos >= 1 && client.staleChecks >= 2);
+    const { client, repairs, live } = await startMgr(x, v1);
 
     // mgr edits the order here. The server takes the change, but the pull's answer for that id is
     // held back: RxDB has the push answered (nothing left to push) and moves its checkpoint past
     // the accepted version, so the copy keeps its entry pending (fault seed 92040059).
     client.held.add(x.id);
-    const ctx = {
-      db,
-      tenantId: 'acme',
-      actor: { userId: demoUserId('mgr'), deviceId: 'pc-reconcile' },
-      role: 'manager' as const,
-      settings: DEFAULT_TENANT_SETTINGS,
-    };
-    await updateOrder(ctx, x.id, { customerName: 'Kim Wholesale' });
-    const entryId = String(((await local(x.id))?.['pendingAudit'] as { id: string }[])[0]?.id);
+    const entryId = await editAsMgr(x.id, { customerName: 'Kim Wholesale' });
     const v2 = await until('the change to be accepted', async () => {
       const row = await s.db
         .selectFrom('orders')
@@ -379,20 +378,15 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     await pushAsAdmin(y, null, { action: 'create' });
     await until('a later order to arrive', () => local(y.id));
     client.held.clear();
-    sync.reSync();
-    await until('a resync', async () => (await sync!.flush(5000)) || null);
+    live.reSync();
+    await until('a resync', async () => (await live.flush(5000)) || null);
     // Stuck: the server's version passed, the entry (already on the server) still pending here.
     const stuck = await local(x.id);
     expect(stuck).toMatchObject({ seq: v1, customerName: 'Kim Wholesale' });
     expect((stuck?.['pendingAudit'] as { id: string }[]).map((e) => e.id)).toEqual([entryId]);
 
     // The connection drops and comes back: the hello's stale check hands the version over.
-    const hellos = client.hellos;
-    client.dropStream();
-    await until('the stream to reconnect', () => {
-      window.dispatchEvent(new Event('online'));
-      return client.hellos > hellos;
-    });
+    await reconnect(client);
     const repairedDoc = await until('the copy to reach the server version', async () => {
       const d = await local(x.id);
       return d && d['seq'] === v2 ? d : null;
@@ -416,37 +410,11 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
   it('an order with a change not pushed yet keeps it through the stale check; the change is merged and audited once when pushes resume', async () => {
     const x = newOrder();
     const v1 = await pushAsAdmin(x, null, { action: 'create' });
-    const client = new TestApi(s.url, { accessToken: () => mgrToken, refresh: () => Promise.resolve(null) });
-    const repairs: { collection: string; repaired: Repair[] }[] = [];
-    db = await openPartition();
-    sync = startTenantSync({
-      db,
-      api: client,
-      serverUrl: s.url,
-      userId: demoUserId('mgr'),
-      tenantId: 'acme',
-      policyVersion: 1,
-      status,
-      onForbidden: () => undefined,
-      onUnauthenticated: () => undefined,
-      onPolicyChanged: () => undefined,
-      onRepaired: (collection, repaired) => repairs.push({ collection, repaired }),
-    });
-    await sync.initialSync;
-    await until('the order to arrive', () => local(x.id));
-    await until('the first stale checks', () => client.hellos >= 1 && client.staleChecks >= 2);
+    const { client, repairs, live } = await startMgr(x, v1);
 
     // mgr edits the order while its pushes fail; meanwhile another PC changes another field.
     client.holdPushes = true;
-    const ctx = {
-      db,
-      tenantId: 'acme',
-      actor: { userId: demoUserId('mgr'), deviceId: 'pc-reconcile' },
-      role: 'manager' as const,
-      settings: DEFAULT_TENANT_SETTINGS,
-    };
-    await updateOrder(ctx, x.id, { customerName: 'Kim Wholesale' });
-    const entryId = String(((await local(x.id))?.['pendingAudit'] as { id: string }[])[0]?.id);
+    const entryId = await editAsMgr(x.id, { customerName: 'Kim Wholesale' });
     const server = await api<PullResponse<Doc>>(s.url, '/api/t/acme/sync/orders/pull?limit=5000', {
       token: adminToken,
     });
@@ -458,13 +426,8 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     );
     // A reconnect: the stale check asks about this copy too and hands the server's version over;
     // RxDB keeps the copy, which holds a change it has not pushed.
-    const checks = client.staleChecks;
-    client.dropStream();
-    await until('the stream to reconnect and check', () => {
-      window.dispatchEvent(new Event('online'));
-      return client.staleChecks >= checks + 2;
-    });
-    sync.reSync();
+    await reconnect(client);
+    live.reSync();
     await until('the handed-over version to be offered', () => repairs.length > 0);
     expect(repairs).toEqual([
       { collection: 'orders', repaired: [{ id: x.id, localSeq: v1, serverSeq: v2, pending: true }] },
