@@ -102,7 +102,10 @@ export function OutboundScreen() {
           key={current.id}
           order={current}
           onGone={(message) => {
-            setSelected(null);
+            // Only if it is still the one shown: the list drops a finished document before its
+            // write's promise settles, and the operator may have opened the next one meanwhile.
+            const gone = current.id;
+            setSelected((s) => (s === gone ? null : s));
             setNotice({ kind: 'ok', text: message });
           }}
         />
