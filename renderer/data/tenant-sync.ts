@@ -11,6 +11,7 @@ import { conflictContext } from './conflicts.js';
 import { PushWatch } from './push-watch.js';
 import { chunked, RECONCILED, type Repair, StaleHandover, staleCandidates } from './reconcile.js';
 import { splitPush } from './writes.js';
+import { syncTrace, traceStep, versionLine } from './sync-trace.js';
 
 /** Where replication reports what the status control shows. */
 export type SyncStatusSink = {
@@ -65,6 +66,11 @@ export type TenantSync = {
   reSync(): void;
   /** Resolves once every collection finished its first download. */
   initialSync: Promise<void>;
+  /**
+   * Issue #7 diagnostics: RxDB's view of one document — the stored copy (with revision and
+   * replication meta), the master it assumes, and both checkpoints — each in one line.
+   */
+  inspect(collection: SyncCollection, id: string): Promise<string>;
   /** Resolves when every local change was pushed (or after `timeoutMs`, with false). */
   flush(timeoutMs: number): Promise<boolean>;
 };
@@ -160,6 +166,7 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
   const handovers = new Map<SyncCollection, StaleHandover>();
 
   for (const name of COLLECTIONS) {
+    const traced = syncTrace() !== null && (RECONCILED as readonly SyncCollection[]).includes(name);
     const stream$ = new Subject<RxReplicationPullStreamItem<Record<string, unknown>, Checkpoint>>();
     streams.set(name, stream$);
     const collection = o.db.collections[name];
@@ -212,6 +219,13 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
             if (taken.repaired.length > 0) o.onRepaired?.(name, taken.repaired);
           }
           const documents = watch ? watch.onPull(pulled) : pulled;
+          if (traced)
+            traceStep(
+              name,
+              'pull',
+              documents,
+              `from ${String(checkpoint?.seq)} to ${String(res.checkpoint?.seq)}`,
+            );
           return {
             documents: documents as WithDeleted<Record<string, unknown>>[],
             checkpoint: res.checkpoint ?? checkpoint,
@@ -242,7 +256,29 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
                   newDocumentState: r.newDocumentState,
                 })),
               );
-              const res = await o.api.push(o.tenantId, name, changes, audit).catch(fail);
+              if (traced)
+                for (const r of rows)
+                  traceStep(name, 'push', [
+                    r.assumedMasterState as Record<string, unknown>,
+                    r.newDocumentState,
+                  ]);
+              const res = await o.api.push(o.tenantId, name, changes, audit).catch((e: unknown) => {
+                if (traced)
+                  traceStep(
+                    name,
+                    'push-failed',
+                    rows.map((r) => r.newDocumentState),
+                    String(e),
+                  );
+                return fail(e);
+              });
+              if (traced)
+                traceStep(
+                  name,
+                  'push-answer',
+                  [...res.conflicts, ...rows.map((r) => r.newDocumentState)],
+                  `conflicts ${res.conflicts.length} accepted ${JSON.stringify(res.accepted ?? [])} rejected ${JSON.stringify(res.rejections.map((r) => r.id))}`,
+                );
               if (name === 'movements' && res.accepted) acknowledge(res.accepted);
               watch?.answer(res.conflicts, res.accepted ?? []);
               if (res.rejections.length > 0) {
@@ -274,6 +310,7 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
         : undefined,
     });
     state.active$.subscribe((active) => o.status.setActive(active));
+    if (traced) traceReplication(name, collection as never, state);
     states.push(state);
   }
 
@@ -395,8 +432,25 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
     o.status.setProgress(null);
   });
 
+  const inspect = async (name: SyncCollection, id: string): Promise<string> => {
+    const internal = states[COLLECTIONS.indexOf(name)]?.internalReplicationState;
+    if (!internal) return 'replication not started';
+    const [fork] = await o.db.collections[name].storageInstance.findDocumentsById([id], true);
+    const meta = await internal.input.metaInstance.findDocumentsById([`${id}|0`, 'up|1', 'down|1'], true);
+    const byId = new Map(meta.map((m) => [m.id, m]));
+    const assumed = byId.get(`${id}|0`);
+    return [
+      `fork ${versionLine(fork as Record<string, unknown> | undefined)}`,
+      `assumed ${versionLine(assumed?.docData as Record<string, unknown> | undefined)}`,
+      `resolved-conflict ${String(assumed?.isResolvedConflict ?? '-')}`,
+      `up ${JSON.stringify(byId.get('up|1')?.checkpointData ?? null)}`,
+      `down ${JSON.stringify(byId.get('down|1')?.checkpointData ?? null)}`,
+    ].join('; ');
+  };
+
   return {
     reSync,
+    inspect,
     initialSync,
     flush: (timeoutMs) =>
       Promise.race([
@@ -412,4 +466,31 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
       await Promise.all(states.map((s) => s.cancel()));
     },
   };
+}
+
+/** Issue #7 diagnostics (sync-trace.ts): local writes with their context, RxDB's conflict steps. */
+function traceReplication(
+  name: SyncCollection,
+  collection: RxCollection<Record<string, unknown>>,
+  state: RxReplicationState<Record<string, unknown>, Checkpoint>,
+): void {
+  collection.storageInstance.changeStream().subscribe((bulk) => {
+    for (const e of bulk.events) traceStep(name, `write ${String(bulk.context)}`, [e.documentData]);
+  });
+  void state.startPromise.then(() => {
+    const ev = state.internalReplicationState?.events;
+    if (!ev) return;
+    ev.resolvedConflicts.subscribe(({ input, output }) =>
+      traceStep(name, 'resolved', [
+        input.assumedMasterState,
+        input.newDocumentState,
+        input.realMasterState,
+        output,
+      ]),
+    );
+    ev.processed.up.subscribe((r) =>
+      traceStep(name, 'pushed', [r.newDocumentState as Record<string, unknown>]),
+    );
+    ev.processed.down.subscribe((r) => traceStep(name, 'pulled-into-fork', [r.document]));
+  });
 }

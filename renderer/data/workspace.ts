@@ -643,3 +643,8 @@ export function currentActor(): { userId: string; deviceId: string } {
 export function currentPrincipal() {
   return principalOf(useSession.getState());
 }
+
+/** Issue #7 diagnostics (TenantSync.inspect): RxDB's view of one document of the open partition. */
+export function inspectSync(collection: SyncCollection, id: string): Promise<string> {
+  return current ? current.sync.inspect(collection, id) : Promise.resolve('no partition open');
+}

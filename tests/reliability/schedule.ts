@@ -16,7 +16,14 @@ import type { Browser } from '@playwright/test';
 import { sql } from 'kysely';
 import { verifyTenantChain } from '../../server/audit/log.js';
 import { balanceId, movementDelta } from '../../shared/domain/schemas.js';
-import type { ClientSnapshot, FloorAction, FloorDocState, FloorOutcome, MoveSpec } from './harness/client.js';
+import type {
+  ClientSnapshot,
+  FloorAction,
+  FloorDocState,
+  FloorOutcome,
+  MoveSpec,
+  PendingDetail,
+} from './harness/client.js';
 import type { FaultProfile } from './proxy.js';
 import { startPc, until, type Pc } from './clients.js';
 import type { ControlledServer } from './server-control.js';
@@ -421,7 +428,18 @@ async function describePending(server: ControlledServer, c: Live, ops: Op[]): Pr
       server: onServer.find((r) => r.id === p.id) ?? null,
     })),
     status: await c.call('status'),
-  })}`;
+  })}${await syncStories(c, pending)}`;
+}
+
+/** Each stuck order's or notice's replication story (issue #7 diagnostics), a line per step. */
+async function syncStories(c: Live, pending: PendingDetail[]): Promise<string> {
+  let out = '';
+  for (const p of pending) {
+    if (p.collection !== 'orders' && p.collection !== 'receipts') continue;
+    const lines = await c.call('syncDebug', p.collection, p.id);
+    out += `\n  ${p.collection} ${p.id}:\n${lines.map((l) => `    ${l}`).join('\n')}`;
+  }
+  return out;
 }
 
 const FLOOR_OPS = new Set<OpKind>([

@@ -26,8 +26,10 @@ import {
   suggestPicks,
 } from '../../../renderer/data/floor.js';
 import { pendingChanges } from '../../../renderer/data/pending.js';
+import { syncTrace } from '../../../renderer/data/sync-trace.js';
 import {
   currentActor,
+  inspectSync,
   reauthenticate,
   type RepairRecord,
   signIn,
@@ -382,11 +384,25 @@ const api = {
   repairs(): RepairRecord[] {
     return [...((globalThis as { __bulkheadRepairs?: RepairRecord[] }).__bulkheadRepairs ?? [])];
   },
+  /**
+   * Issue #7 diagnostics for a change stuck pending: RxDB's view of the document now, and every
+   * replication step of it this page traced (renderer/data/sync-trace.ts).
+   */
+  async syncDebug(collection: 'orders' | 'receipts', id: string): Promise<string[]> {
+    const trace = (syncTrace() ?? []).filter((e) => e.ids.includes(id));
+    return [
+      `now: ${await inspectSync(collection, id)}`,
+      ...trace.map((e) => `${e.at} ${e.collection} ${e.step}: ${e.text}`),
+    ];
+  },
   /** The name of a (user, tenant) partition, to look for it among the IndexedDB databases. */
   partitionName(userId: string, tenantId: string): string {
     return partitionName(userId, tenantId);
   },
 };
+
+// Replication of orders and notices is traced in every schedule: a stuck change prints its story.
+(globalThis as { __bulkheadSyncTrace?: unknown[] }).__bulkheadSyncTrace = [];
 
 export type ReliabilityClient = typeof api;
 (globalThis as unknown as { rel: ReliabilityClient }).rel = api;
