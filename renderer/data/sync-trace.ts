@@ -29,7 +29,7 @@ export function versionLine(d: Doc | null | undefined): string {
         .join(',')
     : '';
   return (
-    `${String(d['id']).slice(0, 8)}@${String(d['seq'])}:${String(d['status'] ?? '')}` +
+    `${String(d['id']).slice(0, 8)}@${String(d['seq'])}:${typeof d['status'] === 'string' ? d['status'] : ''}` +
     `${d['_deleted'] === true ? ':deleted' : ''}${pending ? ` p[${pending}]` : ''}` +
     `${rev ? ` r${rev}` : ''}${marks ? ` {${marks}}` : ''}`
   );

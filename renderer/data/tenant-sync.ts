@@ -259,7 +259,7 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
               if (traced)
                 for (const r of rows)
                   traceStep(name, 'push', [
-                    r.assumedMasterState as Record<string, unknown>,
+                    r.assumedMasterState,
                     r.newDocumentState,
                   ]);
               const res = await o.api.push(o.tenantId, name, changes, audit).catch((e: unknown) => {
@@ -440,7 +440,7 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
     const byId = new Map(meta.map((m) => [m.id, m]));
     const assumed = byId.get(`${id}|0`);
     return [
-      `fork ${versionLine(fork as Record<string, unknown> | undefined)}`,
+      `fork ${versionLine(fork)}`,
       `assumed ${versionLine(assumed?.docData as Record<string, unknown> | undefined)}`,
       `resolved-conflict ${String(assumed?.isResolvedConflict ?? '-')}`,
       `up ${JSON.stringify(byId.get('up|1')?.checkpointData ?? null)}`,
@@ -489,7 +489,7 @@ function traceReplication(
       ]),
     );
     ev.processed.up.subscribe((r) =>
-      traceStep(name, 'pushed', [r.newDocumentState as Record<string, unknown>]),
+      traceStep(name, 'pushed', [r.newDocumentState]),
     );
     ev.processed.down.subscribe((r) => traceStep(name, 'pulled-into-fork', [r.document]));
   });
