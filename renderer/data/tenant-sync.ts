@@ -9,6 +9,7 @@ import { acknowledge } from './acks.js';
 import { setBalanceBase } from './balance-base.js';
 import { conflictContext } from './conflicts.js';
 import { PushWatch } from './push-watch.js';
+import { restoreMasters } from './master-record.js';
 import { chunked, RECONCILED, type Repair, StaleHandover, staleCandidates } from './reconcile.js';
 import { splitPush } from './writes.js';
 import { syncTrace, traceStep, versionLine } from './sync-trace.js';
@@ -58,6 +59,16 @@ export type TenantSyncOptions = {
    * of each divergence can still be looked for.
    */
   onRepaired?(collection: SyncCollection, repaired: Repair[]): void;
+  /**
+   * Documents whose accepted push RxDB failed to record as their master (its write lost a race with
+   * a pull's), recorded again (master-record.ts). Reported so the count can be watched.
+   */
+  onMastersRestored?(collection: SyncCollection, ids: string[]): void;
+  /** Each collection's RxDB replication as it starts (for tests that must reach RxDB's own records). */
+  observeReplication?(
+    collection: SyncCollection,
+    state: RxReplicationState<Record<string, unknown>, Checkpoint>,
+  ): void;
 };
 
 /** A running replication of one tenant partition. */
@@ -236,19 +247,27 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
         ? {
             batchSize: 100,
             handler: async (rows) => {
-              if (watch) {
-                // Settled once RxDB has processed this push's answer: the upstream task that runs
-                // this handler resolves then (never awaited here, which would wait for itself).
-                const ids = rows.map((r) => String(r.newDocumentState['id']));
-                watch.begin(ids);
-                const settle = () => {
-                  if (!stopped && watch.settle(ids)) stream$.next('RESYNC');
-                };
-                void (state.internalReplicationState?.streamQueue.up ?? Promise.resolve()).then(
-                  settle,
-                  settle,
-                );
-              }
+              // Once RxDB has processed this push's answer (the upstream task that runs this
+              // handler resolves then; never awaited here, which would wait for itself): RxDB's
+              // record of the versions the server took is checked (master-record.ts), then the
+              // versions pulled meanwhile are handed over again (PushWatch).
+              const ids = rows.map((r) => String(r.newDocumentState['id']));
+              watch?.begin(ids);
+              let taken: Record<string, unknown>[] = [];
+              const settle = async () => {
+                const internal = state.internalReplicationState;
+                if (!stopped && internal && taken.length > 0) {
+                  const restored = await restoreMasters(
+                    internal,
+                    collection.storageInstance as never,
+                    taken,
+                    (a, b) => collection.conflictHandler.isEqual(a as never, b as never, 'restore-master'),
+                  ).catch(() => []);
+                  if (restored.length > 0) o.onMastersRestored?.(name, restored);
+                }
+                if (watch && !stopped && watch.settle(ids)) stream$.next('RESYNC');
+              };
+              void (state.internalReplicationState?.streamQueue.up ?? Promise.resolve()).then(settle, settle);
               if (name === 'movements') await itemsFirst(o.db, rows);
               const { changes, audit } = splitPush(
                 rows.map((r) => ({
@@ -257,11 +276,7 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
                 })),
               );
               if (traced)
-                for (const r of rows)
-                  traceStep(name, 'push', [
-                    r.assumedMasterState,
-                    r.newDocumentState,
-                  ]);
+                for (const r of rows) traceStep(name, 'push', [r.assumedMasterState, r.newDocumentState]);
               const res = await o.api.push(o.tenantId, name, changes, audit).catch((e: unknown) => {
                 if (traced)
                   traceStep(
@@ -302,15 +317,17 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
                 );
               }
               o.status.markSynced(new Date().toISOString());
-              return [...res.conflicts, ...settledMovements(rows, res)] as WithDeleted<
-                Record<string, unknown>
-              >[];
+              const answered = [...res.conflicts, ...settledMovements(rows, res)];
+              const conflicted = new Set(answered.map((c) => String(c['id'])));
+              taken = rows.map((r) => r.newDocumentState).filter((d) => !conflicted.has(String(d['id'])));
+              return answered as WithDeleted<Record<string, unknown>>[];
             },
           }
         : undefined,
     });
     state.active$.subscribe((active) => o.status.setActive(active));
     if (traced) traceReplication(name, collection as never, state);
+    o.observeReplication?.(name, state);
     states.push(state);
   }
 
@@ -488,9 +505,7 @@ function traceReplication(
         output,
       ]),
     );
-    ev.processed.up.subscribe((r) =>
-      traceStep(name, 'pushed', [r.newDocumentState]),
-    );
+    ev.processed.up.subscribe((r) => traceStep(name, 'pushed', [r.newDocumentState]));
     ev.processed.down.subscribe((r) => traceStep(name, 'pulled-into-fork', [r.document]));
   });
 }

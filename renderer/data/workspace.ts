@@ -526,6 +526,10 @@ async function openTenant(tenantId: string): Promise<void> {
         ).catch((e: unknown) => console.error('could not file rejected changes in Needs attention', e));
       },
       onRepaired: (collection, repaired) => noteRepairs(tenantId, collection, repaired),
+      onMastersRestored: (collection, ids) =>
+        console.warn(
+          `[sync] restored RxDB's record of accepted ${collection} of ${tenantId}: ${ids.join(', ')}`,
+        ),
     });
     conflictContext(db.name).onUnmergeable = (collection, local, server, fields) => {
       const userDb = useUserDb.getState().db;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { addRxPlugin, createRxDatabase } from 'rxdb';
+import { addRxPlugin, createRevision, createRxDatabase, now } from 'rxdb';
+import type { RxReplicationState } from 'rxdb/plugins/replication';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
@@ -8,6 +9,7 @@ import { DEFAULT_TENANT_SETTINGS } from '../../../shared/access/policy.js';
 import type { ClientAuditEntry } from '../../../shared/audit/entry.js';
 import type { OrderDoc } from '../../../shared/domain/floor.js';
 import type {
+  Checkpoint,
   PullResponse,
   PushRow,
   PushResponse,
@@ -111,8 +113,13 @@ class TestApi extends ApiClient {
     audit: ClientAuditEntry[],
   ): Promise<PushResponse> {
     if (this.holdPushes && collection === 'orders') throw new NetworkError('push held by the test');
-    return super.push(tenant, collection, changes, audit);
+    const res = await super.push(tenant, collection, changes, audit);
+    await this.afterPush?.(collection);
+    return res;
   }
+
+  /** Runs once the server answered a push, before RxDB gets the answer. */
+  afterPush: ((collection: SyncCollection) => Promise<void>) | null = null;
 
   /** The connection drops (as a Wi-Fi reconnect would): the stream ends with a network error. */
   dropStream(): void {
@@ -220,6 +227,8 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
   const startMgr = async (x: OrderDoc, v1: number) => {
     const client = new TestApi(s.url, { accessToken: () => mgrToken, refresh: () => Promise.resolve(null) });
     const repairs: { collection: string; repaired: Repair[] }[] = [];
+    const restored: { collection: string; ids: string[] }[] = [];
+    const replications = new Map<SyncCollection, RxReplicationState<Doc, Checkpoint>>();
     db = await openPartition();
     const live = startTenantSync({
       db,
@@ -233,12 +242,14 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
       onUnauthenticated: () => undefined,
       onPolicyChanged: () => undefined,
       onRepaired: (collection, repaired) => repairs.push({ collection, repaired }),
+      onMastersRestored: (collection, ids) => restored.push({ collection, ids }),
+      observeReplication: (collection, state) => replications.set(collection, state),
     });
     sync = live;
     await live.initialSync;
     expect((await until('the order to arrive', () => local(x.id)))['seq']).toBe(v1);
     await until('the first stale checks', () => client.hellos >= 1 && client.staleChecks >= 2);
-    return { client, repairs, live };
+    return { client, repairs, restored, replications, live };
   };
   /**
    * The connection drops and comes back (as a Wi-Fi reconnect would): resolves once a new hello
@@ -397,6 +408,69 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
       { collection: 'orders', repaired: [{ id: x.id, localSeq: v1, serverSeq: v2, pending: true }] },
     ]);
     // The change was audited once, by mgr; nothing was pushed again.
+    const audits = await s.db
+      .selectFrom('audit_log')
+      .select(['id', 'actor_id'])
+      .where('entity_id', '=', x.id)
+      .orderBy('seq')
+      .execute();
+    expect(audits.map((a) => a.actor_id)).toEqual([demoUserId('admin.acme'), demoUserId('mgr')]);
+    expect(audits[1]?.id).toBe(entryId);
+  });
+
+  it("an order edited here while a pull records RxDB's master of it: RxDB's refused record of the accepted push is restored and the accepted version arrives, without a reconnect", async () => {
+    const x = newOrder();
+    const v1 = await pushAsAdmin(x, null, { action: 'create' });
+    const { client, repairs, restored, replications } = await startMgr(x, v1);
+    const hellos = client.hellos;
+
+    // A pull's record of the order (RxDB's downstream writes the copy first, its record of the
+    // master after) lands while mgr's push of the order is under way: RxDB read its record before
+    // the push, so its own record of the accepted version is refused (fault seed 92040059, traced).
+    client.afterPush = async (collection) => {
+      if (collection !== 'orders') return;
+      client.afterPush = null;
+      const internal = replications.get('orders')?.internalReplicationState;
+      if (!internal) throw new Error('orders replication not started');
+      const [record] = await internal.input.metaInstance.findDocumentsById([`${x.id}|0`], true);
+      if (!record) throw new Error('RxDB holds no record of the order');
+      const res = await internal.input.metaInstance.bulkWrite(
+        [
+          {
+            previous: record,
+            document: {
+              ...record,
+              _rev: createRevision(await internal.checkpointKey, record),
+              _meta: { ...record._meta, lwt: now() },
+            },
+          },
+        ],
+        'test-pull-record',
+      );
+      expect(res.error).toEqual([]);
+    };
+    const entryId = await editAsMgr(x.id, { customerName: 'Kim Wholesale' });
+    const v2 = await until('the change to be accepted', async () => {
+      const row = await s.db
+        .selectFrom('orders')
+        .select('seq')
+        .where('id', '=', x.id)
+        .executeTakeFirstOrThrow();
+      return Number(row.seq) > v1 ? Number(row.seq) : null;
+    });
+    expect(client.afterPush).toBeNull();
+
+    // RxDB's record is restored and the accepted version, pulled as usual, replaces the copy.
+    const synced = await until('the copy to reach the accepted version', async () => {
+      const d = await local(x.id);
+      return d && d['seq'] === v2 ? d : null;
+    });
+    expect(synced).toMatchObject({ customerName: 'Kim Wholesale', seq: v2 });
+    expect(synced['pendingAudit'] ?? []).toEqual([]);
+    expect(restored).toEqual([{ collection: 'orders', ids: [x.id] }]);
+    // Not the stale check's doing: no reconnect, no repair.
+    expect(client.hellos).toBe(hellos);
+    expect(repairs).toEqual([]);
     const audits = await s.db
       .selectFrom('audit_log')
       .select(['id', 'actor_id'])

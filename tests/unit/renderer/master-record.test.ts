@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { restoreMasters } from '../../../renderer/data/master-record.js';
+
+type Doc = Record<string, unknown>;
+
+/** RxDB's record of a document's master, as its meta instance stores it. */
+const record = (id: string, docData: Doc, rev = '1-a') => ({
+  id: `${id}|0`,
+  itemId: id,
+  isCheckpoint: '0',
+  docData,
+  _deleted: false,
+  _rev: rev,
+  _meta: { lwt: 1 },
+  _attachments: {},
+});
+
+/** A fork and meta instance in memory; `refuseOnce` ids are refused (409) on their first write. */
+function fakes(copies: Doc[], records: ReturnType<typeof record>[], refuseOnce: string[] = []) {
+  const meta = new Map(records.map((r) => [r.id, r]));
+  const refuse = new Set(refuseOnce);
+  const writes: { id: string; docData: unknown; rev: string }[] = [];
+  const metaInstance = {
+    findDocumentsById: (ids: string[]) =>
+      Promise.resolve(ids.map((i) => meta.get(i)).filter((r): r is ReturnType<typeof record> => !!r)),
+    bulkWrite: (rows: { previous: ReturnType<typeof record>; document: ReturnType<typeof record> }[]) => {
+      const error: { documentId: string; status: number }[] = [];
+      for (const r of rows) {
+        if (refuse.delete(r.document.id) || meta.get(r.document.id)?._rev !== r.previous._rev) {
+          // A pull recorded another version meanwhile (what RxDB's refused write meets).
+          const now = meta.get(r.document.id)!;
+          meta.set(now.id, { ...now, _rev: `${Number(now._rev.split('-')[0]) + 1}-pull` });
+          error.push({ documentId: r.document.id, status: 409 });
+          continue;
+        }
+        meta.set(r.document.id, r.document);
+        writes.push({ id: r.document.itemId, docData: r.document.docData, rev: r.document._rev });
+      }
+      return Promise.resolve({ error });
+    },
+  };
+  const internal = { checkpointKey: Promise.resolve('key'), input: { metaInstance } };
+  const fork = {
+    findDocumentsById: (ids: string[]) =>
+      Promise.resolve(copies.filter((c) => ids.includes(String(c['id'])))),
+  };
+  return { internal: internal as never, fork: fork as never, meta, writes };
+}
+
+const same = (a: Doc, b: Doc) => JSON.stringify(a) === JSON.stringify(b);
+const stored = (d: Doc, rev: string) => ({
+  ...d,
+  _rev: rev,
+  _meta: { lwt: 5, o: { _rev: 3 } },
+  _attachments: {},
+});
+
+describe('restoreMasters: RxDB’s record of an accepted push that lost a race with a pull', () => {
+  const older = { id: 'o1', seq: 29, status: 'open', _deleted: false };
+  const pushed = { id: 'o1', seq: 29, status: 'picking', pendingAudit: [{ id: 'e1' }], _deleted: false };
+
+  it('records the pushed version where the copy still holds it and the record is an older master', async () => {
+    const f = fakes([stored(pushed, '4-x')], [record('o1', older)]);
+    expect(await restoreMasters(f.internal, f.fork, [pushed], same)).toEqual(['o1']);
+    expect(f.writes).toHaveLength(1);
+    expect(f.writes[0]?.docData).toEqual(pushed);
+    // A new revision after the record's (RxDB's own write would have made one).
+    expect(f.writes[0]?.rev).toMatch(/^2-/);
+  });
+
+  it('leaves a right record, a copy that moved on and a document without a record alone', async () => {
+    const moved = { ...pushed, id: 'o2', status: 'packed' };
+    const o2 = { ...pushed, id: 'o2' };
+    const o3 = { ...pushed, id: 'o3' };
+    // o1: the record is right; o2: its copy moved on (a new edit, pushed with its own record);
+    // o3: no record yet (RxDB writes one with the next pull).
+    const f = fakes(
+      [stored(pushed, '4-x'), stored(moved, '5-x'), stored(o3, '2-x')],
+      [record('o1', pushed), record('o2', { ...older, id: 'o2' })],
+    );
+    expect(await restoreMasters(f.internal, f.fork, [pushed, o2, o3], same)).toEqual([]);
+    expect(f.writes).toEqual([]);
+  });
+
+  it('looks again when its own write is refused (a pull recorded meanwhile) and then records it', async () => {
+    const f = fakes([stored(pushed, '4-x')], [record('o1', older)], ['o1|0']);
+    expect(await restoreMasters(f.internal, f.fork, [pushed], same)).toEqual(['o1']);
+    expect(f.meta.get('o1|0')?.docData).toEqual(pushed);
+  });
+});
