@@ -14,9 +14,9 @@ import { STALE_MAX } from '../../shared/sync/protocol.js';
  * Copies with local audit entries are checked too: a copy whose change the server accepted but
  * whose accepted version the pull passed keeps its entries pending with nothing left to push
  * (built by hand in tests/integration/client/reconcile.test.ts); RxDB takes the version there.
- * Fault seed 92040059 (mgr's pick accepted, the server at 32, the PC "picking"@30 with the entry
- * pending) looks alike but is not cured by it: RxDB ignores the version handed over there, i.e.
- * holds the copy as unpushed, and still does not push it (issue #7, cause not found yet).
+ * Fault seed 92040059 looked alike but was RxDB's record of the accepted push lost to a pull's
+ * (RxDB then holds the copy as unpushed and ignores any version handed over); master-record.ts
+ * restores that record after each push.
  */
 
 type Doc = Record<string, unknown>;
@@ -26,7 +26,7 @@ export const RECONCILED: readonly MergeEntity[] = ['orders', 'receipts'];
 
 /**
  * A local copy handed the server's version. `pending`: it carried audit entries — RxDB takes the
- * version if they were pushed already (the stuck case of seed 92040059) and ignores it if not.
+ * version if they were pushed already and ignores it if not.
  */
 export type Repair = { id: string; localSeq: number; serverSeq: number; pending: boolean };
 

@@ -371,7 +371,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
 
     // mgr edits the order here. The server takes the change, but the pull's answer for that id is
     // held back: RxDB has the push answered (nothing left to push) and moves its checkpoint past
-    // the accepted version, so the copy keeps its entry pending (fault seed 92040059).
+    // the accepted version, so the copy keeps its entry pending.
     client.held.add(x.id);
     const entryId = await editAsMgr(x.id, { customerName: 'Kim Wholesale' });
     const v2 = await until('the change to be accepted', async () => {

@@ -124,8 +124,8 @@ describe('StaleHandover: the server’s newer versions handed to the next pull',
   });
 
   it('hands a version over to a copy with local entries too, and says so (RxDB decides)', () => {
-    // Seed 92040059: the pick was accepted (its entry on the server, seq 32), the PC kept
-    // "picking"@30 with the entry pending and nothing left to push; the pull had passed 32.
+    // A pick accepted (its entry on the server, seq 32) while the PC kept "picking"@30 with the
+    // entry pending and nothing left to push; the pull had passed 32.
     const h = new StaleHandover();
     h.offer([doc('o3', 32, 'picking')]);
     const r = h.take([], 40, holds({ o3: { seq: 30, pending: true } }));
