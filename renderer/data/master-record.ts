@@ -30,7 +30,7 @@ const docState = (d: Doc): Doc =>
  *
  * Called once RxDB processed a push, with the versions the server took (every row not answered as
  * a conflict): where the copy still equals the version pushed but RxDB's record is another, it
- * writes the record RxDB meant to write. Returns the ids restored.
+ * writes the record RxDB meant to write. Returns the documents restored (id and local seq).
  */
 export async function restoreMasters(
   internal: Pick<RxStorageInstanceReplicationState<Doc>, 'checkpointKey' | 'input'>,
@@ -38,8 +38,8 @@ export async function restoreMasters(
   taken: readonly Doc[],
   isEqual: (a: Doc, b: Doc) => boolean,
   primary = 'id',
-): Promise<string[]> {
-  const restored: string[] = [];
+): Promise<{ id: string; seq: number }[]> {
+  const restored: { id: string; seq: number }[] = [];
   let todo = [...taken];
   // A refused write (a pull recorded another master meanwhile) is looked at again.
   for (let attempt = 0; attempt < 3 && todo.length > 0; attempt++) {
@@ -77,7 +77,11 @@ export async function restoreMasters(
     if (rows.length === 0) break;
     const res = await internal.input.metaInstance.bulkWrite(rows, 'bulkhead-restore-master');
     const refused = new Set(res.error.map((e) => e.documentId));
-    for (const r of rows) if (!refused.has(`${r.document.itemId}|0`)) restored.push(r.document.itemId);
+    for (const r of rows)
+      if (!refused.has(`${r.document.itemId}|0`)) {
+        const seq = (r.document.docData as Doc)['seq'];
+        restored.push({ id: r.document.itemId, seq: typeof seq === 'number' ? seq : 0 });
+      }
     todo = todo.filter((d) => refused.has(`${String(d[primary])}|0`));
   }
   return restored;

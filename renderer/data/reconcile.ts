@@ -28,7 +28,14 @@ export const RECONCILED: readonly MergeEntity[] = ['orders', 'receipts'];
  * A local copy handed the server's version. `pending`: it carried audit entries — RxDB takes the
  * version if they were pushed already and ignores it if not.
  */
-export type Repair = { id: string; localSeq: number; serverSeq: number; pending: boolean };
+export type Repair = {
+  id: string;
+  localSeq: number;
+  serverSeq: number;
+  pending: boolean;
+  /** Not a stale copy: RxDB's record of this PC's accepted push, restored (master-record.ts). */
+  record?: true;
+};
 
 const seqOf = (d: Doc): number => (typeof d['seq'] === 'number' ? d['seq'] : 0);
 

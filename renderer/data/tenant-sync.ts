@@ -63,7 +63,7 @@ export type TenantSyncOptions = {
    * Documents whose accepted push RxDB failed to record as their master (its write lost a race with
    * a pull's), recorded again (master-record.ts). Reported so the count can be watched.
    */
-  onMastersRestored?(collection: SyncCollection, ids: string[]): void;
+  onMastersRestored?(collection: SyncCollection, restored: { id: string; seq: number }[]): void;
   /** Each collection's RxDB replication as it starts (for tests that must reach RxDB's own records). */
   observeReplication?(
     collection: SyncCollection,

@@ -526,10 +526,23 @@ async function openTenant(tenantId: string): Promise<void> {
         ).catch((e: unknown) => console.error('could not file rejected changes in Needs attention', e));
       },
       onRepaired: (collection, repaired) => noteRepairs(tenantId, collection, repaired),
-      onMastersRestored: (collection, ids) =>
+      onMastersRestored: (collection, restored) => {
+        const at = new Date().toISOString();
+        for (const r of restored)
+          repairLog.push({
+            tenantId,
+            collection,
+            id: r.id,
+            localSeq: r.seq,
+            serverSeq: r.seq,
+            pending: true,
+            record: true,
+            at,
+          });
         console.warn(
-          `[sync] restored RxDB's record of accepted ${collection} of ${tenantId}: ${ids.join(', ')}`,
-        ),
+          `[sync] restored RxDB's record of accepted ${collection} of ${tenantId}: ${restored.map((r) => r.id).join(', ')}`,
+        );
+      },
     });
     conflictContext(db.name).onUnmergeable = (collection, local, server, fields) => {
       const userDb = useUserDb.getState().db;

@@ -879,7 +879,7 @@ function reportRepairs(seed: number, repairs: ScheduleResult['repairs']): void {
   const line = `repaired divergences: ${repairs
     .map(
       (r) =>
-        `${r.username} ${r.tenantId}/${r.collection}/${r.id} seq ${r.localSeq} → ${r.serverSeq}${r.pending ? ' (it carried local entries)' : ''} at ${r.at}`,
+        `${r.username} ${r.tenantId}/${r.collection}/${r.id} ${r.record ? `seq ${r.localSeq}: RxDB's record of the accepted push restored` : `seq ${r.localSeq} → ${r.serverSeq}${r.pending ? ' (it carried local entries)' : ''}`} at ${r.at}`,
     )
     .join('; ')}`;
   console.log(`[seed ${seed}] ${line}`);

@@ -227,7 +227,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
   const startMgr = async (x: OrderDoc, v1: number) => {
     const client = new TestApi(s.url, { accessToken: () => mgrToken, refresh: () => Promise.resolve(null) });
     const repairs: { collection: string; repaired: Repair[] }[] = [];
-    const restored: { collection: string; ids: string[] }[] = [];
+    const restored: { collection: string; restored: { id: string; seq: number }[] }[] = [];
     const replications = new Map<SyncCollection, RxReplicationState<Doc, Checkpoint>>();
     db = await openPartition();
     const live = startTenantSync({
@@ -242,7 +242,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
       onUnauthenticated: () => undefined,
       onPolicyChanged: () => undefined,
       onRepaired: (collection, repaired) => repairs.push({ collection, repaired }),
-      onMastersRestored: (collection, ids) => restored.push({ collection, ids }),
+      onMastersRestored: (collection, r) => restored.push({ collection, restored: r }),
       observeReplication: (collection, state) => replications.set(collection, state),
     });
     sync = live;
@@ -467,7 +467,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     });
     expect(synced).toMatchObject({ customerName: 'Kim Wholesale', seq: v2 });
     expect(synced['pendingAudit'] ?? []).toEqual([]);
-    expect(restored).toEqual([{ collection: 'orders', ids: [x.id] }]);
+    expect(restored).toEqual([{ collection: 'orders', restored: [{ id: x.id, seq: v1 }] }]);
     // Not the stale check's doing: no reconnect, no repair.
     expect(client.hellos).toBe(hellos);
     expect(repairs).toEqual([]);

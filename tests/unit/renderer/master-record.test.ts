@@ -61,7 +61,7 @@ describe('restoreMasters: RxDB’s record of an accepted push that lost a race w
 
   it('records the pushed version where the copy still holds it and the record is an older master', async () => {
     const f = fakes([stored(pushed, '4-x')], [record('o1', older)]);
-    expect(await restoreMasters(f.internal, f.fork, [pushed], same)).toEqual(['o1']);
+    expect(await restoreMasters(f.internal, f.fork, [pushed], same)).toEqual([{ id: 'o1', seq: 29 }]);
     expect(f.writes).toHaveLength(1);
     expect(f.writes[0]?.docData).toEqual(pushed);
     // A new revision after the record's (RxDB's own write would have made one).
@@ -84,7 +84,7 @@ describe('restoreMasters: RxDB’s record of an accepted push that lost a race w
 
   it('looks again when its own write is refused (a pull recorded meanwhile) and then records it', async () => {
     const f = fakes([stored(pushed, '4-x')], [record('o1', older)], ['o1|0']);
-    expect(await restoreMasters(f.internal, f.fork, [pushed], same)).toEqual(['o1']);
+    expect(await restoreMasters(f.internal, f.fork, [pushed], same)).toEqual([{ id: 'o1', seq: 29 }]);
     expect(f.meta.get('o1|0')?.docData).toEqual(pushed);
   });
 });
