@@ -217,6 +217,24 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     updatedAt: new Date().toISOString(),
     seq: 0,
   });
+  /** The server's seq of an order once a change above `v` was accepted. */
+  const acceptedAfter = (id: string, v: number) =>
+    until('the change to be accepted', async () => {
+      const row = await s.db
+        .selectFrom('orders')
+        .select('seq')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      return Number(row.seq) > v ? Number(row.seq) : null;
+    });
+  /** An order's audit entries on the server, in order. */
+  const auditsOf = (id: string) =>
+    s.db
+      .selectFrom('audit_log')
+      .select(['id', 'actor_id'])
+      .where('entity_id', '=', id)
+      .orderBy('seq')
+      .execute();
   const local = async (id: string) =>
     ((await db?.orders.findOne(id).exec())?.toJSON() as Doc | undefined) ?? null;
 
@@ -352,12 +370,10 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
       .where('id', '=', x.id)
       .executeTakeFirstOrThrow();
     expect({ seq: Number(row.seq), status: row.status }).toEqual({ seq: v2, status: 'cancelled' });
-    const audits = await s.db
-      .selectFrom('audit_log')
-      .select('actor_id')
-      .where('entity_id', '=', x.id)
-      .execute();
-    expect(audits.map((a) => a.actor_id)).toEqual([demoUserId('admin.acme'), demoUserId('admin.acme')]);
+    expect((await auditsOf(x.id)).map((a) => a.actor_id)).toEqual([
+      demoUserId('admin.acme'),
+      demoUserId('admin.acme'),
+    ]);
 
     // The next connect finds nothing stale any more: no second report.
     await reconnect(client);
@@ -374,14 +390,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     // the accepted version, so the copy keeps its entry pending.
     client.held.add(x.id);
     const entryId = await editAsMgr(x.id, { customerName: 'Kim Wholesale' });
-    const v2 = await until('the change to be accepted', async () => {
-      const row = await s.db
-        .selectFrom('orders')
-        .select('seq')
-        .where('id', '=', x.id)
-        .executeTakeFirstOrThrow();
-      return Number(row.seq) > v1 ? Number(row.seq) : null;
-    });
+    const v2 = await acceptedAfter(x.id, v1);
     await until('the accepted version to be pulled (and held back)', () =>
       client.dropped.some((d) => d['id'] === x.id && d['seq'] === v2),
     );
@@ -408,12 +417,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
       { collection: 'orders', repaired: [{ id: x.id, localSeq: v1, serverSeq: v2, pending: true }] },
     ]);
     // The change was audited once, by mgr; nothing was pushed again.
-    const audits = await s.db
-      .selectFrom('audit_log')
-      .select(['id', 'actor_id'])
-      .where('entity_id', '=', x.id)
-      .orderBy('seq')
-      .execute();
+    const audits = await auditsOf(x.id);
     expect(audits.map((a) => a.actor_id)).toEqual([demoUserId('admin.acme'), demoUserId('mgr')]);
     expect(audits[1]?.id).toBe(entryId);
   });
@@ -450,14 +454,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
       expect(res.error).toEqual([]);
     };
     const entryId = await editAsMgr(x.id, { customerName: 'Kim Wholesale' });
-    const v2 = await until('the change to be accepted', async () => {
-      const row = await s.db
-        .selectFrom('orders')
-        .select('seq')
-        .where('id', '=', x.id)
-        .executeTakeFirstOrThrow();
-      return Number(row.seq) > v1 ? Number(row.seq) : null;
-    });
+    const v2 = await acceptedAfter(x.id, v1);
     expect(client.afterPush).toBeNull();
 
     // RxDB's record is restored and the accepted version, pulled as usual, replaces the copy.
@@ -471,12 +468,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     // Not the stale check's doing: no reconnect, no repair.
     expect(client.hellos).toBe(hellos);
     expect(repairs).toEqual([]);
-    const audits = await s.db
-      .selectFrom('audit_log')
-      .select(['id', 'actor_id'])
-      .where('entity_id', '=', x.id)
-      .orderBy('seq')
-      .execute();
+    const audits = await auditsOf(x.id);
     expect(audits.map((a) => a.actor_id)).toEqual([demoUserId('admin.acme'), demoUserId('mgr')]);
     expect(audits[1]?.id).toBe(entryId);
   });
@@ -522,12 +514,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
       return r.customer_name === 'Kim Wholesale' ? r : null;
     });
     expect(row.customer_phone).toBe('+31 10 555 0100');
-    const audits = await s.db
-      .selectFrom('audit_log')
-      .select(['id', 'actor_id'])
-      .where('entity_id', '=', x.id)
-      .orderBy('seq')
-      .execute();
+    const audits = await auditsOf(x.id);
     expect(audits.filter((a) => a.actor_id === demoUserId('mgr')).map((a) => a.id)).toEqual([entryId]);
     const settled = await until('the copy to settle', async () => {
       const d = await local(x.id);
