@@ -432,7 +432,10 @@ async function describePending(server: ControlledServer, c: Live, ops: Op[]): Pr
 }
 
 /** Each stuck order's or notice's replication story (issue #7 diagnostics), a line per step. */
-async function syncStories(c: Live, pending: PendingDetail[]): Promise<string> {
+async function syncStories(
+  c: Live,
+  pending: readonly Pick<PendingDetail, 'collection' | 'id'>[],
+): Promise<string> {
   let out = '';
   for (const p of pending) {
     if (p.collection !== 'orders' && p.collection !== 'receipts') continue;
@@ -833,7 +836,14 @@ export async function runSchedule(
             45_000,
             async () => {
               const [s, snap] = await Promise.all([serverState(server, tenant), c.call('snapshot')]);
-              return divergence(s, snap, tenant).slice(0, 15).join('\n');
+              const d = divergence(s, snap, tenant);
+              // The replication story of the first diverging orders and notices (issue #7).
+              const floor = d
+                .map((line) => /^(order|inbound notice) ([0-9a-f-]{36}):/.exec(line))
+                .filter((m) => m !== null)
+                .slice(0, 3)
+                .map((m) => ({ collection: m[1] === 'order' ? 'orders' : 'receipts', id: String(m[2]) }));
+              return `${d.slice(0, 15).join('\n')}${await syncStories(c, floor)}`;
             },
           );
           snapshots.set(`${c.spec.username}|${tenant}`, snap);
