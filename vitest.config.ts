@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.{ts,tsx}'],
           environment: 'node',
+          // Property tests (3,000 runs) and 20,000-item derivations take 1–2 s alone and 6–12 s on
+          // this 2-core machine while a soak runs: past the 5 s default, not a hang.
+          testTimeout: 30_000,
         },
       },
       {
