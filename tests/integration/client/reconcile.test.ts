@@ -455,7 +455,8 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     };
     const entryId = await editAsMgr(x.id, { customerName: 'Kim Wholesale' });
     const v2 = await acceptedAfter(x.id, v1);
-    expect(client.afterPush).toBeNull();
+    // The server commits before its answer reaches the PC: wait for the record written meanwhile.
+    await until('the push to be answered', () => client.afterPush === null);
 
     // RxDB's record is restored and the accepted version, pulled as usual, replaces the copy.
     const synced = await until('the copy to reach the accepted version', async () => {
