@@ -135,12 +135,21 @@ test('50 rapid adjustments raise an alert that a manager sees and acknowledges',
   const op = await signedIn(browser, env.url, 'op.acme', ITEMS);
   await openItem(op.app, sku);
   const row = op.app.page.locator('.stock-table tbody tr').first();
+  const dialog = op.app.page.locator('dialog.confirm-dialog');
   for (let i = 1; i <= 50; i++) {
     await row.getByRole('button', { name: 'Correct quantity' }).click();
     const counted = op.app.page.getByLabel('Counted quantity');
     await counted.fill(String(100 + i));
     await counted.press('Enter');
-    await confirm(op.app.page, sku, `recount ${i}`);
+    if (i === 1) {
+      await confirm(op.app.page, sku, `recount ${i}`);
+    } else {
+      // The keyboard path is shown once; the other 49 fill the same fields, so the loop is about the rate.
+      await dialog.locator('input[name="typed"]').fill(sku);
+      await dialog.locator('input[name="reason"]').fill(`recount ${i}`);
+      await dialog.locator('input[name="reason"]').press('Enter');
+      await expect(dialog).toBeHidden();
+    }
     await expect(row.getByTestId('stock-qty')).toHaveText(String(100 + i));
   }
   await op.app.page.keyboard.press('Escape');
