@@ -1,5 +1,6 @@
 import {
   createRevision,
+  getHeightOfRevision,
   now,
   type RxDocumentData,
   type RxStorageInstance,
@@ -18,6 +19,42 @@ const STORAGE_FIELDS = new Set(['_meta', '_rev', '_attachments']);
 const docState = (d: Doc): Doc =>
   Object.fromEntries(Object.entries(d).filter(([k]) => !STORAGE_FIELDS.has(k)));
 
+type Internal = Pick<RxStorageInstanceReplicationState<Doc>, 'checkpointKey' | 'input'>;
+type Fork = Pick<RxStorageInstance<Doc, unknown, unknown>, 'findDocumentsById'>;
+
+/** What RxDB would write: `docData` as the document's master, after `previous` (new without one). */
+async function recordRow(internal: Internal, id: string, docData: Doc, previous: MetaDoc | undefined) {
+  const key = await internal.checkpointKey;
+  const document: MetaDoc = previous
+    ? { ...previous, docData, _rev: createRevision(key, previous), _meta: { ...previous._meta, lwt: now() } }
+    : {
+        id: `${id}|0`,
+        itemId: id,
+        isCheckpoint: '0',
+        docData,
+        _deleted: false,
+        _attachments: {},
+        _meta: { lwt: now() },
+        _rev: createRevision(key),
+      };
+  return { previous, document };
+}
+
+/** The copies and RxDB's records of `ids`, by id. */
+async function readBoth(internal: Internal, fork: Fork, ids: readonly string[], primary: string) {
+  const [copies, records] = await Promise.all([
+    fork.findDocumentsById([...ids], true),
+    internal.input.metaInstance.findDocumentsById(
+      ids.map((id) => `${id}|0`),
+      true,
+    ),
+  ]);
+  return {
+    copyOf: new Map(copies.map((c) => [String((c as Doc)[primary]), c as Doc])),
+    recordOf: new Map(records.map((r) => [r.itemId, r])),
+  };
+}
+
 /**
  * Issue #7, fault seed 92040059 (traced with data/sync-trace.ts). After an accepted push RxDB 17
  * records the pushed version as the document's master ("replication-up-write-meta") and ignores a
@@ -33,8 +70,8 @@ const docState = (d: Doc): Doc =>
  * writes the record RxDB meant to write. Returns the documents restored (id and local seq).
  */
 export async function restoreMasters(
-  internal: Pick<RxStorageInstanceReplicationState<Doc>, 'checkpointKey' | 'input'>,
-  fork: Pick<RxStorageInstance<Doc, unknown, unknown>, 'findDocumentsById'>,
+  internal: Internal,
+  fork: Fork,
   taken: readonly Doc[],
   isEqual: (a: Doc, b: Doc) => boolean,
   primary = 'id',
@@ -43,18 +80,13 @@ export async function restoreMasters(
   let todo = [...taken];
   // A refused write (a pull recorded another master meanwhile) is looked at again.
   for (let attempt = 0; attempt < 3 && todo.length > 0; attempt++) {
-    const ids = todo.map((d) => String(d[primary]));
-    const [copies, records] = await Promise.all([
-      fork.findDocumentsById(ids, true),
-      internal.input.metaInstance.findDocumentsById(
-        ids.map((id) => `${id}|0`),
-        true,
-      ),
-    ]);
-    const copyOf = new Map(copies.map((c) => [String((c as Doc)[primary]), c as Doc]));
-    const recordOf = new Map(records.map((r) => [r.itemId, r]));
-    const key = await internal.checkpointKey;
-    const rows: { previous: MetaDoc; document: MetaDoc }[] = [];
+    const { copyOf, recordOf } = await readBoth(
+      internal,
+      fork,
+      todo.map((d) => String(d[primary])),
+      primary,
+    );
+    const rows: { previous: MetaDoc | undefined; document: MetaDoc }[] = [];
     for (const pushed of todo) {
       const id = String(pushed[primary]);
       const copy = copyOf.get(id);
@@ -64,25 +96,83 @@ export async function restoreMasters(
       // (a pull applied a newer version, or a new edit is queued with its own push): nothing to do.
       if (!copy || !record || !master || isEqual(master, pushed) || !isEqual(docState(copy), pushed))
         continue;
-      rows.push({
-        previous: record,
-        document: {
-          ...record,
-          docData: pushed,
-          _rev: createRevision(key, record),
-          _meta: { ...record._meta, lwt: now() },
-        },
-      });
+      rows.push(await recordRow(internal, id, pushed, record));
     }
     if (rows.length === 0) break;
-    const res = await internal.input.metaInstance.bulkWrite(rows, 'bulkhead-restore-master');
-    const refused = new Set(res.error.map((e) => e.documentId));
+    const refused = await write(internal, rows, 'bulkhead-restore-master');
     for (const r of rows)
-      if (!refused.has(`${r.document.itemId}|0`)) {
+      if (!refused.has(r.document.itemId)) {
         const seq = (r.document.docData as Doc)['seq'];
         restored.push({ id: r.document.itemId, seq: typeof seq === 'number' ? seq : 0 });
       }
-    todo = todo.filter((d) => refused.has(`${String(d[primary])}|0`));
+    todo = todo.filter((d) => refused.has(String(d[primary])));
   }
   return restored;
+}
+
+/** Writes the records; returns the ids of those refused (another write landed first). */
+async function write(
+  internal: Internal,
+  rows: { previous: MetaDoc | undefined; document: MetaDoc }[],
+  context: string,
+): Promise<Set<string>> {
+  const res = await internal.input.metaInstance.bulkWrite(rows, context);
+  return new Set(res.error.map((e) => String(e.documentId).replace(/\|0$/, '')));
+}
+
+/**
+ * Issue #7, soak seeds 600445783 and 259441814 (PostgreSQL): a PC held an order it never edited at
+ * an older version than the server's while pulls brought the newer one (259441814, traced: op.acme
+ * held "open"@96 with no record of its master at all and a copy whose `_meta` carried no `o`; the
+ * pull of "picking"@114 was ignored), or while the stale check handed it over (600445783). RxDB
+ * applies a pulled version only where its record of the master equals the copy, or the copy was
+ * last written by its own pull (`_meta.o`, with the replication's hash and the copy's revision
+ * height); else it takes the copy for a local change that its upstream is to push — and where the
+ * upstream checkpoint passed the copy, no push ever comes. How the copy and its record came apart
+ * is not known (both PCs' pages had been closed and reopened in their first download).
+ *
+ * A copy without local audit entries holds no change of this PC's (every local write carries its
+ * entry: floor.ts, writes.ts, rollback.ts), so RxDB's record of it may be set to the copy itself,
+ * after which a pulled version is applied as any other. Called by the pull handler with the ids it
+ * is about to hand to RxDB: where RxDB would ignore the version for that reason, the record is set
+ * to the copy first. Left alone: a copy with entries (RxDB pushes it first; see restoreMasters for
+ * an accepted one), a deleted one, one RxDB is about to push as a resolved conflict, one last
+ * written by RxDB's own pull, one whose record is right; a refused write too (a pull or a push
+ * recorded meanwhile; the next pull or reconnect looks again). Returns the ids realigned, each
+ * with the copy's seq.
+ */
+export async function realignRecords(
+  internal: Internal,
+  fork: Fork,
+  ids: readonly string[],
+  isEqual: (a: Doc, b: Doc) => boolean,
+  primary = 'id',
+): Promise<{ id: string; seq: number }[]> {
+  if (ids.length === 0) return [];
+  const { copyOf, recordOf } = await readBoth(internal, fork, ids, primary);
+  if (copyOf.size === 0) return [];
+  const hash = await internal.input.hashFunction(internal.input.identifier);
+  const rows: { previous: MetaDoc | undefined; document: MetaDoc }[] = [];
+  for (const id of new Set(ids)) {
+    const copy = copyOf.get(id);
+    if (!copy || copy['_deleted'] === true) continue;
+    const entries = copy['pendingAudit'];
+    if (Array.isArray(entries) && entries.length > 0) continue;
+    const rev = String(copy['_rev']);
+    const o = (copy['_meta'] as { o?: { hash?: string; _rev?: number } } | undefined)?.o;
+    if (o && o.hash === hash && o._rev === getHeightOfRevision(rev)) continue;
+    const record = recordOf.get(id);
+    if (record && record.isResolvedConflict === rev) continue;
+    const state = docState(copy);
+    if (record && isEqual(record.docData as Doc, state)) continue;
+    rows.push(await recordRow(internal, id, state, record));
+  }
+  if (rows.length === 0) return [];
+  const refused = await write(internal, rows, 'bulkhead-realign-record');
+  return rows
+    .filter((r) => !refused.has(r.document.itemId))
+    .map((r) => {
+      const seq = (r.document.docData as Doc)['seq'];
+      return { id: r.document.itemId, seq: typeof seq === 'number' ? seq : 0 };
+    });
 }

@@ -35,6 +35,11 @@ export type Repair = {
   pending: boolean;
   /** Not a stale copy: RxDB's record of this PC's accepted push, restored (master-record.ts). */
   record?: true;
+  /**
+   * RxDB's record of the copy (no local entries) was another version, so RxDB would have ignored
+   * the one handed over: the record was set to the copy first (master-record.ts).
+   */
+  realigned?: true;
 };
 
 const seqOf = (d: Doc): number => (typeof d['seq'] === 'number' ? d['seq'] : 0);

@@ -9,7 +9,7 @@ import { acknowledge } from './acks.js';
 import { setBalanceBase } from './balance-base.js';
 import { conflictContext } from './conflicts.js';
 import { PushWatch } from './push-watch.js';
-import { restoreMasters } from './master-record.js';
+import { realignRecords, restoreMasters } from './master-record.js';
 import { chunked, RECONCILED, type Repair, StaleHandover, staleCandidates } from './reconcile.js';
 import { splitPush } from './writes.js';
 import { syncTrace, traceStep, versionLine } from './sync-trace.js';
@@ -211,6 +211,7 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
           }
           o.status.markSynced(new Date().toISOString());
           let pulled = res.documents;
+          let repaired: Repair[] = [];
           if (handover && handover.ids().length > 0) {
             // What this PC holds now of the versions waiting: a pull or an edit since the check
             // may have made them moot.
@@ -227,9 +228,36 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
               };
             });
             pulled = taken.documents;
-            if (taken.repaired.length > 0) o.onRepaired?.(name, taken.repaired);
+            repaired = taken.repaired;
           }
           const documents = watch ? watch.onPull(pulled) : pulled;
+          // Copies without local entries that RxDB would leave as they are (its record of them is
+          // another version, and its own pull did not write them last): the record is set to the
+          // copy first, so RxDB takes the version (master-record.ts). Movements never change;
+          // balances and locations are pulled only, and RxDB keeps no record of them.
+          const internal = state.internalReplicationState;
+          if (internal && watch && documents.length > 0 && !stopped) {
+            const realigned = await realignRecords(
+              internal,
+              collection.storageInstance as never,
+              documents.map((d) => String(d['id'])),
+              (a, b) => collection.conflictHandler.isEqual(a as never, b as never, 'realign-record'),
+            ).catch(() => []);
+            const handed = new Set(repaired.map((r) => r.id));
+            const pulledSeq = new Map(documents.map((d) => [String(d['id']), d['seq']]));
+            for (const r of realigned)
+              if (!handed.has(r.id))
+                repaired.push({
+                  id: r.id,
+                  localSeq: r.seq,
+                  serverSeq: Number(pulledSeq.get(r.id) ?? 0),
+                  pending: false,
+                  realigned: true,
+                });
+            const marked = new Set(realigned.map((r) => r.id));
+            repaired = repaired.map((r) => (marked.has(r.id) ? { ...r, realigned: true as const } : r));
+          }
+          if (repaired.length > 0) o.onRepaired?.(name, repaired);
           if (traced)
             traceStep(
               name,

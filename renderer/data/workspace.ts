@@ -79,7 +79,10 @@ function noteRepairs(tenantId: string, collection: SyncCollection, repaired: rea
   for (const r of repaired) repairLog.push({ tenantId, collection, ...r, at });
   console.warn(
     `[sync] repaired stale ${collection} of ${tenantId}: ${repaired
-      .map((r) => `${r.id} local seq ${r.localSeq} → server seq ${r.serverSeq}`)
+      .map(
+        (r) =>
+          `${r.id} local seq ${r.localSeq} → server seq ${r.serverSeq}${r.realigned ? " (RxDB's record of the copy realigned)" : ''}`,
+      )
       .join(', ')}`,
   );
 }

@@ -855,6 +855,14 @@ export async function runSchedule(
     phases['agreed'] = Date.now() - t0;
     repairs = await collectRepairs(live);
     reportRepairs(plan.seed, repairs);
+    // A realigned record's cause is not known (master-record.ts): its story, for the next look.
+    for (const r of repairs.filter((x) => x.realigned)) {
+      const c = live.find((x) => x.spec.username === r.username);
+      if (c)
+        log(
+          `realigned ${r.username}${await syncStories(c, [r]).catch((e: unknown) => ` (no story: ${String(e)})`)}`,
+        );
+    }
     await judge(server, plan, live, ops, floorOps, snapshots);
     log(`phases ${JSON.stringify(phases)} total ${Date.now() - t0} ms`);
     const accepted =
@@ -889,7 +897,7 @@ function reportRepairs(seed: number, repairs: ScheduleResult['repairs']): void {
   const line = `repaired divergences: ${repairs
     .map(
       (r) =>
-        `${r.username} ${r.tenantId}/${r.collection}/${r.id} ${r.record ? `seq ${r.localSeq}: RxDB's record of the accepted push restored` : `seq ${r.localSeq} → ${r.serverSeq}${r.pending ? ' (it carried local entries)' : ''}`} at ${r.at}`,
+        `${r.username} ${r.tenantId}/${r.collection}/${r.id} ${r.record ? `seq ${r.localSeq}: RxDB's record of the accepted push restored` : `seq ${r.localSeq} → ${r.serverSeq}${r.pending ? ' (it carried local entries)' : ''}${r.realigned ? ": RxDB's record of the copy realigned" : ''}`} at ${r.at}`,
     )
     .join('; ')}`;
   console.log(`[seed ${seed}] ${line}`);

@@ -296,6 +296,50 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     return String(((await local(orderId))?.['pendingAudit'] as { id: string }[])[0]?.id);
   };
 
+  /**
+   * Soak seeds 600445783 and 259441814: RxDB's record of order `id` set to another version than
+   * the copy, and the copy rewritten as is under a new revision (its `_meta.o` no longer matches:
+   * not last written by RxDB's pull), with the pull's context, so the upstream takes it for
+   * replicated and pushes nothing. RxDB then ignores every pulled version of the order.
+   */
+  const recordApart = async (
+    replications: Map<SyncCollection, RxReplicationState<Doc, Checkpoint>>,
+    id: string,
+  ) => {
+    const internal = replications.get('orders')?.internalReplicationState;
+    if (!internal || !db) throw new Error('orders replication not started');
+    const key = await internal.checkpointKey;
+    const [record] = await internal.input.metaInstance.findDocumentsById([`${id}|0`], true);
+    if (!record) throw new Error('RxDB holds no record of the order');
+    const meta = await internal.input.metaInstance.bulkWrite(
+      [
+        {
+          previous: record,
+          document: {
+            ...record,
+            docData: { ...record.docData, customerName: 'Kim Retail (older)' },
+            _rev: createRevision(key, record),
+            _meta: { ...record._meta, lwt: now() },
+          },
+        },
+      ],
+      'test-record-apart',
+    );
+    expect(meta.error).toEqual([]);
+    const [copy] = await db.orders.storageInstance.findDocumentsById([id], true);
+    if (!copy) throw new Error('no copy of the order');
+    const forked = await db.orders.storageInstance.bulkWrite(
+      [
+        {
+          previous: copy,
+          document: { ...copy, _rev: createRevision(key, copy), _meta: { ...copy._meta, lwt: now() } },
+        },
+      ],
+      await internal.downstreamBulkWriteFlag,
+    );
+    expect(forked.error).toEqual([]);
+  };
+
   beforeAll(async () => {
     s = await startTestServer({ backend, seed: { itemsPerTenant: 4 } });
     adminToken = (await login(s.url, 'admin.acme')).accessToken;
@@ -378,6 +422,103 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     // The next connect finds nothing stale any more: no second report.
     await reconnect(client);
     expect(repairs).toHaveLength(1);
+  });
+
+  it("an order never edited here whose copy RxDB's record disagrees with: the record is set to the copy and the handed-over version applied (soak seed 600445783)", async () => {
+    const x = newOrder();
+    const v1 = await pushAsAdmin(x, null, { action: 'create' });
+    const { client, repairs, replications, live } = await startMgr(x, v1);
+
+    // Another PC cancels the order; the pull of it is held back, the checkpoint passes it.
+    client.held.add(x.id);
+    const server = await api<PullResponse<Doc>>(s.url, '/api/t/acme/sync/orders/pull?limit=5000', {
+      token: adminToken,
+    });
+    const base = server.body.documents.find((d) => d['id'] === x.id)!;
+    const v2 = await pushAsAdmin(
+      { ...base, status: 'cancelled', updatedAt: new Date().toISOString() },
+      base,
+      {
+        action: 'update',
+        reason: 'customer withdrew',
+        confirmation: { typed: x.number, reason: 'customer withdrew' },
+      },
+    );
+    await until('the cancellation to be pulled (and held back)', () =>
+      client.dropped.some((d) => d['id'] === x.id && d['seq'] === v2),
+    );
+    const y = newOrder();
+    await pushAsAdmin(y, null, { action: 'create' });
+    await until('a later order to arrive', () => local(y.id));
+    client.held.clear();
+
+    // The state the PCs ended in (how it came apart is not known): RxDB's record of the order is
+    // another version than the copy, and the copy was not last written by RxDB's pull.
+    await recordApart(replications, x.id);
+    live.reSync();
+    await until('a resync', async () => (await live.flush(5000)) || null);
+    expect(await local(x.id)).toMatchObject({ status: 'open', seq: v1 });
+
+    // The connection drops and comes back: the stale check hands the cancellation over, the record
+    // is set to the copy first, and RxDB applies it.
+    await reconnect(client);
+    const repairedDoc = await until('the copy to reach the server version', async () => {
+      const d = await local(x.id);
+      return d && d['seq'] === v2 ? d : null;
+    });
+    expect(repairedDoc).toMatchObject({ status: 'cancelled', seq: v2 });
+    expect(repairs).toEqual([
+      {
+        collection: 'orders',
+        repaired: [{ id: x.id, localSeq: v1, serverSeq: v2, pending: false, realigned: true }],
+      },
+    ]);
+    // Nothing was pushed: the server holds v2, audited by admin.acme only.
+    const row = await s.db
+      .selectFrom('orders')
+      .select('seq')
+      .where('id', '=', x.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(row.seq)).toBe(v2);
+    expect((await auditsOf(x.id)).map((a) => a.actor_id)).toEqual([
+      demoUserId('admin.acme'),
+      demoUserId('admin.acme'),
+    ]);
+  });
+
+  it("an order never edited here whose copy RxDB's record disagrees with takes the next pulled version, without a reconnect (soak seed 259441814)", async () => {
+    const x = newOrder();
+    const v1 = await pushAsAdmin(x, null, { action: 'create' });
+    const { client, repairs, replications } = await startMgr(x, v1);
+    const hellos = client.hellos;
+    await recordApart(replications, x.id);
+
+    // Another PC picks the order: the pull brings it, the record is set to the copy first, and
+    // RxDB applies it.
+    const server = await api<PullResponse<Doc>>(s.url, '/api/t/acme/sync/orders/pull?limit=5000', {
+      token: adminToken,
+    });
+    const base = server.body.documents.find((d) => d['id'] === x.id)!;
+    const v2 = await pushAsAdmin({ ...base, status: 'picking', updatedAt: new Date().toISOString() }, base, {
+      action: 'update',
+    });
+    const synced = await until('the copy to reach the server version', async () => {
+      const d = await local(x.id);
+      return d && d['seq'] === v2 ? d : null;
+    });
+    expect(synced).toMatchObject({ status: 'picking', customerName: 'Kim Retail' });
+    expect(repairs).toEqual([
+      {
+        collection: 'orders',
+        repaired: [{ id: x.id, localSeq: v1, serverSeq: v2, pending: false, realigned: true }],
+      },
+    ]);
+    expect(client.hellos).toBe(hellos);
+    // Nothing was pushed: audited by admin.acme only.
+    expect((await auditsOf(x.id)).map((a) => a.actor_id)).toEqual([
+      demoUserId('admin.acme'),
+      demoUserId('admin.acme'),
+    ]);
   });
 
   it('an order edited here whose accepted version the pull passed unapplied (its entry still pending) reaches the server version at the next hello', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restoreMasters } from '../../../renderer/data/master-record.js';
+import { realignRecords, restoreMasters } from '../../../renderer/data/master-record.js';
 
 type Doc = Record<string, unknown>;
 
@@ -23,12 +23,12 @@ function fakes(copies: Doc[], records: ReturnType<typeof record>[], refuseOnce: 
   const metaInstance = {
     findDocumentsById: (ids: string[]) =>
       Promise.resolve(ids.map((i) => meta.get(i)).filter((r): r is ReturnType<typeof record> => !!r)),
-    bulkWrite: (rows: { previous: ReturnType<typeof record>; document: ReturnType<typeof record> }[]) => {
+    bulkWrite: (rows: { previous?: ReturnType<typeof record>; document: ReturnType<typeof record> }[]) => {
       const error: { documentId: string; status: number }[] = [];
       for (const r of rows) {
-        if (refuse.delete(r.document.id) || meta.get(r.document.id)?._rev !== r.previous._rev) {
+        if (refuse.delete(r.document.id) || meta.get(r.document.id)?._rev !== r.previous?._rev) {
           // A pull recorded another version meanwhile (what RxDB's refused write meets).
-          const now = meta.get(r.document.id)!;
+          const now = meta.get(r.document.id) ?? r.document;
           meta.set(now.id, { ...now, _rev: `${Number(now._rev.split('-')[0]) + 1}-pull` });
           error.push({ documentId: r.document.id, status: 409 });
           continue;
@@ -39,7 +39,10 @@ function fakes(copies: Doc[], records: ReturnType<typeof record>[], refuseOnce: 
       return Promise.resolve({ error });
     },
   };
-  const internal = { checkpointKey: Promise.resolve('key'), input: { metaInstance } };
+  const internal = {
+    checkpointKey: Promise.resolve('key'),
+    input: { metaInstance, identifier: 'repl', hashFunction: (s: string) => Promise.resolve(`h(${s})`) },
+  };
   const fork = {
     findDocumentsById: (ids: string[]) =>
       Promise.resolve(copies.filter((c) => ids.includes(String(c['id'])))),
@@ -86,5 +89,54 @@ describe('restoreMasters: RxDB’s record of an accepted push that lost a race w
     const f = fakes([stored(pushed, '4-x')], [record('o1', older)], ['o1|0']);
     expect(await restoreMasters(f.internal, f.fork, [pushed], same)).toEqual([{ id: 'o1', seq: 29 }]);
     expect(f.meta.get('o1|0')?.docData).toEqual(pushed);
+  });
+});
+
+describe('realignRecords: RxDB’s record of a copy without local entries, set to the copy', () => {
+  const open = { id: 'o1', seq: 202, status: 'open', _deleted: false };
+  const other = { id: 'o1', seq: 150, status: 'open', customerName: 'Kim', _deleted: false };
+
+  it('sets a record of another version, and writes one where there is none', async () => {
+    const o2 = { ...open, id: 'o2' };
+    const f = fakes([stored(open, '3-x'), stored(o2, '1-x')], [record('o1', other)]);
+    expect(await realignRecords(f.internal, f.fork, ['o1', 'o2'], same)).toEqual([
+      { id: 'o1', seq: 202 },
+      { id: 'o2', seq: 202 },
+    ]);
+    // The copy's document state, without RxDB's own fields.
+    expect(f.meta.get('o1|0')?.docData).toEqual(open);
+    expect(f.meta.get('o1|0')?._rev).toMatch(/^2-/);
+    expect(f.meta.get('o2|0')).toMatchObject({ itemId: 'o2', isCheckpoint: '0', docData: o2 });
+    expect(f.meta.get('o2|0')?._rev).toMatch(/^1-/);
+  });
+
+  it('leaves a copy with local entries, a deleted one, a resolved conflict RxDB is to push, one its pull wrote last, a right record and a missing copy alone', async () => {
+    const edited = { ...open, id: 'o1', pendingAudit: [{ id: 'e1' }] };
+    const resolved = { ...open, id: 'o2' };
+    const right = { ...open, id: 'o3' };
+    const gone = { ...open, id: 'o5', _deleted: true };
+    // Written by RxDB's own pull: `_meta.o` names this replication and the copy's revision height.
+    const pulled = {
+      ...stored({ ...open, id: 'o6' }, '3-p'),
+      _meta: { lwt: 5, o: { _rev: 3, hash: 'h(repl)' } },
+    };
+    const f = fakes(
+      [stored(edited, '3-x'), stored(resolved, '4-r'), stored(right, '2-x'), stored(gone, '2-x'), pulled],
+      [
+        record('o1', other),
+        { ...record('o2', { ...other, id: 'o2' }), isResolvedConflict: '4-r' } as ReturnType<typeof record>,
+        record('o3', right),
+        record('o5', { ...other, id: 'o5' }),
+        record('o6', { ...other, id: 'o6' }),
+      ],
+    );
+    expect(await realignRecords(f.internal, f.fork, ['o1', 'o2', 'o3', 'o4', 'o5', 'o6'], same)).toEqual([]);
+    expect(f.writes).toEqual([]);
+  });
+
+  it('does not report a record whose write was refused (a pull or push recorded meanwhile)', async () => {
+    const f = fakes([stored(open, '3-x')], [record('o1', other)], ['o1|0']);
+    expect(await realignRecords(f.internal, f.fork, ['o1'], same)).toEqual([]);
+    expect(f.meta.get('o1|0')?.docData).toEqual(other);
   });
 });
