@@ -121,25 +121,30 @@ async function write(
 }
 
 /**
- * Issue #7, soak seeds 600445783 and 259441814 (PostgreSQL): a PC held an order it never edited at
+ * Issue #7, soak seeds 259441814 and 600445783 (PostgreSQL): a PC held an order it never edited at
  * an older version than the server's while pulls brought the newer one (259441814, traced: op.acme
- * held "open"@96 with no record of its master at all and a copy whose `_meta` carried no `o`; the
- * pull of "picking"@114 was ignored), or while the stale check handed it over (600445783). RxDB
- * applies a pulled version only where its record of the master equals the copy, or the copy was
- * last written by its own pull (`_meta.o`, with the replication's hash and the copy's revision
- * height); else it takes the copy for a local change that its upstream is to push — and where the
- * upstream checkpoint passed the copy, no push ever comes. How the copy and its record came apart
- * is not known (both PCs' pages had been closed and reopened in their first download).
+ * held "open"@96 with no record of its master, and the pull of "picking"@114 was ignored), or
+ * while the stale check handed it over (600445783). In both, the page had been closed during its
+ * first download.
+ *
+ * The cause: RxDB's pull writes a copy first and its record of the master after. It marks the copy
+ * with `_meta.o` (its replication's hash, the copy's revision height) so that a copy whose record
+ * never landed — the page closed in between — is still taken for synced. But RxDB 17.6's storage
+ * wrapper (the collection's storage instance, which replication writes through) replaces the
+ * `_meta` of every inserted document, so a first pull's copy never carries the mark
+ * (tests/unit/renderer/rxdb-insert-meta.test.ts pins it). Such a copy without a record, or with a
+ * record of another version, is taken for a local change: RxDB ignores every pulled version of it
+ * and, its upstream checkpoint past the write, never pushes it either.
  *
  * A copy without local audit entries holds no change of this PC's (every local write carries its
  * entry: floor.ts, writes.ts, rollback.ts), so RxDB's record of it may be set to the copy itself,
  * after which a pulled version is applied as any other. Called by the pull handler with the ids it
  * is about to hand to RxDB: where RxDB would ignore the version for that reason, the record is set
  * to the copy first. Left alone: a copy with entries (RxDB pushes it first; see restoreMasters for
- * an accepted one), a deleted one, one RxDB is about to push as a resolved conflict, one last
- * written by RxDB's own pull, one whose record is right; a refused write too (a pull or a push
- * recorded meanwhile; the next pull or reconnect looks again). Returns the ids realigned, each
- * with the copy's seq.
+ * an accepted one), a deleted one, one RxDB is about to push as a resolved conflict, one carrying
+ * RxDB's mark, one whose record is right; a refused write too (a pull or a push recorded
+ * meanwhile; the next pull or reconnect looks again). Returns the ids realigned, each with the
+ * copy's seq.
  */
 export async function realignRecords(
   internal: Internal,

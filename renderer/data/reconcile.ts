@@ -16,7 +16,10 @@ import { STALE_MAX } from '../../shared/sync/protocol.js';
  * (built by hand in tests/integration/client/reconcile.test.ts); RxDB takes the version there.
  * Fault seed 92040059 looked alike but was RxDB's record of the accepted push lost to a pull's
  * (RxDB then holds the copy as unpushed and ignores any version handed over); master-record.ts
- * restores that record after each push.
+ * restores that record after each push. Soak seeds 259441814 and 600445783 were copies RxDB had
+ * no right record of (a page closed during the first download; RxDB 17.6 also drops the mark
+ * that should cover that): the pull handler sets the record to such a copy when it holds no local
+ * entries (master-record.ts realignRecords), here and for any pull.
  */
 
 type Doc = Record<string, unknown>;
