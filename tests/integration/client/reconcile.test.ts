@@ -235,6 +235,44 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
       .where('entity_id', '=', id)
       .orderBy('seq')
       .execute();
+  /** Another PC (admin.acme) changes order `id` from the server's version; the new seq. */
+  const editAsAdmin = async (
+    id: string,
+    patch: Doc,
+    over: Record<string, unknown> = { action: 'update' },
+  ) => {
+    const server = await api<PullResponse<Doc>>(s.url, '/api/t/acme/sync/orders/pull?limit=5000', {
+      token: adminToken,
+    });
+    const base = server.body.documents.find((d) => d['id'] === id)!;
+    return pushAsAdmin({ ...base, ...patch, updatedAt: new Date().toISOString() }, base, over);
+  };
+  /**
+   * Another PC cancels order `x`; this PC's pull brings it but its answer is held back for that
+   * id, and a later order arrives, so RxDB's checkpoint is past the cancellation, not applied.
+   * Returns the cancellation's seq.
+   */
+  const cancelUnapplied = async (client: TestApi, x: OrderDoc) => {
+    client.held.add(x.id);
+    const v2 = await editAsAdmin(
+      x.id,
+      { status: 'cancelled' },
+      {
+        action: 'update',
+        reason: 'customer withdrew',
+        confirmation: { typed: x.number, reason: 'customer withdrew' },
+      },
+    );
+    await until('the cancellation to be pulled (and held back)', () =>
+      client.dropped.some((d) => d['id'] === x.id && d['seq'] === v2),
+    );
+    const y = newOrder();
+    const vy = await pushAsAdmin(y, null, { action: 'create' });
+    await until('a later order to arrive', () => local(y.id));
+    client.held.clear();
+    expect(vy).toBeGreaterThan(v2);
+    return v2;
+  };
   const local = async (id: string) =>
     ((await db?.orders.findOne(id).exec())?.toJSON() as Doc | undefined) ?? null;
 
@@ -391,32 +429,9 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     const { client, repairs, live } = await startMgr(x, v1);
     expect(repairs).toEqual([]);
 
-    // Another PC cancels the order; this PC's pull brings it but its answer is held back for that
-    // id, so RxDB moves the checkpoint past the cancellation without applying it.
-    client.held.add(x.id);
-    const server = await api<PullResponse<Doc>>(s.url, '/api/t/acme/sync/orders/pull?limit=5000', {
-      token: adminToken,
-    });
-    const base = server.body.documents.find((d) => d['id'] === x.id)!;
-    const v2 = await pushAsAdmin(
-      { ...base, status: 'cancelled', updatedAt: new Date().toISOString() },
-      base,
-      {
-        action: 'update',
-        reason: 'customer withdrew',
-        confirmation: { typed: x.number, reason: 'customer withdrew' },
-      },
-    );
+    // Another PC cancels the order; this PC's pull brings it but RxDB's checkpoint passes it unapplied.
+    const v2 = await cancelUnapplied(client, x);
     expect(v2).toBeGreaterThan(v1);
-    await until('the cancellation to be pulled (and held back)', () =>
-      client.dropped.some((d) => d['id'] === x.id && d['seq'] === v2),
-    );
-    // A later change arrives: the checkpoint is past the cancellation, the copy still stale.
-    const y = newOrder();
-    const vy = await pushAsAdmin(y, null, { action: 'create' });
-    await until('the later order to arrive', () => local(y.id));
-    client.held.clear();
-    expect(vy).toBeGreaterThan(v2);
     live.reSync();
     await until('a resync', async () => (await live.flush(5000)) || null);
     expect(await local(x.id)).toMatchObject({ status: 'open', seq: v1 });
@@ -456,27 +471,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     const { client, repairs, replications, live } = await startMgr(x, v1);
 
     // Another PC cancels the order; the pull of it is held back, the checkpoint passes it.
-    client.held.add(x.id);
-    const server = await api<PullResponse<Doc>>(s.url, '/api/t/acme/sync/orders/pull?limit=5000', {
-      token: adminToken,
-    });
-    const base = server.body.documents.find((d) => d['id'] === x.id)!;
-    const v2 = await pushAsAdmin(
-      { ...base, status: 'cancelled', updatedAt: new Date().toISOString() },
-      base,
-      {
-        action: 'update',
-        reason: 'customer withdrew',
-        confirmation: { typed: x.number, reason: 'customer withdrew' },
-      },
-    );
-    await until('the cancellation to be pulled (and held back)', () =>
-      client.dropped.some((d) => d['id'] === x.id && d['seq'] === v2),
-    );
-    const y = newOrder();
-    await pushAsAdmin(y, null, { action: 'create' });
-    await until('a later order to arrive', () => local(y.id));
-    client.held.clear();
+    const v2 = await cancelUnapplied(client, x);
 
     // The state mgr's PC ended in: RxDB's record of the order is another version than the copy.
     await recordApart(replications, x.id);
@@ -520,13 +515,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
 
     // Another PC picks the order: the pull brings it, the record is set to the copy first, and
     // RxDB applies it.
-    const server = await api<PullResponse<Doc>>(s.url, '/api/t/acme/sync/orders/pull?limit=5000', {
-      token: adminToken,
-    });
-    const base = server.body.documents.find((d) => d['id'] === x.id)!;
-    const v2 = await pushAsAdmin({ ...base, status: 'picking', updatedAt: new Date().toISOString() }, base, {
-      action: 'update',
-    });
+    const v2 = await editAsAdmin(x.id, { status: 'picking' });
     const synced = await until('the copy to reach the server version', async () => {
       const d = await local(x.id);
       return d && d['seq'] === v2 ? d : null;
@@ -648,15 +637,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     // mgr edits the order while its pushes fail; meanwhile another PC changes another field.
     client.holdPushes = true;
     const entryId = await editAsMgr(x.id, { customerName: 'Kim Wholesale' });
-    const server = await api<PullResponse<Doc>>(s.url, '/api/t/acme/sync/orders/pull?limit=5000', {
-      token: adminToken,
-    });
-    const base = server.body.documents.find((d) => d['id'] === x.id)!;
-    const v2 = await pushAsAdmin(
-      { ...base, customerPhone: '+31 10 555 0100', updatedAt: new Date().toISOString() },
-      base,
-      { action: 'update' },
-    );
+    const v2 = await editAsAdmin(x.id, { customerPhone: '+31 10 555 0100' });
     // A reconnect: the stale check asks about this copy too and hands the server's version over;
     // RxDB keeps the copy, which holds a change it has not pushed.
     await reconnect(client);
