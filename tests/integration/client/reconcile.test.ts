@@ -340,42 +340,41 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     if (!internal) throw new Error('orders replication not started');
     return internal;
   };
-  /** RxDB's record of the master of order `id`. */
-  const recordOf = async (
+  /** RxDB's record of the master of order `id`, rewritten with `patch` (as RxDB would write it). */
+  const rewriteRecord = async (
     replications: Map<SyncCollection, RxReplicationState<Doc, Checkpoint>>,
     id: string,
+    patch: (record: Doc) => Doc,
   ) => {
     const internal = ordersReplication(replications);
     const [record] = await internal.input.metaInstance.findDocumentsById([`${id}|0`], true);
     if (!record) throw new Error('RxDB holds no record of the order');
-    return { internal, record, key: await internal.checkpointKey };
-  };
-  /**
-   * Soak seed 600445783: RxDB's record of order `id` is another version than the copy. The copy,
-   * inserted by RxDB's first pull, carries no `_meta.o` (RxDB 17.6's storage wrapper replaces the
-   * `_meta` of every inserted document), so RxDB cannot tell its own pull wrote it.
-   */
-  const recordApart = async (
-    replications: Map<SyncCollection, RxReplicationState<Doc, Checkpoint>>,
-    id: string,
-  ) => {
-    const { internal, record, key } = await recordOf(replications, id);
     const res = await internal.input.metaInstance.bulkWrite(
       [
         {
           previous: record,
           document: {
             ...record,
-            docData: { ...record.docData, customerName: 'Kim Retail (older)' },
-            _rev: createRevision(key, record),
+            _rev: createRevision(await internal.checkpointKey, record),
             _meta: { ...record._meta, lwt: now() },
+            ...patch(record),
           },
         },
       ],
-      'test-record-apart',
+      'test-record',
     );
     expect(res.error).toEqual([]);
+    return internal;
   };
+  /**
+   * Soak seed 600445783: RxDB's record of order `id` is another version than the copy. The copy,
+   * inserted by RxDB's first pull, carries no `_meta.o` (RxDB 17.6's storage wrapper replaces the
+   * `_meta` of every inserted document), so RxDB cannot tell its own pull wrote it.
+   */
+  const recordApart = (replications: Map<SyncCollection, RxReplicationState<Doc, Checkpoint>>, id: string) =>
+    rewriteRecord(replications, id, (r) => ({
+      docData: { ...(r['docData'] as Doc), customerName: 'Kim Retail (older)' },
+    }));
   /**
    * Soak seed 259441814: RxDB's record of order `id` is gone, as when the page closes after RxDB's
    * first pull wrote the copy and before it wrote the record (deleted and purged here).
@@ -384,22 +383,10 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     replications: Map<SyncCollection, RxReplicationState<Doc, Checkpoint>>,
     id: string,
   ) => {
-    const { internal, record, key } = await recordOf(replications, id);
-    const res = await internal.input.metaInstance.bulkWrite(
-      [
-        {
-          previous: record,
-          document: {
-            ...record,
-            _deleted: true,
-            _rev: createRevision(key, record),
-            _meta: { lwt: now() - 1000 },
-          },
-        },
-      ],
-      'test-record-gone',
-    );
-    expect(res.error).toEqual([]);
+    const internal = await rewriteRecord(replications, id, () => ({
+      _deleted: true,
+      _meta: { lwt: now() - 1000 },
+    }));
     await internal.input.metaInstance.cleanup(0);
     expect(await internal.input.metaInstance.findDocumentsById([`${id}|0`], true)).toEqual([]);
   };
