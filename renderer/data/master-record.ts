@@ -40,19 +40,21 @@ async function recordRow(internal: Internal, id: string, docData: Doc, previous:
   return { previous, document };
 }
 
-/** The copies and RxDB's records of `ids`, by id. */
+/**
+ * The copies of `ids` this PC holds and RxDB's records of them, by id. Records are read only for
+ * ids with a copy: neither caller does anything without one (and a first download has none).
+ */
 async function readBoth(internal: Internal, fork: Fork, ids: readonly string[], primary: string) {
-  const [copies, records] = await Promise.all([
-    fork.findDocumentsById([...ids], true),
-    internal.input.metaInstance.findDocumentsById(
-      ids.map((id) => `${id}|0`),
-      true,
-    ),
-  ]);
-  return {
-    copyOf: new Map(copies.map((c) => [String((c as Doc)[primary]), c as Doc])),
-    recordOf: new Map(records.map((r) => [r.itemId, r])),
-  };
+  const copies = await fork.findDocumentsById([...ids], true);
+  const copyOf = new Map(copies.map((c) => [String((c as Doc)[primary]), c as Doc]));
+  const records =
+    copyOf.size === 0
+      ? []
+      : await internal.input.metaInstance.findDocumentsById(
+          [...copyOf.keys()].map((id) => `${id}|0`),
+          true,
+        );
+  return { copyOf, recordOf: new Map(records.map((r) => [r.itemId, r])) };
 }
 
 /**

@@ -39,8 +39,8 @@ export type Repair = {
   /** Not a stale copy: RxDB's record of this PC's accepted push, restored (master-record.ts). */
   record?: true;
   /**
-   * RxDB's record of the copy (no local entries) was another version, so RxDB would have ignored
-   * the one handed over: the record was set to the copy first (master-record.ts).
+   * RxDB held no record of the copy (no local entries), or one of another version, so it would
+   * have ignored the version pulled: the record was set to the copy first (master-record.ts).
    */
   realigned?: true;
 };

@@ -243,19 +243,22 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
               documents.map((d) => String(d['id'])),
               (a, b) => collection.conflictHandler.isEqual(a as never, b as never, 'realign-record'),
             ).catch(() => []);
+            // A version the stale check handed over keeps its repair, marked; others get one.
+            const marked = new Set(realigned.map((r) => r.id));
             const handed = new Set(repaired.map((r) => r.id));
             const pulledSeq = new Map(documents.map((d) => [String(d['id']), d['seq']]));
-            for (const r of realigned)
-              if (!handed.has(r.id))
-                repaired.push({
+            repaired = [
+              ...repaired.map((r) => (marked.has(r.id) ? { ...r, realigned: true as const } : r)),
+              ...realigned
+                .filter((r) => !handed.has(r.id))
+                .map((r) => ({
                   id: r.id,
                   localSeq: r.seq,
                   serverSeq: Number(pulledSeq.get(r.id) ?? 0),
                   pending: false,
-                  realigned: true,
-                });
-            const marked = new Set(realigned.map((r) => r.id));
-            repaired = repaired.map((r) => (marked.has(r.id) ? { ...r, realigned: true as const } : r));
+                  realigned: true as const,
+                })),
+            ];
           }
           if (repaired.length > 0) o.onRepaired?.(name, repaired);
           if (traced)

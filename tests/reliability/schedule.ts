@@ -855,7 +855,7 @@ export async function runSchedule(
     phases['agreed'] = Date.now() - t0;
     repairs = await collectRepairs(live);
     reportRepairs(plan.seed, repairs);
-    // A realigned record's cause is not known (master-record.ts): its story, for the next look.
+    // Each realigned record's story: how the copy and RxDB's record came apart (master-record.ts).
     for (const r of repairs.filter((x) => x.realigned)) {
       const c = live.find((x) => x.spec.username === r.username);
       if (c)
