@@ -219,6 +219,13 @@ export function buildServer(opts: BuildServerOptions): FastifyInstance {
     for (const end of [...streams]) end();
     done();
   });
+  // A request still being answered when shutdown begins ends its connection with its answer:
+  // kept alive, the socket would go idle only after Node closed the idle ones, and hold the
+  // shutdown for the keep-alive timeout (72 s).
+  app.addHook('onSend', (_req, reply, _payload, done) => {
+    if (streams.closing) void reply.header('connection', 'close');
+    done();
+  });
 
   // Per address, before any work (the health probe of a load balancer is not counted).
   app.addHook('onRequest', (req, _reply, done) => {

@@ -28,6 +28,24 @@ export function balanceBase(dbName: string): number {
   return stored;
 }
 
+/**
+ * The base a balances pull from no checkpoint sends: the partition's own when it already holds
+ * balances, so the server keeps it (undefined: the server fixes a new one). RxDB writes no
+ * checkpoint once its replication is cancelled, so a tenant switch or a closed page between a
+ * page's documents and its checkpoint leaves balances this PC holds with no checkpoint; under a
+ * new base, one of them that dropped to zero meanwhile would never be sent again (soak seed
+ * 97060704). A partition that holds balances but lost its base (localStorage cleared) sends 0:
+ * nothing is left out.
+ */
+export async function restartBase(
+  dbName: string,
+  holdsBalances: () => Promise<boolean>,
+): Promise<number | undefined> {
+  const known = balanceBase(dbName);
+  if (known > 0) return known;
+  return (await holdsBalances()) ? 0 : undefined;
+}
+
 /** Record a partition's balance base, as the balances pull answers it. */
 export function setBalanceBase(dbName: string, base: number): void {
   if (bases.get(dbName) === base) return;

@@ -6,7 +6,7 @@ import { PUSHABLE } from '../../shared/sync/protocol.js';
 import { ApiError, NetworkError, type ApiClient } from './api.js';
 import type { TenantDatabase } from './database.js';
 import { acknowledge } from './acks.js';
-import { setBalanceBase } from './balance-base.js';
+import { restartBase, setBalanceBase } from './balance-base.js';
 import { conflictContext } from './conflicts.js';
 import { PushWatch } from './push-watch.js';
 import { realignRecords, restoreMasters } from './master-record.js';
@@ -197,9 +197,12 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
         batchSize: BATCH,
         stream$: stream$.asObservable(),
         handler: async (checkpoint, batchSize) => {
-          const res = await o.api
-            .pull(o.tenantId, name, checkpoint?.seq, batchSize, checkpoint?.base)
-            .catch(fail);
+          // Balances pulled from no checkpoint keep the partition's base if it holds balances.
+          const base =
+            name === 'balances' && checkpoint === undefined
+              ? await restartBase(o.db.name, async () => (await o.db.balances.count().exec()) > 0)
+              : checkpoint?.base;
+          const res = await o.api.pull(o.tenantId, name, checkpoint?.seq, batchSize, base).catch(fail);
           // Balances: the base below which zero balances were left out (before RxDB stores them).
           if (name === 'balances' && res.checkpoint?.base !== undefined)
             setBalanceBase(o.db.name, res.checkpoint.base);

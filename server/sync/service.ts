@@ -213,6 +213,13 @@ async function pullMovements(
  * higher sequence and is sent whatever its quantity — a balance this PC holds that drops to zero
  * reaches it. The checkpoint moves past the rows left out as for movements (`pullMovements`).
  * Without `base` (a client that began before this rule) nothing is left out.
+ *
+ * A first pull (no checkpoint) that brings a `base` comes from a PC that already holds balances
+ * pulled under that base and lost its checkpoint: RxDB writes no checkpoint once the replication
+ * is cancelled, so a tenant switch or a closed page between a page's documents and its checkpoint
+ * restarts the pull from nothing. Its base stays: a balance it holds that dropped to zero since then
+ * has a higher sequence and is sent (a new base would leave it out, and the PC would keep the old
+ * quantity for ever — soak seed 97060704).
  */
 async function pullBalances(
   tx: Kysely<DB>,
@@ -224,7 +231,7 @@ async function pullBalances(
   const t = scope.tenantId;
   const after = checkpoint ?? 0;
   const top = await topSeq(tx, 'balances', t, after);
-  const floor = checkpoint === undefined ? (top ?? 0) : base;
+  const floor = checkpoint === undefined ? (base ?? top ?? 0) : base;
   const held = tx
     .selectFrom('balances')
     .where('tenant_id', '=', t)

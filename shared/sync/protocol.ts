@@ -42,7 +42,10 @@ export type Checkpoint = z.infer<typeof Checkpoint>;
 export const PullQuery = z
   .object({
     checkpoint: z.coerce.number().int().nonnegative().optional(),
-    /** Balances: the `base` of the checkpoint (see `Checkpoint`). */
+    /**
+     * Balances: the `base` of the checkpoint (see `Checkpoint`). Also on a first pull (no
+     * checkpoint) from a PC that already holds balances and lost its checkpoint: its base stays.
+     */
     base: z.coerce.number().int().nonnegative().optional(),
     limit: z.coerce.number().int().min(1).max(5000).default(1000),
   })

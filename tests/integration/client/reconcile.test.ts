@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { addRxPlugin, createRevision, createRxDatabase, now } from 'rxdb';
+import { createRevision, now } from 'rxdb';
 import type { RxReplicationState } from 'rxdb/plugins/replication';
-import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
-import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT_SETTINGS } from '../../../shared/access/policy.js';
 import type { ClientAuditEntry } from '../../../shared/audit/entry.js';
@@ -20,23 +17,12 @@ import type {
 } from '../../../shared/sync/protocol.js';
 import { demoUserId, stableUuid } from '../../../server/db/seed.js';
 import { ApiClient, NetworkError } from '../../../renderer/data/api.js';
-import { conflictContext, conflictHandler } from '../../../renderer/data/conflicts.js';
-import type { TenantCollections, TenantDatabase } from '../../../renderer/data/database.js';
+import type { TenantDatabase } from '../../../renderer/data/database.js';
 import type { Repair } from '../../../renderer/data/reconcile.js';
 import { updateOrder, type OrderPatch } from '../../../renderer/data/floor.js';
-import {
-  balanceSchema,
-  encryptSensitive,
-  itemSchema,
-  locationSchema,
-  MIGRATIONS,
-  movementSchema,
-  orderSchema,
-  receiptSchema,
-  schemaForRole,
-} from '../../../renderer/data/schemas.js';
 import { startTenantSync, type TenantSync } from '../../../renderer/data/tenant-sync.js';
 import type { TestServer } from '../../helpers/server.js';
+import { openPartition, quietStatus, until } from './partition.js';
 import { api, auditFor, integrationBackends, login, startTestServer } from '../../helpers/server.js';
 
 /*
@@ -47,7 +33,6 @@ import { api, auditFor, integrationBackends, login, startTestServer } from '../.
  * next reconnect the stale check repairs it, and `onRepaired` reports it.
  */
 
-addRxPlugin(RxDBMigrationSchemaPlugin);
 const backends = await integrationBackends();
 type Doc = Record<string, unknown>;
 const ITEM1 = stableUuid('acme/item/1');
@@ -126,66 +111,6 @@ class TestApi extends ApiClient {
     this.cut?.abort();
   }
 }
-
-async function until<T>(
-  what: string,
-  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
-  ms = 30_000,
-) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== null && v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-let n = 0;
-async function openPartition(): Promise<TenantDatabase> {
-  const db = await createRxDatabase<TenantCollections>({
-    name: `reconcile${++n}${Date.now()}`,
-    storage: wrappedKeyEncryptionCryptoJsStorage({ storage: getRxStorageMemory() }),
-    password: 'a-test-data-key-of-some-length',
-    multiInstance: false,
-  });
-  const role = 'manager';
-  const ctx = conflictContext(db.name);
-  await db.addCollections({
-    items: {
-      schema: encryptSensitive(schemaForRole(itemSchema, 'items', role), 'items'),
-      conflictHandler: conflictHandler('items', ctx) as never,
-      migrationStrategies: MIGRATIONS.items,
-    },
-    movements: {
-      schema: schemaForRole(movementSchema, 'movements', role),
-      conflictHandler: conflictHandler('movements', ctx) as never,
-      migrationStrategies: MIGRATIONS.movements,
-    },
-    balances: {
-      schema: schemaForRole(balanceSchema, 'balances', role),
-      migrationStrategies: MIGRATIONS.balances,
-    },
-    receipts: {
-      schema: schemaForRole(receiptSchema, 'receipts', role),
-      conflictHandler: conflictHandler('receipts', ctx) as never,
-    },
-    orders: {
-      schema: encryptSensitive(schemaForRole(orderSchema, 'orders', role), 'orders'),
-      conflictHandler: conflictHandler('orders', ctx) as never,
-    },
-    locations: { schema: locationSchema },
-  });
-  return db;
-}
-
-const status = {
-  setOnline: () => undefined,
-  setActive: () => undefined,
-  markSynced: () => undefined,
-  setError: () => undefined,
-  setProgress: () => undefined,
-};
 
 describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (backend) => {
   let s: TestServer;
@@ -285,7 +210,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     const repairs: { collection: string; repaired: Repair[] }[] = [];
     const restored: { collection: string; restored: { id: string; seq: number }[] }[] = [];
     const replications = new Map<SyncCollection, RxReplicationState<Doc, Checkpoint>>();
-    db = await openPartition();
+    db = await openPartition('reconcile');
     const live = startTenantSync({
       db,
       api: client,
@@ -293,7 +218,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
       userId: demoUserId('mgr'),
       tenantId: 'acme',
       policyVersion: 1,
-      status,
+      status: quietStatus,
       onForbidden: () => undefined,
       onUnauthenticated: () => undefined,
       onPolicyChanged: () => undefined,

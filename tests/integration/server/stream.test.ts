@@ -150,34 +150,75 @@ describe.runIf(backends.includes('postgres'))('a stream still being set up when 
           signal: ac.signal,
         });
         stream.catch(() => undefined);
-        const waiting = async () => {
-          const w = await sql<{ n: number | string }>`SELECT count(*) AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(s2.db);
-          return Number(w.rows[0]?.n) > 0;
-        };
-        for (let i = 0; !(await waiting()); i++) {
-          if (i > 400) throw new Error('the stream never waited for the lock');
-          await new Promise((r) => setTimeout(r, 25));
-        }
+        await lockWaited(s2);
         // Shutdown begins (the open streams are ended) while this one is still being set up.
         closing = s2.app.close();
         // New requests are refused (503, or the port no longer listens) once closing has begun.
-        for (let i = 0; (await fetch(`${s2.url}/api/health`).catch(() => null))?.status === 200; i++) {
-          if (i > 400) throw new Error('the server never started closing');
-          await new Promise((r) => setTimeout(r, 25));
-        }
+        await refusing(s2);
       });
       const res = await stream!;
       expect(res.status).toBe(503);
       // Closing completes although this client never hung up.
-      const outcome = await Promise.race([
-        closing!.then(() => 'closed'),
-        new Promise<string>((r) => setTimeout(() => r('still waiting after 10 s'), 10_000)),
-      ]);
-      expect(outcome).toBe('closed');
+      expect(await closedWithin(closing!, 10_000)).toBe('closed');
     } finally {
       ac.abort();
       await s2.close();
     }
   });
+
+  it('a pull still being answered is answered in full and its kept-alive connection does not hold the shutdown', async () => {
+    const s2 = await startTestServer({ backend: 'postgres', seed: { itemsPerTenant: 2 } });
+    const token = (await login(s2.url, 'mgr')).accessToken;
+    let pull: Promise<Response> | undefined;
+    let closing: Promise<void> | undefined;
+    try {
+      await s2.db.transaction().execute(async (trx) => {
+        // Hold the pull in its scope read, as above; fetch keeps its connection alive.
+        await sql`LOCK TABLE memberships IN ACCESS EXCLUSIVE MODE`.execute(trx);
+        pull = fetch(`${s2.url}/api/t/acme/sync/items/pull?limit=10`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        pull.catch(() => undefined);
+        await lockWaited(s2);
+        closing = s2.app.close();
+        await refusing(s2);
+      });
+      const res = await pull!;
+      expect(res.status).toBe(200);
+      expect(res.headers.get('connection')).toBe('close');
+      expect(((await res.json()) as { documents: unknown[] }).documents.length).toBeGreaterThan(0);
+      // Without `connection: close` the idle socket holds the close for the keep-alive timeout (72 s).
+      expect(await closedWithin(closing!, 10_000)).toBe('closed');
+    } finally {
+      await s2.close();
+    }
+  });
 });
+
+/** 'closed' once `closing` resolves, or a description after `ms`. */
+const closedWithin = (closing: Promise<void>, ms: number) =>
+  Promise.race([
+    closing.then(() => 'closed'),
+    new Promise<string>((r) => setTimeout(() => r(`still waiting after ${ms} ms`), ms)),
+  ]);
+
+/** Resolves once a query of the test server's database waits for a lock. */
+async function lockWaited(s2: TestServer): Promise<void> {
+  const waiting = async () => {
+    const w = await sql<{ n: number | string }>`SELECT count(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(s2.db);
+    return Number(w.rows[0]?.n) > 0;
+  };
+  for (let i = 0; !(await waiting()); i++) {
+    if (i > 400) throw new Error('the request never waited for the lock');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Resolves once the server refuses new requests (503, or the port no longer listens). */
+async function refusing(s2: TestServer): Promise<void> {
+  for (let i = 0; (await fetch(`${s2.url}/api/health`).catch(() => null))?.status === 200; i++) {
+    if (i > 400) throw new Error('the server never started closing');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

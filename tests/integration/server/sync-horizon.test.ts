@@ -330,4 +330,35 @@ describe.each(backends)('zero balances in the pull (%s)', (backend) => {
     expect(next.docs.find((d) => d['id'] === id)?.['quantity']).toBe(0);
     expect(next.checkpoint.base).toBe(first.checkpoint?.base);
   });
+
+  it('a PC that holds balances and lost its checkpoint pulls again under its own base: a balance that dropped to zero meanwhile reaches it', async () => {
+    // Its first sync, then the checkpoint is lost (RxDB writes none once cancelled; seed 97060704).
+    const first = await pull(undefined, 1000);
+    const synced = await pullRest(first.checkpoint ?? { seq: 0 }, 1000);
+    const base = first.checkpoint?.base ?? -1;
+    const byId = new Map([...first.documents, ...synced.docs].map((d) => [String(d['id']), d]));
+    const i = 11;
+    const before = byId.get(balanceId(benchItem('acme', i).id, location(i), null));
+    expect(before?.['quantity']).toBeGreaterThan(0);
+    const id = await emptyFirstBin(i, Number(before?.['quantity']));
+
+    // From no checkpoint, with its base: the emptied bin comes, at zero, and the base stays.
+    const q = new URLSearchParams({ limit: '1000', base: String(base) });
+    const r = await api<Page>(s.url, `/api/t/acme/sync/balances/pull?${q.toString()}`, { token });
+    expect(r.status).toBe(200);
+    const restart = [...r.body.documents, ...(await pullRest(r.body.checkpoint ?? { seq: 0 }, 1000)).docs];
+    expect(r.body.checkpoint?.base).toBe(base);
+    expect(restart.find((d) => d['id'] === id)?.['quantity']).toBe(0);
+    // Only zero balances that changed after its base: none it could not hold.
+    const zeros = restart.filter((d) => d['quantity'] === 0);
+    const rows = new Map((await stored()).map((b) => [b.id, Number(b.seq)]));
+    expect(zeros.length).toBeGreaterThan(0);
+    expect(zeros.every((d) => (rows.get(String(d['id'])) ?? 0) > base)).toBe(true);
+
+    // Without its base (a PC that holds nothing), the new base leaves the emptied bin out.
+    const fresh = await pull(undefined, 1000);
+    const freshDocs = [...fresh.documents, ...(await pullRest(fresh.checkpoint ?? { seq: 0 }, 1000)).docs];
+    expect(fresh.checkpoint?.base).toBeGreaterThan(base);
+    expect(freshDocs.some((d) => d['id'] === id)).toBe(false);
+  });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { BalanceDoc, ItemDoc, MovementDoc } from '../../../shared/domain/schemas.js';
 import { effectiveSeq, SETTLED } from '../../../renderer/data/acks.js';
-import { balanceBase, forgetBalanceBase, setBalanceBase } from '../../../renderer/data/balance-base.js';
+import {
+  balanceBase,
+  forgetBalanceBase,
+  restartBase,
+  setBalanceBase,
+} from '../../../renderer/data/balance-base.js';
 import { stockRows, watchRows } from '../../../renderer/features/floor/stock-hooks.js';
 import { LiveInventory } from '../../../renderer/features/inventory/live.js';
 
@@ -107,5 +112,23 @@ describe('stock on a PC whose first sync left out zero balances', () => {
     // A removed partition forgets it: its next first sync fixes a new one.
     forgetBalanceBase('p1');
     expect(balanceBase('p1')).toBe(0);
+  });
+
+  it('a pull from no checkpoint keeps the base of a partition that holds balances (soak seed 97060704)', async () => {
+    const holds = (answer: boolean) => {
+      const asked: boolean[] = [];
+      return { asked, probe: () => (asked.push(answer), Promise.resolve(answer)) };
+    };
+    // A new partition: the server fixes the base (nothing held, not even asked when the base is known).
+    const empty = holds(false);
+    expect(await restartBase('p3', empty.probe)).toBeUndefined();
+    // Its checkpoint lost after a page: the base it was pulled under stays.
+    setBalanceBase('p3', 40);
+    const known = holds(true);
+    expect(await restartBase('p3', known.probe)).toBe(40);
+    expect(known.asked).toEqual([]);
+    // Balances held but the base lost (storage cleared): nothing may be left out.
+    forgetBalanceBase('p3');
+    expect(await restartBase('p3', holds(true).probe)).toBe(0);
   });
 });
