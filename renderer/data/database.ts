@@ -147,6 +147,39 @@ function forgetSignInPartition(name: string): void {
 }
 
 /**
+ * The collections of a partition (`dbName`) as declared for a role there: schemas without the
+ * fields the role may not read, sensitive fields encrypted, conflict handlers and migrations.
+ */
+export function tenantCollections(dbName: string, role: Role) {
+  const ctx = conflictContext(dbName);
+  return {
+    items: {
+      schema: encryptSensitive(schemaForRole(itemSchema, 'items', role), 'items'),
+      conflictHandler: conflictHandler('items', ctx) as never,
+      migrationStrategies: MIGRATIONS.items,
+    },
+    movements: {
+      schema: schemaForRole(movementSchema, 'movements', role),
+      conflictHandler: conflictHandler('movements', ctx) as never,
+      migrationStrategies: MIGRATIONS.movements,
+    },
+    balances: {
+      schema: schemaForRole(balanceSchema, 'balances', role),
+      migrationStrategies: MIGRATIONS.balances,
+    },
+    receipts: {
+      schema: schemaForRole(receiptSchema, 'receipts', role),
+      conflictHandler: conflictHandler('receipts', ctx) as never,
+    },
+    orders: {
+      schema: encryptSensitive(schemaForRole(orderSchema, 'orders', role), 'orders'),
+      conflictHandler: conflictHandler('orders', ctx) as never,
+    },
+    locations: { schema: locationSchema },
+  };
+}
+
+/**
  * Open the partition of (user, tenant), its collections declared for the user's role there and
  * its sensitive fields encrypted with `dataKey` (derived from the user's password). Close it
  * before opening another.
@@ -166,32 +199,7 @@ export async function openTenantDatabase(
     closeDuplicates: true,
   });
   try {
-    const ctx = conflictContext(db.name);
-    await db.addCollections({
-      items: {
-        schema: encryptSensitive(schemaForRole(itemSchema, 'items', role), 'items'),
-        conflictHandler: conflictHandler('items', ctx) as never,
-        migrationStrategies: MIGRATIONS.items,
-      },
-      movements: {
-        schema: schemaForRole(movementSchema, 'movements', role),
-        conflictHandler: conflictHandler('movements', ctx) as never,
-        migrationStrategies: MIGRATIONS.movements,
-      },
-      balances: {
-        schema: schemaForRole(balanceSchema, 'balances', role),
-        migrationStrategies: MIGRATIONS.balances,
-      },
-      receipts: {
-        schema: schemaForRole(receiptSchema, 'receipts', role),
-        conflictHandler: conflictHandler('receipts', ctx) as never,
-      },
-      orders: {
-        schema: encryptSensitive(schemaForRole(orderSchema, 'orders', role), 'orders'),
-        conflictHandler: conflictHandler('orders', ctx) as never,
-      },
-      locations: { schema: locationSchema },
-    });
+    await db.addCollections(tenantCollections(db.name, role));
   } catch (e) {
     await db.close();
     throw e;

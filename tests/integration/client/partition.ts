@@ -2,19 +2,11 @@ import { addRxPlugin, createRxDatabase } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
-import { conflictContext, conflictHandler } from '../../../renderer/data/conflicts.js';
-import type { TenantCollections, TenantDatabase } from '../../../renderer/data/database.js';
 import {
-  balanceSchema,
-  encryptSensitive,
-  itemSchema,
-  locationSchema,
-  MIGRATIONS,
-  movementSchema,
-  orderSchema,
-  receiptSchema,
-  schemaForRole,
-} from '../../../renderer/data/schemas.js';
+  tenantCollections,
+  type TenantCollections,
+  type TenantDatabase,
+} from '../../../renderer/data/database.js';
 
 /*
  * What the client integration tests share: a manager's tenant partition as the renderer opens it
@@ -40,7 +32,7 @@ export async function until<T>(
 addRxPlugin(RxDBMigrationSchemaPlugin);
 
 let n = 0;
-/** A manager's tenant partition with the renderer's collections, schemas and conflict handlers. */
+/** A manager's tenant partition with the renderer's collections (`tenantCollections`), in memory. */
 export async function openPartition(prefix: string): Promise<TenantDatabase> {
   const db = await createRxDatabase<TenantCollections>({
     name: `${prefix}${++n}${Date.now()}`,
@@ -48,33 +40,7 @@ export async function openPartition(prefix: string): Promise<TenantDatabase> {
     password: 'a-test-data-key-of-some-length',
     multiInstance: false,
   });
-  const role = 'manager';
-  const ctx = conflictContext(db.name);
-  await db.addCollections({
-    items: {
-      schema: encryptSensitive(schemaForRole(itemSchema, 'items', role), 'items'),
-      conflictHandler: conflictHandler('items', ctx) as never,
-      migrationStrategies: MIGRATIONS.items,
-    },
-    movements: {
-      schema: schemaForRole(movementSchema, 'movements', role),
-      conflictHandler: conflictHandler('movements', ctx) as never,
-      migrationStrategies: MIGRATIONS.movements,
-    },
-    balances: {
-      schema: schemaForRole(balanceSchema, 'balances', role),
-      migrationStrategies: MIGRATIONS.balances,
-    },
-    receipts: {
-      schema: schemaForRole(receiptSchema, 'receipts', role),
-      conflictHandler: conflictHandler('receipts', ctx) as never,
-    },
-    orders: {
-      schema: encryptSensitive(schemaForRole(orderSchema, 'orders', role), 'orders'),
-      conflictHandler: conflictHandler('orders', ctx) as never,
-    },
-    locations: { schema: locationSchema },
-  });
+  await db.addCollections(tenantCollections(db.name, 'manager'));
   return db;
 }
 
