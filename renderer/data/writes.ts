@@ -74,14 +74,17 @@ export async function recordMovement(
   changed(doc.tenantId, meta);
 }
 
-/** Change fields of an item, appending the audit entry to any still waiting for the server. */
+/**
+ * Change fields of an item, appending the audit entry to any still waiting for the server; the
+ * entry's id.
+ */
 export async function patchItem(
   db: TenantDatabase,
   actor: Actor,
   itemId: string,
   patch: Partial<Omit<ItemDoc, 'id' | 'tenantId' | 'seq' | '_deleted'>>,
   meta: ChangeMeta = {},
-): Promise<void> {
+): Promise<string> {
   const doc = await db.items.findOne(itemId).exec();
   if (!doc) throw new Error(`item ${itemId} not found`);
   const entry = auditEntry(actor, 'items', itemId, meta.action ?? 'update', meta);
@@ -92,6 +95,7 @@ export async function patchItem(
     pendingAudit: [...(d.pendingAudit ?? []), entry],
   }));
   changed(doc.tenantId, meta);
+  return entry.id;
 }
 
 /** Delete an item (destructive: `meta.confirmation` must carry the retyped SKU and a reason). */

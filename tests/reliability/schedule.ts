@@ -984,10 +984,14 @@ async function judge(
       problems.push(
         `accepted rename of ${itemId} to "${o.name}" by ${o.username} lost: server has "${row?.name}"`,
       );
+    if (!o.auditId) {
+      problems.push(`rename ${itemId} → "${o.name}": the PC wrote it with no audit entry`);
+      continue;
+    }
     const n = await db
       .selectFrom('audit_log')
       .select(sql<number>`count(*)`.as('n'))
-      .where('id', '=', o.auditId ?? '')
+      .where('id', '=', o.auditId)
       .executeTakeFirstOrThrow();
     if (Number(n.n) !== 1)
       problems.push(`rename ${itemId} → "${o.name}": its audit entry is recorded ${n.n} times`);

@@ -189,10 +189,8 @@ const api = {
   /** Rename an item (the item editor); returns the id of the audit entry written with it. */
   async rename(itemId: string, name: string): Promise<string> {
     const { db } = openDb();
-    await patchItem(db, currentActor(), itemId, { name });
-    const doc = await db.items.findOne(itemId).exec();
-    const pending = doc?.pendingAudit ?? [];
-    return pending[pending.length - 1]?.id ?? '';
+    // The entry's id as written: read back, the push may already have taken it (seed 818809252).
+    return patchItem(db, currentActor(), itemId, { name });
   },
   /** Delete an item with whatever confirmation the caller gives (none: the server must refuse). */
   async remove(itemId: string, confirmation: Confirmation | null): Promise<void> {
