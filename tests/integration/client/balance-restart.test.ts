@@ -9,7 +9,7 @@ import type { TenantDatabase } from '../../../renderer/data/database.js';
 import { startTenantSync, type TenantSync } from '../../../renderer/data/tenant-sync.js';
 import type { TestServer } from '../../helpers/server.js';
 import { api, auditFor, integrationBackends, login, startTestServer } from '../../helpers/server.js';
-import { openPartition, quietStatus } from './partition.js';
+import { installWindow, mgrAcmeSync, openPartition } from './partition.js';
 
 /*
  * Issue #7, soak seed 97060704: mgr's acme partition kept a balance of 3 that the server had at
@@ -46,25 +46,14 @@ describe.each(backends)('balances after a first download cut between page and ch
   let mgrToken = '';
   let db: TenantDatabase | null = null;
   let sync: TenantSync | null = null;
-  const hadWindow = 'window' in globalThis;
+  let restoreWindow: () => void = () => undefined;
 
   const startMgr = (partition: TenantDatabase) => {
     const client = new RecordingApi(s.url, {
       accessToken: () => mgrToken,
       refresh: () => Promise.resolve(null),
     });
-    const live = startTenantSync({
-      db: partition,
-      api: client,
-      serverUrl: s.url,
-      userId: demoUserId('mgr'),
-      tenantId: 'acme',
-      policyVersion: 1,
-      status: quietStatus,
-      onForbidden: () => undefined,
-      onUnauthenticated: () => undefined,
-      onPolicyChanged: () => undefined,
-    });
+    const live = startTenantSync(mgrAcmeSync(partition, client, s.url));
     sync = live;
     return { client, live };
   };
@@ -103,8 +92,7 @@ describe.each(backends)('balances after a first download cut between page and ch
     s = await startTestServer({ backend, seed: { itemsPerTenant: 4 } });
     adminToken = (await login(s.url, 'admin.acme')).accessToken;
     mgrToken = (await login(s.url, 'mgr')).accessToken;
-    // tenant-sync listens for the OS's online/offline events.
-    if (!hadWindow) (globalThis as { window?: unknown }).window = new EventTarget();
+    restoreWindow = installWindow();
   });
   afterEach(async () => {
     await sync?.stop();
@@ -113,7 +101,7 @@ describe.each(backends)('balances after a first download cut between page and ch
     db = null;
   });
   afterAll(async () => {
-    if (!hadWindow) delete (globalThis as { window?: unknown }).window;
+    restoreWindow();
     await s?.close();
   });
 

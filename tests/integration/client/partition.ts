@@ -7,11 +7,14 @@ import {
   type TenantCollections,
   type TenantDatabase,
 } from '../../../renderer/data/database.js';
+import type { ApiClient } from '../../../renderer/data/api.js';
+import type { TenantSyncOptions } from '../../../renderer/data/tenant-sync.js';
+import { demoUserId } from '../../../server/db/seed.js';
 
 /*
  * What the client integration tests share: a manager's tenant partition as the renderer opens it
- * (RxDB, encrypted, in memory here), a sync status that records nothing, and polling for a
- * condition.
+ * (RxDB, encrypted, in memory here), mgr's acme replication options, a stand-in for `window`, and
+ * polling for a condition.
  */
 
 /** Polls `probe` every 50 ms until it answers something; throws after `ms`. */
@@ -45,10 +48,41 @@ export async function openPartition(prefix: string): Promise<TenantDatabase> {
 }
 
 /** A sync status that records nothing (tenant-sync reports to it). */
-export const quietStatus = {
+const quietStatus = {
   setOnline: () => undefined,
   setActive: () => undefined,
   markSynced: () => undefined,
   setError: () => undefined,
   setProgress: () => undefined,
 };
+
+/** What tenant-sync needs to replicate mgr's acme partition, callbacks quiet unless `extra` sets them. */
+export function mgrAcmeSync(
+  db: TenantDatabase,
+  api: ApiClient,
+  serverUrl: string,
+  extra: Partial<TenantSyncOptions> = {},
+): TenantSyncOptions {
+  return {
+    db,
+    api,
+    serverUrl,
+    userId: demoUserId('mgr'),
+    tenantId: 'acme',
+    policyVersion: 1,
+    status: quietStatus,
+    onForbidden: () => undefined,
+    onUnauthenticated: () => undefined,
+    onPolicyChanged: () => undefined,
+    ...extra,
+  };
+}
+
+/** tenant-sync listens for the OS's online/offline events: a bare event target stands in for `window`. */
+export function installWindow(): () => void {
+  if ('window' in globalThis) return () => undefined;
+  (globalThis as { window?: unknown }).window = new EventTarget();
+  return () => {
+    delete (globalThis as { window?: unknown }).window;
+  };
+}

@@ -22,7 +22,7 @@ import type { Repair } from '../../../renderer/data/reconcile.js';
 import { updateOrder, type OrderPatch } from '../../../renderer/data/floor.js';
 import { startTenantSync, type TenantSync } from '../../../renderer/data/tenant-sync.js';
 import type { TestServer } from '../../helpers/server.js';
-import { openPartition, quietStatus, until } from './partition.js';
+import { installWindow, mgrAcmeSync, openPartition, until } from './partition.js';
 import { api, auditFor, integrationBackends, login, startTestServer } from '../../helpers/server.js';
 
 /*
@@ -118,7 +118,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
   let mgrToken = '';
   let db: TenantDatabase | null = null;
   let sync: TenantSync | null = null;
-  const hadWindow = 'window' in globalThis;
+  let restoreWindow: () => void = () => undefined;
 
   const pushAsAdmin = async (newDocumentState: Doc, assumedMasterState: Doc | null, over = {}) => {
     const changes = [{ newDocumentState, assumedMasterState }];
@@ -211,21 +211,13 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     const restored: { collection: string; restored: { id: string; seq: number }[] }[] = [];
     const replications = new Map<SyncCollection, RxReplicationState<Doc, Checkpoint>>();
     db = await openPartition('reconcile');
-    const live = startTenantSync({
-      db,
-      api: client,
-      serverUrl: s.url,
-      userId: demoUserId('mgr'),
-      tenantId: 'acme',
-      policyVersion: 1,
-      status: quietStatus,
-      onForbidden: () => undefined,
-      onUnauthenticated: () => undefined,
-      onPolicyChanged: () => undefined,
-      onRepaired: (collection, repaired) => repairs.push({ collection, repaired }),
-      onMastersRestored: (collection, r) => restored.push({ collection, restored: r }),
-      observeReplication: (collection, state) => replications.set(collection, state),
-    });
+    const live = startTenantSync(
+      mgrAcmeSync(db, client, s.url, {
+        onRepaired: (collection, repaired) => repairs.push({ collection, repaired }),
+        onMastersRestored: (collection, r) => restored.push({ collection, restored: r }),
+        observeReplication: (collection, state) => replications.set(collection, state),
+      }),
+    );
     sync = live;
     await live.initialSync;
     expect((await until('the order to arrive', () => local(x.id)))['seq']).toBe(v1);
@@ -320,8 +312,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     s = await startTestServer({ backend, seed: { itemsPerTenant: 4 } });
     adminToken = (await login(s.url, 'admin.acme')).accessToken;
     mgrToken = (await login(s.url, 'mgr')).accessToken;
-    // tenant-sync listens for the OS's online/offline events.
-    if (!hadWindow) (globalThis as { window?: unknown }).window = new EventTarget();
+    restoreWindow = installWindow();
   });
   afterEach(async () => {
     await sync?.stop();
@@ -330,7 +321,7 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     db = null;
   });
   afterAll(async () => {
-    if (!hadWindow) delete (globalThis as { window?: unknown }).window;
+    restoreWindow();
     await s?.close();
   });
 
