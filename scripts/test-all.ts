@@ -4,35 +4,17 @@
  * Prints a summary and exits non-zero if any step failed.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { playwrightCounts, vitestCounts, type Counts } from './test-counts.js';
 
 type Step = {
   name: string;
   cmd: string[];
-  counts?: () => { passed: number; failed: number } | null;
+  counts?: () => Counts | null;
   /** Where a Playwright step writes its JSON report (read back for the counts). */
   json?: string;
   env?: Record<string, string>;
-};
-
-const vitestCounts = (file: string) => () => {
-  try {
-    const r = JSON.parse(readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number };
-    return { passed: r.numPassedTests, failed: r.numFailedTests };
-  } catch {
-    return null;
-  }
-};
-const playwrightCounts = (file: string) => () => {
-  try {
-    const r = JSON.parse(readFileSync(file, 'utf8')) as {
-      stats: { expected: number; unexpected: number; flaky: number };
-    };
-    return { passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected };
-  } catch {
-    return null;
-  }
 };
 
 // Absolute: Playwright resolves PLAYWRIGHT_JSON_OUTPUT_NAME against the config file's folder.
@@ -132,7 +114,7 @@ const results: {
   name: string;
   ok: boolean;
   seconds: number;
-  counts: { passed: number; failed: number } | null;
+  counts: Counts | null;
 }[] = [];
 for (const step of steps) {
   if (only.length > 0 && !only.some((o) => step.name.startsWith(o))) continue;
@@ -166,6 +148,13 @@ for (const r of results) {
     failed += r.counts.failed;
   } else if (r.ok) passed += 1;
   else failed += 1;
+}
+// The failed tests by name, last: CI keeps the tail of the output.
+const failures = results.flatMap((r) => (r.counts?.failures ?? []).map((f) => `${r.name}: ${f}`));
+if (failures.length > 0) {
+  console.log('\n━━ failed tests');
+  for (const f of failures.slice(0, 30)) console.log(`FAIL ${f.length > 400 ? `${f.slice(0, 400)}…` : f}`);
+  if (failures.length > 30) console.log(`… and ${failures.length - 30} more (above)`);
 }
 const stepsFailed = results.filter((r) => !r.ok).length;
 if (stepsFailed > 0 && failed === 0) failed = stepsFailed;
