@@ -33,7 +33,7 @@ const TITLES: Record<string, string> = {
   'db-faults': 'Database faults (PostgreSQL restart, terminated connections)',
   migrations: 'Migrations',
 };
-const SPECIAL = new Set(['suite', 'seeds', 'notes', 'passed', 'writtenAt']);
+const SPECIAL = new Set(['suite', 'seeds', 'notes', 'passed', 'writtenAt', 'repaired']);
 
 type Result = { file: string; suite: string; data: Record<string, unknown> };
 
@@ -101,6 +101,44 @@ const title = (r: Result): string =>
   `${TITLES[r.suite] ?? r.suite}${r.file === `${r.suite}.json` ? '' : ` (${r.file})`}`;
 const anchor = (r: Result): string => r.file.replace(/\.json$/, '');
 
+/** `a ×3, b ×1`: how often each key occurs, most frequent first. */
+const tally = (keys: string[]): string =>
+  [...keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>())]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([k, n]) => `${k} ×${n}`)
+    .join(', ');
+
+/** `<seed> <user> <tenant>/<collection>/<id> seq <from>→<to> (<how>)`, as the fault suite writes it. */
+const REPAIR = /^(\d+) (\S+) ([^/\s]+)\/([^/\s]+)\/\S+ seq (\d+)→(\d+) \((.+)\)$/;
+
+/** Up to this many repairs are listed one by one; more are summarised. */
+const REPAIRS_LISTED = 10;
+
+/**
+ * The repairs of a fault-schedule run. A soak repairs hundreds of records, nearly all of them
+ * RxDB's record realigned at the server's own sequence: those are counted (by schedule, user,
+ * collection); every other repair (a sequence that moved, another kind, a line not understood) is
+ * listed whole.
+ */
+export function repairLines(repaired: unknown): string[] {
+  if (!Array.isArray(repaired) || repaired.length === 0) return [];
+  const all = repaired.map(plain);
+  if (all.length <= REPAIRS_LISTED) return ['', 'Repaired:', '', ...all.map((r) => `- ${cell(r)}`)];
+  const parsed = all.map((r) => ({ r, m: REPAIR.exec(r) }));
+  const routine = parsed.filter(({ m }) => m && m[5] === m[6] && m[7] === "RxDB's record realigned");
+  const others = parsed.filter((p) => !routine.includes(p)).map(({ r }) => r);
+  const lines = [
+    '',
+    `Repaired (${all.length}): ${routine.length} of RxDB's records realigned at the server's own sequence, ${others.length} other.`,
+    '',
+    `- by schedule: ${tally(routine.map(({ m }) => m?.[1] ?? ''))}`,
+    `- by user: ${tally(routine.map(({ m }) => m?.[2] ?? ''))}`,
+    `- by collection: ${tally(routine.map(({ m }) => `${m?.[3]}/${m?.[4]}`))}`,
+  ];
+  if (others.length > 0) lines.push('', 'Other repairs:', '', ...others.map((r) => `- ${cell(r)}`));
+  return lines;
+}
+
 /** Cells longer than this are listed under the table instead of in it. */
 const LONG = 100;
 
@@ -147,6 +185,7 @@ export function render(
       lines.push('');
       for (const [k, v] of long) lines.push(`- \`${k}\`: ${cell(v)}`);
     }
+    lines.push(...repairLines(d.repaired));
     const seeds = Array.isArray(d.seeds) ? d.seeds : d.seeds === undefined ? [] : [d.seeds];
     if (seeds.length > 0) {
       lines.push(

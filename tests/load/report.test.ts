@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readResults, render } from '../../scripts/reliability-report.js';
+import { readResults, render, repairLines } from '../../scripts/reliability-report.js';
 
 describe('reliability report', () => {
   it('renders every result file generically, in suite order', () => {
@@ -47,5 +47,42 @@ describe('reliability report', () => {
     expect(md).toMatch(/\| \[Load[^|]*\]\(#load\) \| \*\*FAILED\*\* \| — \|/);
     expect(md).toContain('| repairs | 2 |');
     expect(md).toContain('Repaired divergences (issue #7): not recorded');
+  });
+
+  it('lists a few repairs whole and summarises many, listing every one that is not a plain realign', () => {
+    expect(repairLines(["7 mgr acme/orders/x seq 1→2 (RxDB's record realigned)"])).toEqual([
+      '',
+      'Repaired:',
+      '',
+      "- 7 mgr acme/orders/x seq 1→2 (RxDB's record realigned)",
+    ]);
+    const many = [
+      ...Array.from(
+        { length: 8 },
+        (_, i) => `41 op.acme acme/orders/o${i} seq ${i}→${i} (RxDB's record realigned)`,
+      ),
+      ...Array.from(
+        { length: 3 },
+        (_, i) => `42 mgr globex/receipts/r${i} seq ${i}→${i} (RxDB's record realigned)`,
+      ),
+      "42 mgr acme/orders/moved seq 238→242 (RxDB's record realigned)",
+      '43 mgr acme/balances/b seq 5→5 (something else)',
+      'a line of another shape',
+    ];
+    expect(repairLines(many)).toEqual([
+      '',
+      "Repaired (14): 11 of RxDB's records realigned at the server's own sequence, 3 other.",
+      '',
+      '- by schedule: 41 ×8, 42 ×3',
+      '- by user: op.acme ×8, mgr ×3',
+      '- by collection: acme/orders ×8, globex/receipts ×3',
+      '',
+      'Other repairs:',
+      '',
+      "- 42 mgr acme/orders/moved seq 238→242 (RxDB's record realigned)",
+      '- 43 mgr acme/balances/b seq 5→5 (something else)',
+      '- a line of another shape',
+    ]);
+    expect(repairLines(undefined)).toEqual([]);
   });
 });
