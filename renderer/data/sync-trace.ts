@@ -1,7 +1,7 @@
 /**
  * Diagnostics for issue #7 (a change the server accepted that stays pending on the PC): when
  * `globalThis.__bulkheadSyncTrace` is an array as replication starts, every step RxDB takes with an
- * order or inbound notice is appended to it — local writes with their context, pushes and their
+ * order, inbound notice or movement is appended to it — local writes with their context, pushes and their
  * answers, pulls, resolved conflicts — each version summed up in one line. Off unless a test
  * harness turns it on; the app never does.
  */

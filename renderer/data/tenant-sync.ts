@@ -177,7 +177,10 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
   const handovers = new Map<SyncCollection, StaleHandover>();
 
   for (const name of COLLECTIONS) {
-    const traced = syncTrace() !== null && (RECONCILED as readonly SyncCollection[]).includes(name);
+    // Orders, notices and movements: the documents a schedule can find stuck pending.
+    const traced =
+      syncTrace() !== null &&
+      ((RECONCILED as readonly SyncCollection[]).includes(name) || name === 'movements');
     const stream$ = new Subject<RxReplicationPullStreamItem<Record<string, unknown>, Checkpoint>>();
     streams.set(name, stream$);
     const collection = o.db.collections[name];

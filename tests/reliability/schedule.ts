@@ -431,14 +431,14 @@ async function describePending(server: ControlledServer, c: Live, ops: Op[]): Pr
   })}${await syncStories(c, pending)}`;
 }
 
-/** Each stuck order's or notice's replication story (issue #7 diagnostics), a line per step. */
+/** Each stuck order's, notice's or movement's replication story (issue #7 diagnostics), a line per step. */
 async function syncStories(
   c: Live,
   pending: readonly Pick<PendingDetail, 'collection' | 'id'>[],
 ): Promise<string> {
   let out = '';
   for (const p of pending) {
-    if (p.collection !== 'orders' && p.collection !== 'receipts') continue;
+    if (p.collection !== 'orders' && p.collection !== 'receipts' && p.collection !== 'movements') continue;
     const lines = await c.call('syncDebug', p.collection, p.id);
     out += `\n  ${p.collection} ${p.id}:\n${lines.map((l) => `    ${l}`).join('\n')}`;
   }

@@ -386,7 +386,7 @@ const api = {
    * Issue #7 diagnostics for a change stuck pending: RxDB's view of the document now, and every
    * replication step of it this page traced (renderer/data/sync-trace.ts).
    */
-  async syncDebug(collection: 'orders' | 'receipts', id: string): Promise<string[]> {
+  async syncDebug(collection: 'orders' | 'receipts' | 'movements', id: string): Promise<string[]> {
     const trace = (syncTrace() ?? []).filter((e) => e.ids.includes(id));
     return [
       `now: ${await inspectSync(collection, id)}`,
@@ -399,7 +399,7 @@ const api = {
   },
 };
 
-// Replication of orders and notices is traced in every schedule: a stuck change prints its story.
+// Replication of orders, notices and movements is traced in every schedule: a stuck change prints its story.
 (globalThis as { __bulkheadSyncTrace?: unknown[] }).__bulkheadSyncTrace = [];
 
 export type ReliabilityClient = typeof api;
