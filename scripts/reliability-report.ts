@@ -124,16 +124,20 @@ export function repairLines(repaired: unknown): string[] {
   if (!Array.isArray(repaired) || repaired.length === 0) return [];
   const all = repaired.map(plain);
   if (all.length <= REPAIRS_LISTED) return ['', 'Repaired:', '', ...all.map((r) => `- ${cell(r)}`)];
-  const parsed = all.map((r) => ({ r, m: REPAIR.exec(r) }));
-  const routine = parsed.filter(({ m }) => m && m[5] === m[6] && m[7] === "RxDB's record realigned");
-  const others = parsed.filter((p) => !routine.includes(p)).map(({ r }) => r);
+  const routine: RegExpExecArray[] = [];
+  const others: string[] = [];
+  for (const r of all) {
+    const m = REPAIR.exec(r);
+    if (m && m[5] === m[6] && m[7] === "RxDB's record realigned") routine.push(m);
+    else others.push(r);
+  }
   const lines = [
     '',
     `Repaired (${all.length}): ${routine.length} of RxDB's records realigned at the server's own sequence, ${others.length} other.`,
     '',
-    `- by schedule: ${tally(routine.map(({ m }) => m?.[1] ?? ''))}`,
-    `- by user: ${tally(routine.map(({ m }) => m?.[2] ?? ''))}`,
-    `- by collection: ${tally(routine.map(({ m }) => `${m?.[3]}/${m?.[4]}`))}`,
+    `- by schedule: ${tally(routine.map((m) => m[1] ?? ''))}`,
+    `- by user: ${tally(routine.map((m) => m[2] ?? ''))}`,
+    `- by collection: ${tally(routine.map((m) => `${m[3]}/${m[4]}`))}`,
   ];
   if (others.length > 0) lines.push('', 'Other repairs:', '', ...others.map((r) => `- ${cell(r)}`));
   return lines;

@@ -7,6 +7,14 @@
  */
 type Doc = Record<string, unknown>;
 
+/** The collections whose replication is traced: the documents a change can stay pending in. */
+export const TRACED = ['orders', 'receipts', 'movements'] as const;
+export type TracedCollection = (typeof TRACED)[number];
+
+/** Whether replication of `collection` is traced. */
+export const isTraced = (collection: string): collection is TracedCollection =>
+  (TRACED as readonly string[]).includes(collection);
+
 export type TraceEntry = { at: number; collection: string; step: string; ids: string[]; text: string };
 
 export function syncTrace(): TraceEntry[] | null {

@@ -12,7 +12,7 @@ import { PushWatch } from './push-watch.js';
 import { realignRecords, restoreMasters } from './master-record.js';
 import { chunked, RECONCILED, type Repair, StaleHandover, staleCandidates } from './reconcile.js';
 import { splitPush } from './writes.js';
-import { syncTrace, traceStep, versionLine } from './sync-trace.js';
+import { isTraced, syncTrace, traceStep, versionLine } from './sync-trace.js';
 
 /** Where replication reports what the status control shows. */
 export type SyncStatusSink = {
@@ -177,10 +177,7 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
   const handovers = new Map<SyncCollection, StaleHandover>();
 
   for (const name of COLLECTIONS) {
-    // Orders, notices and movements: the documents a schedule can find stuck pending.
-    const traced =
-      syncTrace() !== null &&
-      ((RECONCILED as readonly SyncCollection[]).includes(name) || name === 'movements');
+    const traced = syncTrace() !== null && isTraced(name);
     const stream$ = new Subject<RxReplicationPullStreamItem<Record<string, unknown>, Checkpoint>>();
     streams.set(name, stream$);
     const collection = o.db.collections[name];

@@ -27,6 +27,7 @@ import type {
 import type { FaultProfile } from './proxy.js';
 import { startPc, until, type Pc } from './clients.js';
 import type { ControlledServer } from './server-control.js';
+import { isTraced } from '../../renderer/data/sync-trace.js';
 import type { RepairRecord } from '../../renderer/data/workspace.js';
 
 export const TENANTS = ['acme', 'globex', 'initech'] as const;
@@ -438,7 +439,7 @@ async function syncStories(
 ): Promise<string> {
   let out = '';
   for (const p of pending) {
-    if (p.collection !== 'orders' && p.collection !== 'receipts' && p.collection !== 'movements') continue;
+    if (!isTraced(p.collection)) continue;
     const lines = await c.call('syncDebug', p.collection, p.id);
     out += `\n  ${p.collection} ${p.id}:\n${lines.map((l) => `    ${l}`).join('\n')}`;
   }

@@ -26,7 +26,7 @@ import {
   suggestPicks,
 } from '../../../renderer/data/floor.js';
 import { pendingChanges } from '../../../renderer/data/pending.js';
-import { syncTrace } from '../../../renderer/data/sync-trace.js';
+import { syncTrace, type TracedCollection } from '../../../renderer/data/sync-trace.js';
 import {
   currentActor,
   inspectSync,
@@ -386,7 +386,7 @@ const api = {
    * Issue #7 diagnostics for a change stuck pending: RxDB's view of the document now, and every
    * replication step of it this page traced (renderer/data/sync-trace.ts).
    */
-  async syncDebug(collection: 'orders' | 'receipts' | 'movements', id: string): Promise<string[]> {
+  async syncDebug(collection: TracedCollection, id: string): Promise<string[]> {
     const trace = (syncTrace() ?? []).filter((e) => e.ids.includes(id));
     return [
       `now: ${await inspectSync(collection, id)}`,
