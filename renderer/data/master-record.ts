@@ -1,3 +1,4 @@
+import { changedFields } from './conflicts.js';
 import {
   createRevision,
   getHeightOfRevision,
@@ -21,6 +22,7 @@ const docState = (d: Doc): Doc =>
 
 type Internal = Pick<RxStorageInstanceReplicationState<Doc>, 'checkpointKey' | 'input'>;
 type Fork = Pick<RxStorageInstance<Doc, unknown, unknown>, 'findDocumentsById'>;
+type WritableFork = Fork & Pick<RxStorageInstance<Doc, unknown, unknown>, 'bulkWrite'>;
 
 /** What RxDB would write: `docData` as the document's master, after `previous` (new without one). */
 async function recordRow(internal: Internal, id: string, docData: Doc, previous: MetaDoc | undefined) {
@@ -181,5 +183,70 @@ export async function realignRecords(
     .map((r) => {
       const seq = (r.document.docData as Doc)['seq'];
       return { id: r.document.itemId, seq: typeof seq === 'number' ? seq : 0 };
+    });
+}
+
+/**
+ * Issue #7, PostgreSQL soak seed 749556232: mgr's receipt movement stayed at seq 0 with its audit
+ * entry pending while the server held it at 408. A push's answer hands RxDB the stored version of
+ * every movement the server accepted, as a conflict (tenant-sync.ts settledMovements); RxDB 17.6
+ * writes that resolved version into the copy and its record after. When that write is refused
+ * (409: its upstream assumes another write landed in between and will start a new cycle) RxDB
+ * writes no record and still moves its upstream checkpoint past the movement; its pull had skipped
+ * the movement while the copy looked unpushed (no record). Nothing brings the sequence again.
+ * tests/reliability/regressions.spec.ts refuses that write to reproduce it.
+ *
+ * Called once RxDB processed a push, with the server's versions of the movements it accepted:
+ * where the copy still holds the content pushed at seq 0, RxDB's record is set to the server's
+ * version and then the copy too (in that order, so RxDB's upstream finds the new copy equal to its
+ * record and pushes nothing). Left alone: a copy already at a sequence, a deleted or missing one,
+ * one whose content differs; a refused write (another write landed: RxDB has the next word).
+ * Returns the movements settled, each with the server's seq.
+ */
+export async function settleAccepted(
+  internal: Internal,
+  fork: WritableFork,
+  masters: readonly Doc[],
+  primary = 'id',
+): Promise<{ id: string; seq: number }[]> {
+  if (masters.length === 0) return [];
+  const { copyOf, recordOf } = await readBoth(
+    internal,
+    fork,
+    masters.map((m) => String(m[primary])),
+    primary,
+  );
+  const due: { id: string; copy: Doc; master: Doc }[] = [];
+  const records: { previous: MetaDoc | undefined; document: MetaDoc }[] = [];
+  for (const master of masters) {
+    const id = String(master[primary]);
+    const copy = copyOf.get(id);
+    if (!copy || copy['_deleted'] === true || copy['seq'] !== 0 || changedFields(copy, master).length > 0)
+      continue;
+    due.push({ id, copy, master });
+    records.push(await recordRow(internal, id, master, recordOf.get(id)));
+  }
+  if (due.length === 0) return [];
+  const refusedRecords = await write(internal, records, 'bulkhead-settle-record');
+  const key = await internal.checkpointKey;
+  const rows = due
+    .filter((d) => !refusedRecords.has(d.id))
+    .map(({ copy, master }) => ({
+      previous: copy as RxDocumentData<Doc>,
+      document: {
+        ...master,
+        _meta: { ...(copy['_meta'] as RxDocumentData<Doc>['_meta']), lwt: now() },
+        _attachments: (copy['_attachments'] as RxDocumentData<Doc>['_attachments'] | undefined) ?? {},
+        _rev: createRevision(key, copy as RxDocumentData<Doc>),
+      } as RxDocumentData<Doc>,
+    }));
+  if (rows.length === 0) return [];
+  const res = await fork.bulkWrite(rows, 'bulkhead-settle-movement');
+  const refused = new Set(res.error.map((e) => String(e.documentId)));
+  return rows
+    .filter((r) => !refused.has(String(r.document[primary])))
+    .map((r) => {
+      const seq = r.document['seq'];
+      return { id: String(r.document[primary]), seq: typeof seq === 'number' ? seq : 0 };
     });
 }

@@ -43,6 +43,11 @@ export type Repair = {
    * have ignored the version pulled: the record was set to the copy first (master-record.ts).
    */
   realigned?: true;
+  /**
+   * An accepted movement whose copy RxDB left at seq 0 after the push's answer: the server's
+   * version was written to the copy and RxDB's record (master-record.ts settleAccepted).
+   */
+  settled?: true;
 };
 
 const seqOf = (d: Doc): number => (typeof d['seq'] === 'number' ? d['seq'] : 0);

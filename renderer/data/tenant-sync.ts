@@ -9,7 +9,7 @@ import { acknowledge } from './acks.js';
 import { restartBase, setBalanceBase } from './balance-base.js';
 import { conflictContext } from './conflicts.js';
 import { PushWatch } from './push-watch.js';
-import { realignRecords, restoreMasters } from './master-record.js';
+import { realignRecords, restoreMasters, settleAccepted } from './master-record.js';
 import { chunked, RECONCILED, type Repair, StaleHandover, staleCandidates } from './reconcile.js';
 import { splitPush } from './writes.js';
 import { isTraced, syncTrace, traceStep, versionLine } from './sync-trace.js';
@@ -288,8 +288,35 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
               const ids = rows.map((r) => String(r.newDocumentState['id']));
               watch?.begin(ids);
               let taken: Record<string, unknown>[] = [];
+              let settled: Record<string, unknown>[] = [];
               const settle = async () => {
                 const internal = state.internalReplicationState;
+                if (!stopped && internal && settled.length > 0) {
+                  // Accepted movements whose copy RxDB left at seq 0 (master-record.ts).
+                  const done = await settleAccepted(
+                    internal,
+                    collection.storageInstance as never,
+                    settled,
+                  ).catch(() => []);
+                  if (traced && done.length > 0)
+                    traceStep(
+                      name,
+                      'settled',
+                      settled.filter((d) => done.some((r) => r.id === d['id'])),
+                      'the copy was still at seq 0 after RxDB processed the answer',
+                    );
+                  if (done.length > 0)
+                    o.onRepaired?.(
+                      name,
+                      done.map((r) => ({
+                        id: r.id,
+                        localSeq: 0,
+                        serverSeq: r.seq,
+                        pending: true,
+                        settled: true,
+                      })),
+                    );
+                }
                 if (!stopped && internal && taken.length > 0) {
                   const restored = await restoreMasters(
                     internal,
@@ -351,7 +378,8 @@ export function startTenantSync(o: TenantSyncOptions): TenantSync {
                 );
               }
               o.status.markSynced(new Date().toISOString());
-              const answered = [...res.conflicts, ...settledMovements(rows, res)];
+              settled = settledMovements(rows, res);
+              const answered = [...res.conflicts, ...settled];
               const conflicted = new Set(answered.map((c) => String(c['id'])));
               taken = rows.map((r) => r.newDocumentState).filter((d) => !conflicted.has(String(d['id'])));
               return answered as WithDeleted<Record<string, unknown>>[];

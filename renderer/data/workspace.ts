@@ -81,7 +81,7 @@ function noteRepairs(tenantId: string, collection: SyncCollection, repaired: rea
     `[sync] repaired stale ${collection} of ${tenantId}: ${repaired
       .map(
         (r) =>
-          `${r.id} local seq ${r.localSeq} → server seq ${r.serverSeq}${r.realigned ? " (RxDB's record of the copy realigned)" : ''}`,
+          `${r.id} local seq ${r.localSeq} → server seq ${r.serverSeq}${r.realigned ? " (RxDB's record of the copy realigned)" : ''}${r.settled ? ' (accepted movement RxDB left unsettled)' : ''}`,
       )
       .join(', ')}`,
   );

@@ -77,7 +77,7 @@ test.afterAll(async () => {
     repaired: results.flatMap((r) =>
       r.repairs.map(
         (x) =>
-          `${r.seed} ${x.username} ${x.tenantId}/${x.collection}/${x.id} ${x.record ? `seq ${x.localSeq} (RxDB's record restored)` : `seq ${x.localSeq}→${x.serverSeq}${x.pending ? ' (local entries)' : ''}${x.realigned ? " (RxDB's record realigned)" : ''}`}`,
+          `${r.seed} ${x.username} ${x.tenantId}/${x.collection}/${x.id} ${x.record ? `seq ${x.localSeq} (RxDB's record restored)` : `seq ${x.localSeq}→${x.serverSeq}${x.pending ? ' (local entries)' : ''}${x.realigned ? " (RxDB's record realigned)" : ''}${x.settled ? ' (accepted movement settled)' : ''}`}`,
       ),
     ),
     ms: sum((r) => r.ms),

@@ -898,7 +898,7 @@ function reportRepairs(seed: number, repairs: ScheduleResult['repairs']): void {
   const line = `repaired divergences: ${repairs
     .map(
       (r) =>
-        `${r.username} ${r.tenantId}/${r.collection}/${r.id} ${r.record ? `seq ${r.localSeq}: RxDB's record of the accepted push restored` : `seq ${r.localSeq} → ${r.serverSeq}${r.pending ? ' (it carried local entries)' : ''}${r.realigned ? ": RxDB's record of the copy realigned" : ''}`} at ${r.at}`,
+        `${r.username} ${r.tenantId}/${r.collection}/${r.id} ${r.record ? `seq ${r.localSeq}: RxDB's record of the accepted push restored` : `seq ${r.localSeq} → ${r.serverSeq}${r.pending ? ' (it carried local entries)' : ''}${r.realigned ? ": RxDB's record of the copy realigned" : ''}${r.settled ? ': accepted movement settled (RxDB left it at seq 0)' : ''}`} at ${r.at}`,
     )
     .join('; ')}`;
   console.log(`[seed ${seed}] ${line}`);

@@ -131,6 +131,8 @@ const entryIds = (doc: { toJSON(): unknown } | null): string[] => {
   return Array.isArray(p) ? p.map((e) => e.id) : [];
 };
 
+let refusedConflictWrites = 0;
+
 const api = {
   /** Sign in as the app does: online if the server answers, else against the offline ticket. */
   async signIn(username: string): Promise<{ userId: string; offline: boolean; tenantId: string | null }> {
@@ -377,6 +379,39 @@ const api = {
       });
     }
     return out;
+  },
+  /**
+   * Issue #7, PostgreSQL soak seed 749556232: RxDB's next write of a resolved push conflict into
+   * this PC's `collection` is refused (409) as if another write had landed first. RxDB ignores
+   * that refusal, writes no record and moves its upstream checkpoint on (replication-protocol/
+   * upstream.js, persistToMaster). Once; the wrapper is taken off after that write.
+   */
+  refuseNextConflictWrite(collection: 'movements' | 'orders' | 'receipts'): void {
+    const instance = openDb().db.collections[collection].storageInstance as unknown as {
+      bulkWrite(rows: unknown[], context: string): Promise<{ error: unknown[] }>;
+      findDocumentsById(ids: string[], withDeleted: boolean): Promise<unknown[]>;
+    };
+    const own = instance.bulkWrite.bind(instance);
+    instance.bulkWrite = async (rows, context) => {
+      if (context !== 'replication-up-write-conflict') return own(rows, context);
+      instance.bulkWrite = own;
+      refusedConflictWrites += rows.length;
+      const ids = (rows as { document: { id: string } }[]).map((r) => r.document.id);
+      const current = await instance.findDocumentsById(ids, true);
+      return {
+        error: rows.map((writeRow, i) => ({
+          status: 409,
+          isError: true,
+          documentId: ids[i],
+          writeRow,
+          documentInDb: current[i],
+        })),
+      };
+    };
+  },
+  /** How many rows `refuseNextConflictWrite` refused so far. */
+  conflictWritesRefused(): number {
+    return refusedConflictWrites;
   },
   /** Stale local copies this page repaired at a (re)connect (issue #7; workspace.ts keeps them). */
   repairs(): RepairRecord[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { realignRecords, restoreMasters } from '../../../renderer/data/master-record.js';
+import { realignRecords, restoreMasters, settleAccepted } from '../../../renderer/data/master-record.js';
 
 type Doc = Record<string, unknown>;
 
@@ -43,11 +43,26 @@ function fakes(copies: Doc[], records: ReturnType<typeof record>[], refuseOnce: 
     checkpointKey: Promise.resolve('key'),
     input: { metaInstance, identifier: 'repl', hashFunction: (s: string) => Promise.resolve(`h(${s})`) },
   };
+  const forkWrites: { context: string; document: Doc }[] = [];
   const fork = {
     findDocumentsById: (ids: string[]) =>
       Promise.resolve(copies.filter((c) => ids.includes(String(c['id'])))),
+    // A copy is replaced only after the revision it was read at (else 409, as RxDB's storage).
+    bulkWrite: (rows: { previous: Doc; document: Doc }[], context: string) => {
+      const error: { documentId: string; status: number }[] = [];
+      for (const r of rows) {
+        const i = copies.findIndex((c) => c['id'] === r.document['id']);
+        if (i < 0 || copies[i]?.['_rev'] !== r.previous['_rev']) {
+          error.push({ documentId: String(r.document['id']), status: 409 });
+          continue;
+        }
+        copies[i] = r.document;
+        forkWrites.push({ context, document: r.document });
+      }
+      return Promise.resolve({ error });
+    },
   };
-  return { internal: internal as never, fork: fork as never, meta, writes };
+  return { internal: internal as never, fork: fork as never, meta, writes, copies, forkWrites };
 }
 
 const same = (a: Doc, b: Doc) => JSON.stringify(a) === JSON.stringify(b);
@@ -138,5 +153,70 @@ describe('realignRecords: RxDB’s record of a copy without local entries, set t
     const f = fakes([stored(open, '3-x')], [record('o1', other)], ['o1|0']);
     expect(await realignRecords(f.internal, f.fork, ['o1'], same)).toEqual([]);
     expect(f.meta.get('o1|0')?.docData).toEqual(other);
+  });
+});
+
+describe('settleAccepted: an accepted movement RxDB left at seq 0 gets the server’s version', () => {
+  const sent = {
+    id: 'm1',
+    itemId: 'i1',
+    type: 'receipt',
+    quantity: 3,
+    toLocationId: 'A-01-02',
+    seq: 0,
+    pendingAudit: [{ id: 'e1' }],
+    _deleted: false,
+  };
+  const { pendingAudit: _p, ...content } = sent;
+  const master = { ...content, seq: 408 };
+
+  it('writes RxDB’s record, then the copy (same content, the sequence, no local entries)', async () => {
+    const f = fakes([stored(sent, '1-x')], []);
+    expect(await settleAccepted(f.internal, f.fork, [master])).toEqual([{ id: 'm1', seq: 408 }]);
+    expect(f.writes).toEqual([{ id: 'm1', docData: master, rev: expect.stringMatching(/^1-/) as unknown }]);
+    expect(f.forkWrites).toHaveLength(1);
+    const written = f.forkWrites[0]!;
+    expect(written.context).toBe('bulkhead-settle-movement');
+    expect(written.document).toMatchObject({ ...master, _attachments: {} });
+    expect(written.document).not.toHaveProperty('pendingAudit');
+    // After the copy's revision, keeping RxDB's meta of the copy (a fresh write time).
+    expect(written.document['_rev']).toMatch(/^2-/);
+    expect(written.document['_meta']).toMatchObject({ o: { _rev: 3 } });
+  });
+
+  it('replaces a record of the unsent copy too (RxDB would never push it again)', async () => {
+    const f = fakes([stored(sent, '1-x')], [record('m1', sent)]);
+    expect(await settleAccepted(f.internal, f.fork, [master])).toEqual([{ id: 'm1', seq: 408 }]);
+    expect(f.meta.get('m1|0')?.docData).toEqual(master);
+    expect(f.meta.get('m1|0')?._rev).toMatch(/^2-/);
+  });
+
+  it('leaves a copy at a sequence, a deleted, missing or different one alone', async () => {
+    const f = fakes(
+      [
+        stored({ ...content, seq: 408 }, '2-x'),
+        stored({ ...sent, id: 'm2', _deleted: true }, '2-x'),
+        stored({ ...sent, id: 'm3', quantity: 4 }, '1-x'),
+      ],
+      [],
+    );
+    const masters = ['m1', 'm2', 'm3', 'm4'].map((id) => ({ ...master, id }));
+    expect(await settleAccepted(f.internal, f.fork, masters)).toEqual([]);
+    expect(f.writes).toEqual([]);
+    expect(f.forkWrites).toEqual([]);
+  });
+
+  it('reports neither a movement whose record nor one whose copy write is refused', async () => {
+    const f = fakes([stored(sent, '1-x'), stored({ ...sent, id: 'm2' }, '1-x')], [], ['m1|0']);
+    // m2's copy changes after it was read (another write landed): its write is refused.
+    const read = f.fork as unknown as { findDocumentsById(ids: string[]): Promise<Doc[]> };
+    const own = read.findDocumentsById.bind(read);
+    read.findDocumentsById = async (ids) => {
+      const found = await own(ids);
+      f.copies[1] = { ...f.copies[1], _rev: '2-other' };
+      return found;
+    };
+    expect(await settleAccepted(f.internal, f.fork, [master, { ...master, id: 'm2' }])).toEqual([]);
+    expect(f.forkWrites).toEqual([]);
   });
 });
