@@ -74,9 +74,9 @@ const steps: Step[] = [
     counts: playwrightCounts(`${out}/client.json`),
   },
   // Fault injection (issue #7): the deterministic replays of what the randomized schedules found,
-  // then 6 randomized schedules from a fresh seed (printed; a failure names its seed, replay it
-  // with RELIABILITY_SEEDS=<seed>). Six keep `npm test` within 25 minutes on two cores (a schedule
-  // takes ~19 s); `npm run test:faults` runs 20, `npm run test:soak` 200.
+  // then 20 randomized schedules from a fresh seed (printed; a failure names its seed, replay it
+  // with RELIABILITY_SEEDS=<seed>). Issue #7 asks for at least 20 here; the full size is
+  // `npm run test:soak` (200).
   {
     name: 'reliability (fault replays)',
     cmd: [
@@ -92,7 +92,7 @@ const steps: Step[] = [
     counts: playwrightCounts(`${out}/reliability.json`),
   },
   {
-    name: 'reliability (6 fault schedules)',
+    name: 'reliability (20 fault schedules)',
     cmd: [
       'npx',
       'playwright',
@@ -103,7 +103,7 @@ const steps: Step[] = [
       '--reporter=dot,json',
     ],
     env: {
-      RELIABILITY_SCHEDULES: '6',
+      RELIABILITY_SCHEDULES: '20',
       RELIABILITY_OUT: 'faults',
       RELIABILITY_RUN_ID: `npm-test-${Date.now()}`,
     },
