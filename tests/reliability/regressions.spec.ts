@@ -41,6 +41,15 @@ async function firstItem(p: Pc): Promise<string> {
 const seqOf = async (p: Pc, id: string) =>
   (await p.call('snapshot')).movements.find((m) => m.id === id)?.seq ?? null;
 
+/** Waits until `p` holds movement `id` at the server's sequence `seq`. */
+const untilServerSeq = (p: Pc, id: string, seq: number) =>
+  until(
+    'the PC to hold the movement with its server sequence',
+    async () => ((await seqOf(p, id)) === seq ? true : null),
+    30_000,
+    async () => `local seq ${await seqOf(p, id)}, server ${seq}`,
+  );
+
 test('a push applied on the server whose answer was lost ends synced, not pending for ever', async ({
   browser,
 }) => {
@@ -87,12 +96,7 @@ test('a push applied on the server whose answer was lost ends synced, not pendin
     .select('seq')
     .where('id', '=', id)
     .executeTakeFirstOrThrow();
-  await until(
-    'the PC to hold the movement with its server sequence',
-    async () => ((await seqOf(op, id)) === Number(stored.seq) ? true : null),
-    30_000,
-    async () => `local seq ${await seqOf(op, id)}, server ${stored.seq}`,
-  );
+  await untilServerSeq(op, id, Number(stored.seq));
   const snap = await op.call('snapshot');
   expect(snap.attention.filter((a) => a.docId === id)).toEqual([]);
   expect(snap.movements.filter((m) => m.seq === 0)).toEqual([]);
@@ -388,12 +392,7 @@ test('an accepted movement whose settled version RxDB failed to write still ends
   await until('RxDB’s write of the settled movement to be refused', async () =>
     (await op.call('conflictWritesRefused')) > 0 ? true : null,
   );
-  await until(
-    'the PC to hold the movement with its server sequence',
-    async () => ((await seqOf(op, id)) === Number(stored.seq) ? true : null),
-    30_000,
-    async () => `local seq ${await seqOf(op, id)}, server ${stored.seq}`,
-  );
+  await untilServerSeq(op, id, Number(stored.seq));
   const snap = await op.call('snapshot');
   expect(snap.movements.find((m) => m.id === id)).toMatchObject({ pending: 0 });
   expect(snap.pending).toBe(0);
