@@ -104,6 +104,22 @@ export function resolveFloor(
 }
 
 /**
+ * The version a local edit was made on: RxDB's record of the master, or — where RxDB holds none —
+ * the server's version when the copy still carries its sequence (a copy takes a sequence only from
+ * the server, and a local edit keeps it, so the copy was exactly that version before the edit).
+ * Soak seed 961038502: mgr renamed an item its first download of globex had just written, before
+ * RxDB wrote its record of the pulled version; the push went without one and the rename was filed
+ * as a conflict with nothing to conflict with.
+ */
+export function editBase(assumed: Doc | undefined, local: Doc, server: Doc): Doc | undefined {
+  if (assumed) return assumed;
+  const seq = local['seq'];
+  return typeof seq === 'number' && seq > 0 && server['seq'] === seq && server['_deleted'] !== true
+    ? server
+    : undefined;
+}
+
+/**
  * Conflict handler of a collection. Rejected changes and immutable documents return to the
  * server state; mutable documents merge field by field where the edits touch different fields
  * (orders and inbound notices line by line too).
@@ -131,13 +147,14 @@ export function conflictHandler(collection: string, ctx: ConflictContext): RxCon
         (local['_deleted'] === true) === (server['_deleted'] === true)
       )
         return Promise.resolve(server);
+      const assumed = editBase(i.assumedMasterState, local, server);
       if (collection === 'orders' || collection === 'receipts')
-        return Promise.resolve(resolveFloor(collection, i.assumedMasterState, local, server, ctx));
-      if (collection !== 'items' || !i.assumedMasterState) {
+        return Promise.resolve(resolveFloor(collection, assumed, local, server, ctx));
+      if (collection !== 'items' || !assumed) {
         ctx.onUnmergeable(collection, local, server, []);
         return Promise.resolve(server);
       }
-      const r = mergeFields(i.assumedMasterState, local, server);
+      const r = mergeFields(assumed, local, server);
       if (r.merged === null) {
         ctx.onUnmergeable(collection, local, server, r.overlap);
         return Promise.resolve(server);

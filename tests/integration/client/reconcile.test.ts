@@ -19,6 +19,7 @@ import { demoUserId, stableUuid } from '../../../server/db/seed.js';
 import { ApiClient, NetworkError } from '../../../renderer/data/api.js';
 import type { TenantDatabase } from '../../../renderer/data/database.js';
 import type { Repair } from '../../../renderer/data/reconcile.js';
+import { conflictContext } from '../../../renderer/data/conflicts.js';
 import { updateOrder, type OrderPatch } from '../../../renderer/data/floor.js';
 import { startTenantSync, type TenantSync } from '../../../renderer/data/tenant-sync.js';
 import type { TestServer } from '../../helpers/server.js';
@@ -526,6 +527,30 @@ describe.each(backends)('reconcile on reconnect repairs a stale order (%s)', (ba
     expect(restored).toEqual([{ collection: 'orders', restored: [{ id: x.id, seq: v1 }] }]);
     // Not the stale check's doing: no reconnect, no repair.
     expect(client.hellos).toBe(hellos);
+    expect(repairs).toEqual([]);
+    const audits = await auditsOf(x.id);
+    expect(audits.map((a) => a.actor_id)).toEqual([demoUserId('admin.acme'), demoUserId('mgr')]);
+    expect(audits[1]?.id).toBe(entryId);
+  });
+
+  it('an order edited here before RxDB recorded its pulled version is merged onto that server version and accepted, not filed (soak seed 961038502)', async () => {
+    const x = newOrder();
+    const v1 = await pushAsAdmin(x, null, { action: 'create' });
+    const { repairs, replications } = await startMgr(x, v1);
+    const filed: unknown[] = [];
+    conflictContext(db!.name).onUnmergeable = (...a) => filed.push(a);
+    // The first download wrote the copy and mgr edits it before RxDB writes its record of the
+    // pulled version: the push goes without a base, and the server answers with a conflict.
+    await recordGone(replications, x.id);
+    const entryId = await editAsMgr(x.id, { customerName: 'Kim Wholesale' });
+    const v2 = await acceptedAfter(x.id, v1);
+    const synced = await until('the copy to reach the accepted version', async () => {
+      const d = await local(x.id);
+      return d && d['seq'] === v2 ? d : null;
+    });
+    expect(synced).toMatchObject({ customerName: 'Kim Wholesale', seq: v2 });
+    expect(synced['pendingAudit'] ?? []).toEqual([]);
+    expect(filed).toEqual([]);
     expect(repairs).toEqual([]);
     const audits = await auditsOf(x.id);
     expect(audits.map((a) => a.actor_id)).toEqual([demoUserId('admin.acme'), demoUserId('mgr')]);

@@ -43,3 +43,64 @@ describe('item conflict handler', () => {
     expect(resolved).toMatchObject({ sku: 'S-9', name: 'New', seq: 4, pendingAudit: [entry] });
   });
 });
+
+describe('a local edit pushed without RxDB’s record of its base (soak seed 961038502)', () => {
+  // A first download wrote the copy; the edit came before RxDB recorded the pulled version.
+  type D = Record<string, unknown> & { _deleted: boolean };
+  const resolveWithout = (collection: string, local: D, server: D) => {
+    const ctx = new ConflictContext();
+    const filed: unknown[] = [];
+    ctx.onUnmergeable = (...a) => filed.push(a);
+    const resolved = conflictHandler(collection, ctx).resolve(
+      { assumedMasterState: undefined, realMasterState: server, newDocumentState: local },
+      'test',
+    );
+    return { resolved, filed };
+  };
+
+  it('takes the server version as the base when the copy carries its sequence: the rename goes on', async () => {
+    const { resolved, filed } = resolveWithout(
+      'items',
+      { ...base, name: 'New', pendingAudit: [entry] },
+      base,
+    );
+    expect(await resolved).toEqual({ ...base, name: 'New', pendingAudit: [entry] });
+    expect(filed).toEqual([]);
+  });
+
+  it('still files the edit when the server moved on since the copy’s version, or deleted it', async () => {
+    const moved = resolveWithout(
+      'items',
+      { ...base, name: 'New', pendingAudit: [entry] },
+      { ...base, seq: 4 },
+    );
+    expect(await moved.resolved).toEqual({ ...base, seq: 4 });
+    expect(moved.filed).toHaveLength(1);
+    const gone = resolveWithout(
+      'items',
+      { ...base, name: 'New', pendingAudit: [entry] },
+      { ...base, _deleted: true },
+    );
+    expect(await gone.resolved).toEqual({ ...base, _deleted: true });
+    expect(gone.filed).toHaveLength(1);
+    // A copy made on this PC (seq 0) has no server version to stand on.
+    const fresh = resolveWithout('items', { ...base, seq: 0, name: 'New', pendingAudit: [entry] }, base);
+    expect(fresh.filed).toHaveLength(1);
+  });
+
+  it('merges an order edit onto the same server version instead of filing it', async () => {
+    const order = {
+      id: 'o1',
+      number: 'SO-1',
+      status: 'open',
+      customerName: 'Kim',
+      lines: [{ itemId: 'i1', qty: 2, picked: 0, packed: 0 }],
+      seq: 7,
+      _deleted: false,
+    };
+    const local = { ...order, customerName: 'Kim Retail', pendingAudit: [entry] };
+    const { resolved, filed } = resolveWithout('orders', local, order);
+    expect(await resolved).toMatchObject({ customerName: 'Kim Retail', seq: 7, pendingAudit: [entry] });
+    expect(filed).toEqual([]);
+  });
+});
