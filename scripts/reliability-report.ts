@@ -143,6 +143,37 @@ export function repairLines(repaired: unknown): string[] {
   return lines;
 }
 
+/**
+ * The newest soak of each backend, by when it was written: older soak files stay as the record of
+ * what each run found (failures included), so the reader is told which result stands for the code.
+ */
+export function latestSoaks(results: Result[]): string[] {
+  const when = (r: Result): string => {
+    const w = written(r.data);
+    return typeof w === 'string' ? w : '';
+  };
+  const newest = new Map<string, Result>();
+  for (const r of results) {
+    if (r.suite !== 'soak') continue;
+    const backend = typeof r.data.backend === 'string' ? r.data.backend : 'pglite';
+    const prev = newest.get(backend);
+    if (!prev || when(r) > when(prev)) newest.set(backend, r);
+  }
+  if (newest.size === 0) return [];
+  const name = (b: string): string => (b === 'postgres' ? 'PostgreSQL' : b === 'pglite' ? 'PGlite' : b);
+  return [
+    'Newest soak on each backend (older soak files below are kept as the record of what each run found):',
+    '',
+    ...[...newest]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(
+        ([b, r]) =>
+          `- ${name(b)}: ${status(r.data)}, ${cell(r.data.schedules)} schedules at commit \`${cell(r.data.commit)}\`, written ${cell(written(r.data))} ([${r.file}](#${anchor(r)}))`,
+      ),
+    '',
+  ];
+}
+
 /** Cells longer than this are listed under the table instead of in it. */
 const LONG = 100;
 
@@ -166,6 +197,7 @@ export function render(
     "a version realigned or restored, an accepted movement settled at the server's sequence",
     '(`docs/architecture.md` describes each). A run passes only when every copy ends equal to the server.',
     '',
+    ...latestSoaks(results),
     '| Suite | Result | Repairs | Written | File |',
     '| --- | --- | --- | --- | --- |',
   ];

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readResults, render, repairLines } from '../../scripts/reliability-report.js';
+import { latestSoaks, readResults, render, repairLines } from '../../scripts/reliability-report.js';
 
 describe('reliability report', () => {
   it('renders every result file generically, in suite order', () => {
@@ -84,5 +84,50 @@ describe('reliability report', () => {
       '- a line of another shape',
     ]);
     expect(repairLines(undefined)).toEqual([]);
+  });
+
+  it('names the newest soak of each backend, whatever the file order, failures included', () => {
+    const soak = (file: string, data: Record<string, unknown>) => ({ file, suite: 'soak', data });
+    const results = [
+      soak('soak-new.json', {
+        backend: 'pglite',
+        commit: 'bbb',
+        schedules: 200,
+        passed: false,
+        writtenAt: '2030-01-03T00:00:00Z',
+      }),
+      soak('soak-old.json', {
+        commit: 'aaa',
+        schedules: 200,
+        passed: true,
+        writtenAt: '2030-01-01T00:00:00Z',
+      }),
+      soak('soak-postgres-x.json', {
+        backend: 'postgres',
+        commit: 'ccc',
+        schedules: 200,
+        passed: true,
+        writtenAt: '2030-01-02T00:00:00Z',
+      }),
+      soak('soak-postgres-w.json', {
+        backend: 'postgres',
+        commit: 'ddd',
+        schedules: 5,
+        passed: false,
+        writtenAt: '2030-01-01T00:00:00Z',
+      }),
+      {
+        file: 'faults.json',
+        suite: 'faults',
+        data: { commit: 'zzz', passed: true, writtenAt: '2031-01-01T00:00:00Z' },
+      },
+    ];
+    const lines = latestSoaks(results);
+    expect(lines.filter((l) => l.startsWith('- '))).toEqual([
+      '- PGlite: **FAILED**, 200 schedules at commit `bbb`, written 2030-01-03T00:00:00Z ([soak-new.json](#soak-new))',
+      '- PostgreSQL: passed, 200 schedules at commit `ccc`, written 2030-01-02T00:00:00Z ([soak-postgres-x.json](#soak-postgres-x))',
+    ]);
+    expect(render(results, { commit: 'c', generatedAt: 'g', dir: 'x' })).toContain(lines.join('\n'));
+    expect(latestSoaks(results.filter((r) => r.suite !== 'soak'))).toEqual([]);
   });
 });
