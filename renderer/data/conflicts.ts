@@ -104,19 +104,23 @@ export function resolveFloor(
 }
 
 /**
- * The version a local edit was made on: RxDB's record of the master, or — where RxDB holds none —
- * the server's version when the copy still carries its sequence (a copy takes a sequence only from
- * the server, and a local edit keeps it, so the copy was exactly that version before the edit).
- * Soak seed 961038502: mgr renamed an item its first download of globex had just written, before
- * RxDB wrote its record of the pulled version; the push went without one and the rename was filed
- * as a conflict with nothing to conflict with.
+ * The version a local edit was made on. A copy takes a sequence only from the server, and a local
+ * edit keeps it: a copy that carries the server's current sequence was exactly that version before
+ * the edit, whatever RxDB's record says — so the server's version is the base. Otherwise RxDB's
+ * record of the master (none: no base, the edit is filed).
+ * RxDB writes a pulled version into the copy and its record of that version in a second write
+ * (replication-protocol/downstream.js); an edit between the two goes out with the record of the
+ * version before, or with none on a first download:
+ * - soak seed 961038502: mgr renamed an item its first download of globex had just written; the
+ *   push went without a record and the rename was filed as a conflict with nothing to conflict with;
+ * - CI flake at fee2cfa: mgr packed an order its copy showed picked at the server's sequence; the
+ *   push carried the record of the open order, and the server saw a concurrent status change.
  */
 export function editBase(assumed: Doc | undefined, local: Doc, server: Doc): Doc | undefined {
-  if (assumed) return assumed;
   const seq = local['seq'];
-  return typeof seq === 'number' && seq > 0 && server['seq'] === seq && server['_deleted'] !== true
-    ? server
-    : undefined;
+  const onServerVersion =
+    typeof seq === 'number' && seq > 0 && server['seq'] === seq && server['_deleted'] !== true;
+  return onServerVersion ? server : assumed;
 }
 
 /**

@@ -38,6 +38,33 @@ async function firstItem(p: Pc): Promise<string> {
   return until(`${p.username} to hold items`, async () => (await p.call('itemIds'))[0]?.id ?? null, 30_000);
 }
 
+/** An order of one line of `itemId`, created on `p` (online: it syncs by itself). */
+const createOrder = (p: Pc, itemId: string, number: string) =>
+  p.call('floor', {
+    kind: 'order-create',
+    number: `${number}-${randomUUID().slice(0, 8)}`,
+    customer: {
+      customerName: 'Kim Retail',
+      customerPhone: '+31 10 555 0199',
+      shipTo: { line1: '1 Harbour Rd', line2: null, city: 'Rotterdam', postalCode: '3011', country: 'NL' },
+    },
+    lines: [{ itemId, qty: 1 }],
+  });
+
+const serverOrder = (id: string) =>
+  server.db().selectFrom('orders').select(['status', 'seq']).where('id', '=', id).executeTakeFirst();
+
+const localOrder = async (p: Pc, id: string) => (await p.call('floorDocs')).orders.find((o) => o.id === id);
+
+/** What `p` and the server hold of order `id`, RxDB's view of it, and its replication story. */
+const orderStory = async (p: Pc, id: string) =>
+  [
+    `server ${JSON.stringify(await serverOrder(id))}, ${p.username} holds ${JSON.stringify(await localOrder(p, id))}`,
+    `${p.username} attention ${JSON.stringify((await p.call('snapshot')).attention.filter((a) => a.docId === id))}`,
+    `${p.username} order pushes ${JSON.stringify(p.proxy.log.filter((l) => l.path.endsWith('/orders/push')))}`,
+    ...(await p.call('syncDebug', 'orders', id)),
+  ].join('\n');
+
 const seqOf = async (p: Pc, id: string) =>
   (await p.call('snapshot')).movements.find((m) => m.id === id)?.seq ?? null;
 
@@ -312,26 +339,12 @@ test('a version pulled while this PC’s push of the same order is unanswered is
   const mgr = await pc(browser, 'mgr');
   const op = await pc(browser, 'op.acme');
   const itemId = await firstItem(mgr);
-  const order = (number: string) =>
-    mgr.call('floor', {
-      kind: 'order-create',
-      number: `${number}-${randomUUID().slice(0, 8)}`,
-      customer: {
-        customerName: 'Kim Retail',
-        customerPhone: '+31 10 555 0199',
-        shipTo: { line1: '1 Harbour Rd', line2: null, city: 'Rotterdam', postalCode: '3011', country: 'NL' },
-      },
-      lines: [{ itemId, qty: 1 }],
-    });
-  const orderId = (await order('SO-HOLD')).docId!;
-  const serverOrder = () =>
-    server.db().selectFrom('orders').select(['status', 'seq']).where('id', '=', orderId).executeTakeFirst();
-  const localOrder = async (p: Pc) => (await p.call('floorDocs')).orders.find((o) => o.id === orderId);
-  await until('op to hold the order', async () => ((await localOrder(op)) ? true : null), 30_000);
+  const orderId = (await createOrder(mgr, itemId, 'SO-HOLD')).docId!;
+  await until('op to hold the order', async () => ((await localOrder(op, orderId)) ? true : null), 30_000);
 
   // A pull of op's is under way (held before it reaches the server) when op's push starts.
   const releasePull = op.proxy.hold('/sync/orders/pull', 'request');
-  await order('SO-OTHER');
+  await createOrder(mgr, itemId, 'SO-OTHER');
   await until('op to start pulling orders', () =>
     Promise.resolve(op.proxy.holding('/sync/orders/pull') > 0 ? true : null),
   );
@@ -340,19 +353,24 @@ test('a version pulled while this PC’s push of the same order is unanswered is
   const picked = await op.call('floor', { kind: 'order-work', orderId });
   expect(picked.done).toBe('picked');
   const afterPick = await until('the server to hold op’s pick', async () => {
-    const o = await serverOrder();
+    const o = await serverOrder(orderId);
     return o && o.status !== 'open' && op.proxy.holding('/sync/orders/push') > 0 ? o : null;
   });
   // mgr packs on top of it; then op's pull reaches the server and brings the packed order.
   await until('mgr to hold op’s pick', async () =>
-    (await localOrder(mgr))?.seq === Number(afterPick.seq) ? true : null,
+    (await localOrder(mgr, orderId))?.seq === Number(afterPick.seq) ? true : null,
   );
   const packed = await mgr.call('floor', { kind: 'order-work', orderId });
   expect(packed.done).toBe('packed');
-  const final = await until('the server to hold the packed order', async () => {
-    const o = await serverOrder();
-    return o?.status === 'packed' ? o : null;
-  });
+  const final = await until(
+    'the server to hold the packed order',
+    async () => {
+      const o = await serverOrder(orderId);
+      return o?.status === 'packed' ? o : null;
+    },
+    30_000,
+    () => orderStory(mgr, orderId),
+  );
   const pulls = () => op.proxy.log.filter((l) => l.path.endsWith('/orders/pull') && l.answered).length;
   const pullsBefore = pulls();
   releasePull();
@@ -361,12 +379,70 @@ test('a version pulled while this PC’s push of the same order is unanswered is
   await until(
     'op to hold the packed order',
     async () => {
-      const o = await localOrder(op);
+      const o = await localOrder(op, orderId);
       return o?.status === 'packed' && o.seq === Number(final.seq) && o.pending === 0 ? true : null;
     },
     30_000,
-    async () => `op holds ${JSON.stringify(await localOrder(op))}, server ${JSON.stringify(final)}`,
+    () => orderStory(op, orderId),
   );
+});
+
+test('an order worked after a pulled version was written but before RxDB recorded it is not a conflict', async ({
+  browser,
+}) => {
+  // CI flake of the test above (fee2cfa): mgr packed the order its copy showed as picked; RxDB
+  // writes a pulled version into the copy, then its record of that version in a second write
+  // (replication-protocol/downstream.js), and the push went out between the two with the record
+  // of the version before: the server saw a concurrent status change and the pack was filed in
+  // Needs attention. The copy's sequence says which version it was edited from.
+  const mgr = await pc(browser, 'mgr');
+  const op = await pc(browser, 'op.acme');
+  const itemId = await firstItem(mgr);
+  const orderId = (await createOrder(mgr, itemId, 'SO-RECORD')).docId!;
+  const created = await until('the server to hold the order', () =>
+    serverOrder(orderId).then((o) => o ?? null),
+  );
+  await until('both PCs to hold the order synced', async () => {
+    const [a, b] = await Promise.all([localOrder(mgr, orderId), localOrder(op, orderId)]);
+    return [a, b].every((o) => o?.seq === Number(created.seq) && o.pending === 0) ? true : null;
+  });
+
+  await mgr.call('holdPulledRecord', 'orders', orderId);
+  expect((await op.call('floor', { kind: 'order-work', orderId })).done).toBe('picked');
+  const picked = await until('the server to hold the pick', async () => {
+    const o = await serverOrder(orderId);
+    return o?.status === 'picking' ? o : null;
+  });
+  await until(
+    'mgr to show the pick while RxDB’s record of it waits',
+    async () => {
+      const o = await localOrder(mgr, orderId);
+      return o?.seq === Number(picked.seq) && (await mgr.call('pulledRecordsHeld')) === 1 ? true : null;
+    },
+    30_000,
+    () => orderStory(mgr, orderId),
+  );
+  expect((await mgr.call('floor', { kind: 'order-work', orderId })).done).toBe('packed');
+  const packed = await until(
+    'the server to hold the packed order',
+    async () => {
+      const o = await serverOrder(orderId);
+      return o?.status === 'packed' ? o : null;
+    },
+    30_000,
+    () => orderStory(mgr, orderId),
+  );
+  await mgr.call('releasePulledRecords');
+  await until(
+    'mgr to hold the packed order synced',
+    async () => {
+      const o = await localOrder(mgr, orderId);
+      return o?.status === 'packed' && o.seq === Number(packed.seq) && o.pending === 0 ? true : null;
+    },
+    30_000,
+    () => orderStory(mgr, orderId),
+  );
+  expect((await mgr.call('snapshot')).attention.filter((a) => a.docId === orderId)).toEqual([]);
 });
 
 test('an accepted movement whose settled version RxDB failed to write still ends synced', async ({

@@ -10,6 +10,7 @@
  */
 import type { Confirmation } from '../../../shared/audit/chain.js';
 import type { MovementDoc, MovementType } from '../../../shared/domain/schemas.js';
+import { REPLICATION_STATE_BY_COLLECTION } from 'rxdb/plugins/replication';
 import { partitionName } from '../../../renderer/data/database.js';
 import { useUserDb } from '../../../renderer/data/attention.js';
 import {
@@ -132,6 +133,8 @@ const entryIds = (doc: { toJSON(): unknown } | null): string[] => {
 };
 
 let refusedConflictWrites = 0;
+/** Releases of RxDB record writes `holdPulledRecord` holds. */
+const heldRecordWrites: (() => void)[] = [];
 
 const api = {
   /** Sign in as the app does: online if the server answers, else against the offline ticket. */
@@ -408,6 +411,33 @@ const api = {
         })),
       };
     };
+  },
+  /**
+   * RxDB writes a pulled version into the copy, then, in a second write, its record of that
+   * version (replication-protocol/downstream.js). The next such record write that covers document
+   * `id` of `collection` is held until `releasePulledRecords`: the copy shows the pulled version
+   * while RxDB's record is still the one before. Once; the wrapper is taken off at that write.
+   */
+  holdPulledRecord(collection: 'orders' | 'receipts' | 'items', id: string): void {
+    const state = REPLICATION_STATE_BY_COLLECTION.get(openDb().db.collections[collection] as never)?.[0];
+    const meta = state?.internalReplicationState?.input.metaInstance as unknown as
+      { bulkWrite(rows: { document: { id: string } }[], context: string): Promise<unknown> } | undefined;
+    if (!meta) throw new Error(`${collection} does not replicate`);
+    const own = meta.bulkWrite.bind(meta);
+    meta.bulkWrite = async (rows, context) => {
+      if (context !== 'replication-down-write-meta' || !rows.some((r) => r.document.id === `${id}|0`))
+        return own(rows, context);
+      meta.bulkWrite = own;
+      await new Promise<void>((resolve) => heldRecordWrites.push(resolve));
+      return own(rows, context);
+    };
+  },
+  /** How many record writes `holdPulledRecord` holds now. */
+  pulledRecordsHeld(): number {
+    return heldRecordWrites.length;
+  },
+  releasePulledRecords(): void {
+    for (const release of heldRecordWrites.splice(0)) release();
   },
   /** How many rows `refuseNextConflictWrite` refused so far. */
   conflictWritesRefused(): number {

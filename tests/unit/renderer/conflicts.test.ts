@@ -104,3 +104,52 @@ describe('a local edit pushed without RxDB’s record of its base (soak seed 961
     expect(filed).toEqual([]);
   });
 });
+
+describe('a local edit pushed with RxDB’s record of the version before its copy’s (CI flake at fee2cfa)', () => {
+  // RxDB wrote the pulled version (picking, seq 9) into the copy; its record of it came in a second
+  // write, after the push of the edit made on it: the push carried the record of "open", seq 7.
+  const open = {
+    id: 'o1',
+    number: 'SO-1',
+    status: 'open',
+    customerName: 'Kim',
+    lines: [{ lineId: 'l1', itemId: 'i1', qty: 2 }],
+    seq: 7,
+    _deleted: false,
+  };
+  const picking = {
+    ...open,
+    status: 'picking',
+    lines: [{ itemId: 'i1', qty: 2, picked: 2, packed: 0 }],
+    seq: 9,
+  };
+  const resolve = (local: Record<string, unknown>, server: Record<string, unknown>) => {
+    const ctx = new ConflictContext();
+    const filed: unknown[] = [];
+    ctx.onUnmergeable = (...a) => filed.push(a);
+    const resolved = conflictHandler('orders', ctx).resolve(
+      {
+        assumedMasterState: open,
+        realMasterState: server as never,
+        newDocumentState: local as never,
+      },
+      'test',
+    );
+    return { resolved, filed };
+  };
+
+  it('takes the server version the copy carries as the base: the pack goes on', async () => {
+    const packed = { ...picking, status: 'packed', pendingAudit: [entry] };
+    const { resolved, filed } = resolve(packed, picking);
+    expect(await resolved).toEqual(packed);
+    expect(filed).toEqual([]);
+  });
+
+  it('still files an edit of an older version that clashes with the server’s change', async () => {
+    // Cancelled here on the open order (seq 7) while another PC picked it (seq 9).
+    const cancelled = { ...open, status: 'cancelled', pendingAudit: [entry] };
+    const { resolved, filed } = resolve(cancelled, picking);
+    expect(await resolved).toMatchObject({ status: 'picking', seq: 9 });
+    expect(filed).toHaveLength(1);
+  });
+});
