@@ -151,14 +151,14 @@ export function conflictHandler(collection: string, ctx: ConflictContext): RxCon
         (local['_deleted'] === true) === (server['_deleted'] === true)
       )
         return Promise.resolve(server);
-      const assumed = editBase(i.assumedMasterState, local, server);
+      const base = editBase(i.assumedMasterState, local, server);
       if (collection === 'orders' || collection === 'receipts')
-        return Promise.resolve(resolveFloor(collection, assumed, local, server, ctx));
-      if (collection !== 'items' || !assumed) {
+        return Promise.resolve(resolveFloor(collection, base, local, server, ctx));
+      if (collection !== 'items' || !base) {
         ctx.onUnmergeable(collection, local, server, []);
         return Promise.resolve(server);
       }
-      const r = mergeFields(assumed, local, server);
+      const r = mergeFields(base, local, server);
       if (r.merged === null) {
         ctx.onUnmergeable(collection, local, server, r.overlap);
         return Promise.resolve(server);

@@ -65,6 +65,30 @@ const orderStory = async (p: Pc, id: string) =>
     ...(await p.call('syncDebug', 'orders', id)),
   ].join('\n');
 
+/** Waits until the server holds order `id` in `status`; on timeout, `p`'s story of it. */
+const untilServerStatus = (what: string, id: string, status: string, p: Pc) =>
+  until(
+    what,
+    async () => {
+      const o = await serverOrder(id);
+      return o?.status === status ? o : null;
+    },
+    30_000,
+    () => orderStory(p, id),
+  );
+
+/** Waits until `p` holds order `id` in `status` at the server's sequence `seq`, nothing pending. */
+const untilOrderSynced = (what: string, p: Pc, id: string, status: string, seq: number) =>
+  until(
+    what,
+    async () => {
+      const o = await localOrder(p, id);
+      return o?.status === status && o.seq === seq && o.pending === 0 ? true : null;
+    },
+    30_000,
+    () => orderStory(p, id),
+  );
+
 const seqOf = async (p: Pc, id: string) =>
   (await p.call('snapshot')).movements.find((m) => m.id === id)?.seq ?? null;
 
@@ -362,29 +386,13 @@ test('a version pulled while this PC’s push of the same order is unanswered is
   );
   const packed = await mgr.call('floor', { kind: 'order-work', orderId });
   expect(packed.done).toBe('packed');
-  const final = await until(
-    'the server to hold the packed order',
-    async () => {
-      const o = await serverOrder(orderId);
-      return o?.status === 'packed' ? o : null;
-    },
-    30_000,
-    () => orderStory(mgr, orderId),
-  );
+  const final = await untilServerStatus('the server to hold the packed order', orderId, 'packed', mgr);
   const pulls = () => op.proxy.log.filter((l) => l.path.endsWith('/orders/pull') && l.answered).length;
   const pullsBefore = pulls();
   releasePull();
   await until('op’s pull to be answered', () => Promise.resolve(pulls() > pullsBefore ? true : null));
   releasePush();
-  await until(
-    'op to hold the packed order',
-    async () => {
-      const o = await localOrder(op, orderId);
-      return o?.status === 'packed' && o.seq === Number(final.seq) && o.pending === 0 ? true : null;
-    },
-    30_000,
-    () => orderStory(op, orderId),
-  );
+  await untilOrderSynced('op to hold the packed order', op, orderId, 'packed', Number(final.seq));
 });
 
 test('an order worked after a pulled version was written but before RxDB recorded it is not a conflict', async ({
@@ -409,10 +417,7 @@ test('an order worked after a pulled version was written but before RxDB recorde
 
   await mgr.call('holdPulledRecord', 'orders', orderId);
   expect((await op.call('floor', { kind: 'order-work', orderId })).done).toBe('picked');
-  const picked = await until('the server to hold the pick', async () => {
-    const o = await serverOrder(orderId);
-    return o?.status === 'picking' ? o : null;
-  });
+  const picked = await untilServerStatus('the server to hold the pick', orderId, 'picking', mgr);
   await until(
     'mgr to show the pick while RxDB’s record of it waits',
     async () => {
@@ -423,25 +428,9 @@ test('an order worked after a pulled version was written but before RxDB recorde
     () => orderStory(mgr, orderId),
   );
   expect((await mgr.call('floor', { kind: 'order-work', orderId })).done).toBe('packed');
-  const packed = await until(
-    'the server to hold the packed order',
-    async () => {
-      const o = await serverOrder(orderId);
-      return o?.status === 'packed' ? o : null;
-    },
-    30_000,
-    () => orderStory(mgr, orderId),
-  );
+  const packed = await untilServerStatus('the server to hold the packed order', orderId, 'packed', mgr);
   await mgr.call('releasePulledRecords');
-  await until(
-    'mgr to hold the packed order synced',
-    async () => {
-      const o = await localOrder(mgr, orderId);
-      return o?.status === 'packed' && o.seq === Number(packed.seq) && o.pending === 0 ? true : null;
-    },
-    30_000,
-    () => orderStory(mgr, orderId),
-  );
+  await untilOrderSynced('mgr to hold the packed order synced', mgr, orderId, 'packed', Number(packed.seq));
   expect((await mgr.call('snapshot')).attention.filter((a) => a.docId === orderId)).toEqual([]);
 });
 

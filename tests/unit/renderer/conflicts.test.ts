@@ -11,6 +11,31 @@ const base = {
 };
 const entry = { id: 'e1', action: 'update' };
 
+type D = Record<string, unknown> & { _deleted: boolean };
+
+/** An open order of one line, at the server's sequence 7. */
+const open = {
+  id: 'o1',
+  number: 'SO-1',
+  status: 'open',
+  customerName: 'Kim',
+  lines: [{ lineId: 'l1', itemId: 'i1', qty: 2 }],
+  seq: 7,
+  _deleted: false,
+};
+
+/** Resolves one push conflict of `collection`; `filed` holds what went to Needs attention. */
+const resolveWith = (collection: string, assumed: D | undefined, local: D, server: D) => {
+  const ctx = new ConflictContext();
+  const filed: unknown[] = [];
+  ctx.onUnmergeable = (...a) => filed.push(a);
+  const resolved = conflictHandler(collection, ctx).resolve(
+    { assumedMasterState: assumed, realMasterState: server, newDocumentState: local },
+    'test',
+  );
+  return { resolved, filed };
+};
+
 describe('item conflict handler', () => {
   it('adopts the server version when it already holds the local content (no longer pending)', async () => {
     const ctx = new ConflictContext();
@@ -46,17 +71,8 @@ describe('item conflict handler', () => {
 
 describe('a local edit pushed without RxDB’s record of its base (soak seed 961038502)', () => {
   // A first download wrote the copy; the edit came before RxDB recorded the pulled version.
-  type D = Record<string, unknown> & { _deleted: boolean };
-  const resolveWithout = (collection: string, local: D, server: D) => {
-    const ctx = new ConflictContext();
-    const filed: unknown[] = [];
-    ctx.onUnmergeable = (...a) => filed.push(a);
-    const resolved = conflictHandler(collection, ctx).resolve(
-      { assumedMasterState: undefined, realMasterState: server, newDocumentState: local },
-      'test',
-    );
-    return { resolved, filed };
-  };
+  const resolveWithout = (collection: string, local: D, server: D) =>
+    resolveWith(collection, undefined, local, server);
 
   it('takes the server version as the base when the copy carries its sequence: the rename goes on', async () => {
     const { resolved, filed } = resolveWithout(
@@ -89,17 +105,8 @@ describe('a local edit pushed without RxDB’s record of its base (soak seed 961
   });
 
   it('merges an order edit onto the same server version instead of filing it', async () => {
-    const order = {
-      id: 'o1',
-      number: 'SO-1',
-      status: 'open',
-      customerName: 'Kim',
-      lines: [{ itemId: 'i1', qty: 2, picked: 0, packed: 0 }],
-      seq: 7,
-      _deleted: false,
-    };
-    const local = { ...order, customerName: 'Kim Retail', pendingAudit: [entry] };
-    const { resolved, filed } = resolveWithout('orders', local, order);
+    const local = { ...open, customerName: 'Kim Retail', pendingAudit: [entry] };
+    const { resolved, filed } = resolveWithout('orders', local, open);
     expect(await resolved).toMatchObject({ customerName: 'Kim Retail', seq: 7, pendingAudit: [entry] });
     expect(filed).toEqual([]);
   });
@@ -108,35 +115,8 @@ describe('a local edit pushed without RxDB’s record of its base (soak seed 961
 describe('a local edit pushed with RxDB’s record of the version before its copy’s (CI flake at fee2cfa)', () => {
   // RxDB wrote the pulled version (picking, seq 9) into the copy; its record of it came in a second
   // write, after the push of the edit made on it: the push carried the record of "open", seq 7.
-  const open = {
-    id: 'o1',
-    number: 'SO-1',
-    status: 'open',
-    customerName: 'Kim',
-    lines: [{ lineId: 'l1', itemId: 'i1', qty: 2 }],
-    seq: 7,
-    _deleted: false,
-  };
-  const picking = {
-    ...open,
-    status: 'picking',
-    lines: [{ itemId: 'i1', qty: 2, picked: 2, packed: 0 }],
-    seq: 9,
-  };
-  const resolve = (local: Record<string, unknown>, server: Record<string, unknown>) => {
-    const ctx = new ConflictContext();
-    const filed: unknown[] = [];
-    ctx.onUnmergeable = (...a) => filed.push(a);
-    const resolved = conflictHandler('orders', ctx).resolve(
-      {
-        assumedMasterState: open,
-        realMasterState: server as never,
-        newDocumentState: local as never,
-      },
-      'test',
-    );
-    return { resolved, filed };
-  };
+  const picking = { ...open, status: 'picking', seq: 9 };
+  const resolve = (local: D, server: D) => resolveWith('orders', open, local, server);
 
   it('takes the server version the copy carries as the base: the pack goes on', async () => {
     const packed = { ...picking, status: 'packed', pendingAudit: [entry] };
