@@ -415,18 +415,27 @@ const api = {
   /**
    * RxDB writes a pulled version into the copy, then, in a second write, its record of that
    * version (replication-protocol/downstream.js). The next such record write that covers document
-   * `id` of `collection` is held until `releasePulledRecords`: the copy shows the pulled version
-   * while RxDB's record is still the one before. Once; the wrapper is taken off at that write.
+   * `id` of `collection` at a sequence above `afterSeq` is held until `releasePulledRecords`: the
+   * copy shows the pulled version while RxDB's record is still the one before. (The record of a
+   * version at or below `afterSeq` — one pulled before the hold — passes.) Once; the wrapper is
+   * taken off at that write.
    */
-  holdPulledRecord(collection: 'orders' | 'receipts' | 'items', id: string): void {
+  holdPulledRecord(collection: 'orders' | 'receipts' | 'items', id: string, afterSeq: number): void {
     const state = REPLICATION_STATE_BY_COLLECTION.get(openDb().db.collections[collection] as never)?.[0];
     const meta = state?.internalReplicationState?.input.metaInstance as unknown as
-      { bulkWrite(rows: { document: { id: string } }[], context: string): Promise<unknown> } | undefined;
+      | {
+          bulkWrite(
+            rows: { document: { id: string; docData: { seq?: unknown } } }[],
+            context: string,
+          ): Promise<unknown>;
+        }
+      | undefined;
     if (!meta) throw new Error(`${collection} does not replicate`);
     const own = meta.bulkWrite.bind(meta);
     meta.bulkWrite = async (rows, context) => {
-      if (context !== 'replication-down-write-meta' || !rows.some((r) => r.document.id === `${id}|0`))
-        return own(rows, context);
+      const newer = (r: (typeof rows)[number]) =>
+        r.document.id === `${id}|0` && Number(r.document.docData.seq) > afterSeq;
+      if (context !== 'replication-down-write-meta' || !rows.some(newer)) return own(rows, context);
       meta.bulkWrite = own;
       await new Promise<void>((resolve) => heldRecordWrites.push(resolve));
       return own(rows, context);
