@@ -36,6 +36,7 @@ import { openUserDatabase, removeUserDatabase } from './user-store.js';
 import { flushLocalAlerts, noteActivity } from './local-alerts.js';
 import { onLocalChange } from './writes.js';
 import { timedStep } from './timing.js';
+import { inOrder } from './answers.js';
 import { startTenantSync, type TenantSync } from './tenant-sync.js';
 import { startMovementPruning } from './prune.js';
 import type { Repair } from './reconcile.js';
@@ -438,10 +439,13 @@ async function filePending(tenantId: string, pending: readonly PendingDoc[], cod
 }
 
 /** Ask the server for the memberships valid now (after a revocation or policy event). */
+/** Who am I, asked at every connect and policy change; a slow older answer never wins. */
+const askMe = inOrder(async () => (await apiClient()).me());
+
 async function refreshMemberships(): Promise<void> {
   try {
-    const me = await (await apiClient()).me();
-    applyMemberships(me.memberships, me.policies);
+    const me = await askMe();
+    if (me) applyMemberships(me.memberships, me.policies);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) useWorkspace.setState({ needsSignIn: true });
   }

@@ -1,7 +1,13 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
 /** What the page's IndexedDB holds, read back raw: every database, every store, every record. */
-export type IndexedDbDump = { databases: string[]; records: number; json: string };
+/** Every database of the origin, each store's documents as JSON, and all of them joined. */
+export type IndexedDbDump = {
+  databases: string[];
+  records: number;
+  stores: { name: string; json: string }[];
+  json: string;
+};
 
 /** Page object of the Bulkhead app in a browser. */
 export class AppPage {
@@ -88,7 +94,7 @@ export class AppPage {
     return this.page.evaluate(async () => {
       const infos = await indexedDB.databases();
       const names = infos.map((i) => i.name).filter((n): n is string => typeof n === 'string');
-      const parts: string[] = [];
+      const stores: { name: string; json: string }[] = [];
       let records = 0;
       for (const name of names) {
         const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -114,11 +120,11 @@ export class AppPage {
             }
           });
           records += docs.length;
-          parts.push(JSON.stringify({ name, store, all: docs }));
+          stores.push({ name: `${name}/${store}`, json: JSON.stringify({ name, store, all: docs }) });
         }
         db.close();
       }
-      return { databases: names, records, json: parts.join('\n') };
+      return { databases: names, records, stores, json: stores.map((s) => s.json).join('\n') };
     });
   }
 }
