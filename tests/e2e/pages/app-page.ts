@@ -97,11 +97,18 @@ export class AppPage {
       const stores: { name: string; json: string }[] = [];
       let records = 0;
       for (const name of names) {
-        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        // A database the app deleted since the listing is skipped, not created again: an empty
+        // one left by this dump would be found by the app's next open without its stores.
+        const db = await new Promise<IDBDatabase | null>((resolve, reject) => {
           const req = indexedDB.open(name);
+          req.onupgradeneeded = () => req.transaction?.abort();
           req.onsuccess = () => resolve(req.result);
-          req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
+          req.onerror = () =>
+            req.error?.name === 'AbortError'
+              ? resolve(null)
+              : reject(req.error ?? new Error('IndexedDB request failed'));
         });
+        if (!db) continue;
         for (const store of Array.from(db.objectStoreNames)) {
           const all = await new Promise<unknown[]>((resolve, reject) => {
             const req = db.transaction(store, 'readonly').objectStore(store).getAll();
