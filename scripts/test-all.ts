@@ -190,7 +190,7 @@ for (const r of results) {
 const failures = results.flatMap((r) => (r.counts?.failures ?? []).map((f) => `${r.name}: ${f}`));
 if (failures.length > 0) {
   console.log('\n━━ failed tests');
-  for (const f of failures.slice(0, 30)) console.log(`FAIL ${f.length > 400 ? `${f.slice(0, 400)}…` : f}`);
+  for (const f of failures.slice(0, 30)) console.log(`FAIL ${f.length > 2000 ? `${f.slice(0, 2000)}…` : f}`);
   if (failures.length > 30) console.log(`… and ${failures.length - 30} more (above)`);
 }
 const stepsFailed = results.filter((r) => !r.ok).length;

@@ -13,7 +13,7 @@ const report = (name: string, body: unknown) => {
 };
 
 describe('the counts npm test prints', () => {
-  it('names each failed Playwright test, nested in describes, with its error’s first line', () => {
+  it('names each failed Playwright test, nested in describes, with its error up to the stack', () => {
     const file = report('pw.json', {
       stats: { expected: 19, unexpected: 1, flaky: 1 },
       suites: [
@@ -61,7 +61,7 @@ describe('the counts npm test prints', () => {
             {
               fullName: 'a › breaks',
               status: 'failed',
-              failureMessages: ['AssertionError: expected 1 to be 2\n…'],
+              failureMessages: ['AssertionError: expected 1 to be 2\n    at a.test.ts:3:5\n    at run'],
             },
           ],
         },
@@ -72,6 +72,51 @@ describe('the counts npm test prints', () => {
       failed: 1,
       failures: ['tests/unit/a.test.ts › a › breaks: AssertionError: expected 1 to be 2'],
     });
+  });
+
+  it("keeps an assertion's expected and received values, not its stack", () => {
+    const message = [
+      '\u001b[31mError: expect(received).toEqual(expected) // deep equality\u001b[39m',
+      '',
+      '- Expected  - 1',
+      '+ Received  + 1',
+      '',
+      '  Object {',
+      '-   "items": true,',
+      '+   "items": false,',
+      '  }',
+      '',
+      'Call Log:',
+      '- Timeout 30000ms exceeded while waiting on the predicate',
+      '    at access-lifecycle.spec.ts:66:5',
+    ].join('\n');
+    const file = report('poll.json', {
+      stats: { expected: 0, unexpected: 1, flaky: 0 },
+      suites: [
+        {
+          specs: [
+            {
+              title: 'downgraded',
+              file: 'access-lifecycle.spec.ts',
+              tests: [{ status: 'unexpected', results: [{ error: { message } }] }],
+            },
+          ],
+        },
+      ],
+    });
+    expect(playwrightCounts(file)()?.failures).toEqual([
+      [
+        'access-lifecycle.spec.ts › downgraded: Error: expect(received).toEqual(expected) // deep equality',
+        '      - Expected  - 1',
+        '      + Received  + 1',
+        '        Object {',
+        '      -   "items": true,',
+        '      +   "items": false,',
+        '        }',
+        '      Call Log:',
+        '      - Timeout 30000ms exceeded while waiting on the predicate',
+      ].join('\n'),
+    ]);
   });
 
   it('a missing or broken report gives no counts', () => {
