@@ -438,10 +438,10 @@ async function filePending(tenantId: string, pending: readonly PendingDoc[], cod
   );
 }
 
-/** Ask the server for the memberships valid now (after a revocation or policy event). */
 /** Who am I, asked at every connect and policy change; a slow older answer never wins. */
 const askMe = inOrder(async () => (await apiClient()).me());
 
+/** Ask the server for the memberships valid now (after a revocation or policy event). */
 async function refreshMemberships(): Promise<void> {
   try {
     const me = await askMe();

@@ -1,7 +1,9 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
-/** What the page's IndexedDB holds, read back raw: every database, every store, every record. */
-/** Every database of the origin, each store's documents as JSON, and all of them joined. */
+/**
+ * What the page's IndexedDB holds, read back raw: every database, each store's records as JSON,
+ * and all of them joined.
+ */
 export type IndexedDbDump = {
   databases: string[];
   records: number;
